@@ -1,0 +1,44 @@
+# wsconform: every target works on a fresh clone of a machine that has only python3.
+# The virtual environment is built on first use and refreshed when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+# Where `make test-conformance` writes; `reports/` is kept in git, its content is not.
+REPORTS ?= reports
+
+.PHONY: all venv test lint types pytest bench test-conformance clean
+
+all: test
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check reference harness cases tests bench wsconform/__init__.py
+	$(BIN)/ruff format --check reference harness cases tests bench wsconform/__init__.py
+
+types: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest -n auto
+
+test: lint types pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+test-conformance: $(STAMP)
+	$(BIN)/wsconform conformance --outdir $(REPORTS)
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	find $(REPORTS) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

@@ -1,0 +1,56 @@
+"""The ``wsconform`` command line.
+
+Each sub-command lives in its own module, listed in :data:`COMMAND_MODULES`; a module
+exposes ``register(subparsers)``, which adds its parsers and sets ``handler`` on them to
+a function ``(argparse.Namespace) -> int`` returning the exit code.
+
+Exit codes shared by every sub-command: 0 success, 1 the target failed (a verdict),
+2 bad usage or a harness error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from wsconform import __version__
+
+__all__ = ["COMMAND_MODULES", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+COMMAND_MODULES: tuple[str, ...] = ("wsconform.harness.commands.conformance",)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wsconform",
+        description="WebSocket conformance and fuzz testing (RFC 6455, RFC 7692).",
+    )
+    parser.add_argument("--version", action="version", version=f"wsconform {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(handler(args))
+    except KeyboardInterrupt:
+        print("wsconform: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""The protocol core never imports I/O or clock modules (style rule 1)."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+
+import wsconform.reference.protocol as core
+
+FORBIDDEN = {"asyncio", "socket", "ssl", "selectors", "threading", "time", "concurrent"}
+
+
+def _imported_roots(path: pathlib.Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.add(node.module.split(".")[0])
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "__import__"
+        ):
+            roots.add("<dynamic __import__>")
+    return roots
+
+
+def test_core_imports_no_io_or_clock() -> None:
+    package = pathlib.Path(core.__file__).parent
+    files = sorted(package.rglob("*.py"))
+    assert len(files) >= 3
+    offenders = {
+        str(path.relative_to(package)): sorted(_imported_roots(path) & FORBIDDEN)
+        for path in files
+        if _imported_roots(path) & FORBIDDEN
+    }
+    assert offenders == {}
+
+
+def test_checker_sees_forbidden_imports(tmp_path: pathlib.Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text("import asyncio\nfrom time import monotonic\nimport os\n")
+    assert _imported_roots(sample) & FORBIDDEN == {"asyncio", "time"}

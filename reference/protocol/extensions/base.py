@@ -7,6 +7,7 @@ negotiation order for ``encode`` and in reverse order for ``decode``.
 from __future__ import annotations
 
 import abc
+from typing import ClassVar
 
 from ..frames import Frame
 
@@ -18,6 +19,12 @@ class Extension(abc.ABC):
 
     #: Extension token as it appears in ``Sec-WebSocket-Extensions``.
     name: str
+
+    #: Numbers (1, 2, 3) of the RSV bits this extension gives a meaning to. RFC 6455
+    #: section 5.2: "MUST be 0 unless an extension is negotiated that defines meanings for
+    #: non-zero values." The connection accepts an incoming frame with RSVn set only when a
+    #: negotiated extension lists n here (permessage-deflate: ``frozenset({1})``).
+    rsv_bits: ClassVar[frozenset[int]] = frozenset()
 
     @abc.abstractmethod
     def encode(self, frame: Frame) -> Frame:

@@ -30,7 +30,9 @@ Hierarchy::
     │   ├── MissingExtension        1010 (client only)
     │   └── InternalError           1011
     ├── InvalidState                an operation is not allowed in this state
-    └── ConcurrencyError            two coroutines / threads read at the same time
+    ├── ConcurrencyError            two coroutines / threads read at the same time
+    ├── InvalidURI                  not a ws:// or wss:// URI (RFC 6455 section 3)
+    └── MultipleValuesError         ``headers[name]`` when the header appears twice
 """
 
 from __future__ import annotations
@@ -56,9 +58,11 @@ __all__ = [
     "InvalidPayloadData",
     "InvalidState",
     "InvalidStatus",
+    "InvalidURI",
     "InvalidUpgrade",
     "InvalidVersion",
     "MissingExtension",
+    "MultipleValuesError",
     "NegotiationError",
     "PayloadTooBig",
     "ProtocolError",
@@ -271,3 +275,30 @@ class InvalidState(WebSocketError):
 
 class ConcurrencyError(WebSocketError, RuntimeError):
     """Two coroutines or threads called ``recv`` at the same time."""
+
+
+class InvalidURI(WebSocketError, ValueError):
+    """A string is not a valid ``ws://`` or ``wss://`` URI (RFC 6455 section 3)."""
+
+    def __init__(self, uri: str, why: str) -> None:
+        super().__init__(uri, why)
+        self.uri = uri
+        self.why = why
+
+    def __str__(self) -> str:
+        return f"{self.uri} isn't a valid WebSocket URI: {self.why}"
+
+
+class MultipleValuesError(WebSocketError, LookupError):
+    """``headers[name]`` was asked for a header that appears more than once.
+
+    Use ``Headers.get_all(name)`` where several values are legitimate.
+    """
+
+    def __init__(self, name: str, count: int) -> None:
+        super().__init__(name, count)
+        self.name = name
+        self.count = count
+
+    def __str__(self) -> str:
+        return f"{self.name} header appears {self.count} times"

@@ -118,7 +118,10 @@ class Headers(MutableMapping[str, str]):
         return values[0]
 
     def __setitem__(self, name: str, value: str) -> None:
-        self.pop(name, None)
+        validate_name(name)
+        validate_value(value)
+        if name in self:
+            del self[name]
         self.add(name, value)
 
     def __delitem__(self, name: str) -> None:

@@ -217,13 +217,13 @@ class _Parser(Generic[_T]):
             count += 1
             if count > self.limits.max_headers:
                 raise SecurityError(f"more than {self.limits.max_headers} {what} fields")
-            name, sep, value = line.partition(b":")
-            if not sep:
-                raise InvalidMessage(f"{what} line without a colon: {line!r}")
             if line[:1] in (b" ", b"\t"):
                 # RFC 7230 section 3.2.4: "A server that receives an obs-fold in a request
                 # message ... MUST either reject the message by sending a 400".
                 raise InvalidMessage(f"obsolete line folding in {what}: {line!r}")
+            name, sep, value = line.partition(b":")
+            if not sep:
+                raise InvalidMessage(f"{what} line without a colon: {line!r}")
             if not _TOKEN_RE.fullmatch(name):
                 # RFC 7230 section 3.2.4: "No whitespace is allowed between the header
                 # field-name and colon ... A server MUST reject any received request

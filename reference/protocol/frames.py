@@ -84,6 +84,30 @@ class Frame:
     rsv2: bool = False
     rsv3: bool = False
 
+    def __str__(self) -> str:
+        """A one-line description for logs, such as ``TEXT 'hello' [5 bytes]``."""
+        flags = "fin=0 " if not self.fin else ""
+        if self.rsv1 or self.rsv2 or self.rsv3:
+            flags += f"rsv={self.rsv1 * 4 + self.rsv2 * 2 + self.rsv3} "
+        return f"{self.opcode.name} {flags}{_preview(self)} [{len(self.data)} bytes]"
+
+
+def _preview(frame: Frame, limit: int = 75) -> str:
+    """The start of the payload: text when it decodes, else hexadecimal."""
+    data = frame.data
+    if frame.opcode is CLOSE and len(data) >= 2:
+        code = int.from_bytes(data[:2], "big")
+        return f"{code} {data[2:limit]!r}"
+    if frame.opcode is not BINARY:
+        try:
+            text = data[:limit].decode()
+        except UnicodeDecodeError:
+            pass
+        else:
+            return repr(text) + ("..." if len(data) > limit else "")
+    shown = data[: limit // 3].hex(" ")
+    return shown + (" ..." if len(data) > limit // 3 else "")
+
 
 # --- header layout (RFC 6455 section 5.2) ---------------------------------------------
 

@@ -1,0 +1,753 @@
+"""The asyncio connection: one :class:`asyncio.Protocol` driving one sans-I/O core.
+
+Bytes from the transport go straight into the core (``receive_data``); the events that
+come out are assembled into messages in a bounded queue that :meth:`Connection.recv`
+reads; whatever the core wants to send goes to the transport in one ``write`` per batch.
+No task is created per frame or per message: the hot path is a few method calls.
+
+Bounds: ``max_size`` (in the core) bounds one message, ``max_queue`` the number of
+messages waiting for :meth:`~Connection.recv` (reading from the socket pauses above it),
+``write_limit`` the transport's write buffer (:meth:`~Connection.send` waits for it to
+drain), ``close_timeout`` the closing handshake and ``ping_timeout`` the keepalive pongs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import random
+import struct
+from collections.abc import AsyncIterable, Iterable, Mapping
+from types import TracebackType
+from typing import Any, TypeAlias
+
+from ..protocol.close import CloseCode
+from ..protocol.connection import CLOSED, OPEN, Protocol, State
+from ..protocol.exceptions import (
+    ConcurrencyError,
+    ConnectionClosed,
+    ConnectionClosedOK,
+    InvalidState,
+)
+from ..protocol.frames import BINARY, CLOSE, CONT, PING, PONG, TEXT, Frame
+from ..protocol.http import Request, Response
+
+__all__ = ["Connection", "Data", "DataLike", "LoggerLike", "MaxQueue", "WriteLimit"]
+
+#: A message: ``str`` for a text message, ``bytes`` for a binary one.
+Data: TypeAlias = str | bytes
+#: What ``send`` accepts for a message or a fragment: ``str`` or a bytes-like object.
+DataLike: TypeAlias = str | bytes | bytearray | memoryview
+#: A logger or a logger adapter.
+LoggerLike: TypeAlias = "logging.Logger | logging.LoggerAdapter[Any]"
+#: ``max_queue``: a high-water mark, a ``(high, low)`` pair, or ``None`` for no bound.
+MaxQueue: TypeAlias = "int | tuple[int, int | None] | None"
+#: ``write_limit``: a high-water mark or a ``(high, low)`` pair, in bytes.
+WriteLimit: TypeAlias = "int | tuple[int, int | None]"
+
+_pack_ping = struct.Struct("!I").pack
+
+
+class Connection(asyncio.Protocol):
+    """A WebSocket connection, common to the server and the client side.
+
+    Do not create it directly: :func:`~wsconform.reference.serve` hands one to each
+    handler and :func:`~wsconform.reference.connect` returns one.
+
+    Args:
+        protocol: The sans-I/O core this connection drives.
+        ping_interval: Seconds between keepalive pings; ``None`` disables them.
+        ping_timeout: Seconds to wait for a keepalive pong before failing the
+            connection with 1011; ``None`` waits forever.
+        close_timeout: Seconds to wait for the closing handshake, then again for the
+            TCP connection to close, before aborting it; ``None`` waits forever.
+        max_queue: High-water mark of the queue of received messages (reading from the
+            socket pauses above it, resumes at the low-water mark, a quarter by default).
+        write_limit: High-water mark of the write buffer in bytes (``send`` waits for
+            the buffer to drain below the low-water mark, a quarter by default).
+    """
+
+    def __init__(
+        self,
+        protocol: Protocol,
+        *,
+        ping_interval: float | None = 20,
+        ping_timeout: float | None = 20,
+        close_timeout: float | None = 10,
+        max_queue: MaxQueue = 16,
+        write_limit: WriteLimit = 2**15,
+    ) -> None:
+        self.protocol = protocol
+        self.ping_interval = ping_interval
+        self.ping_timeout = ping_timeout
+        self.close_timeout = close_timeout
+        if isinstance(max_queue, int):
+            max_queue = (max_queue, None)
+        if max_queue is None:
+            self._queue_high: int | None = None
+            self._queue_low = 0
+        else:
+            high, low = max_queue
+            self._queue_high = high
+            self._queue_low = high // 4 if low is None else low
+        if isinstance(write_limit, int):
+            write_limit = (write_limit, None)
+        self.write_limit = write_limit
+        self.logger: LoggerLike = protocol.logger
+        self._debug = self.logger.isEnabledFor(logging.DEBUG)
+        self.loop = asyncio.get_running_loop()
+
+        #: The opening handshake's request, set once it is sent or received.
+        self.request: Request | None = None
+        #: The opening handshake's response, set once it is sent or received.
+        self.response: Response | None = None
+        #: Seconds between the last ping and its pong (0 until one is answered).
+        self.latency: float = 0.0
+
+        self.transport: asyncio.Transport
+        # Set when the handshake's Request / Response event arrives or the TCP
+        # connection is lost before it.
+        self._handshake_waiter: asyncio.Future[None] = self.loop.create_future()
+        # Set when the TCP connection is lost.
+        self._lost_waiter: asyncio.Future[None] = self.loop.create_future()
+        # The exception the transport reported when the connection was lost, chained to
+        # the ConnectionClosed exceptions raised afterwards.
+        self._lost_exc: BaseException | None = None
+
+        # Incoming messages: (is_text, payload) pairs; fragments of the current one.
+        self._messages: collections.deque[tuple[bool, bytes]] = collections.deque()
+        self._fragments: bytearray | bytes | None = None
+        self._fragments_text = False
+        self._recv_waiter: asyncio.Future[None] | None = None
+        # No more messages will arrive: a close frame was received or TCP was lost.
+        self._eof = False
+        self._reading_paused = False
+
+        # Outgoing messages.
+        self._writing_paused = False
+        self._drain_waiters: list[asyncio.Future[None]] = []
+        self._fragmented_send: asyncio.Future[None] | None = None
+
+        # Pings waiting for their pong: payload -> (waiter, time sent), in sending order.
+        self._pings: dict[bytes, tuple[asyncio.Future[float], float]] = {}
+        self._keepalive_handle: asyncio.TimerHandle | None = None
+        # One timer per keepalive ping waiting for its pong (more than one only when
+        # ping_timeout > ping_interval).
+        self._pong_timeouts: list[asyncio.TimerHandle] = []
+        self._close_handle: asyncio.TimerHandle | None = None
+
+    # --- public attributes ---------------------------------------------------------
+
+    @property
+    def id(self) -> Any:
+        """A unique identifier of the connection (a :class:`uuid.UUID`), for logs."""
+        return self.protocol.id
+
+    @property
+    def state(self) -> State:
+        """CONNECTING, OPEN, CLOSING or CLOSED (:class:`~wsconform.reference.State`)."""
+        return self.protocol.state
+
+    @property
+    def local_address(self) -> Any:
+        """The local socket address: ``(host, port)`` for IPv4, a path for Unix."""
+        return self.transport.get_extra_info("sockname")
+
+    @property
+    def remote_address(self) -> Any:
+        """The peer's socket address: ``(host, port)`` for IPv4, a path for Unix."""
+        return self.transport.get_extra_info("peername")
+
+    @property
+    def subprotocol(self) -> str | None:
+        """The negotiated subprotocol, ``None`` if there is none."""
+        subprotocol: str | None = getattr(self.protocol, "subprotocol", None)
+        return subprotocol
+
+    @property
+    def request_headers(self) -> Any:
+        """The request's headers (shortcut for ``request.headers``).
+
+        Raises:
+            InvalidState: the opening handshake has not started yet.
+        """
+        if self.request is None:
+            raise InvalidState("no request yet")
+        return self.request.headers
+
+    @property
+    def response_headers(self) -> Any:
+        """The response's headers (shortcut for ``response.headers``).
+
+        Raises:
+            InvalidState: the opening handshake is not finished yet.
+        """
+        if self.response is None:
+            raise InvalidState("no response yet")
+        return self.response.headers
+
+    @property
+    def close_code(self) -> int | None:
+        """The close code received, 1005 for an empty close frame, 1006 for none.
+
+        ``None`` while the connection is not closed.
+        """
+        if self.protocol.state is not CLOSED:
+            return None
+        return self.protocol.close_code
+
+    @property
+    def close_reason(self) -> str | None:
+        """The close reason received; ``None`` while the connection is not closed."""
+        if self.protocol.state is not CLOSED:
+            return None
+        return self.protocol.close_reason
+
+    # --- receiving -----------------------------------------------------------------
+
+    async def recv(self, timeout: float | None = None, decode: bool | None = None) -> Data:
+        """Return the next message: ``str`` for text, ``bytes`` for binary.
+
+        Cancelling ``recv`` (for example with :func:`asyncio.wait_for`) loses nothing:
+        the next call returns the message that had not been returned yet.
+
+        Args:
+            timeout: Seconds to wait; ``None`` waits until a message or the close.
+            decode: ``False`` returns text messages as UTF-8 ``bytes``; ``True``
+                decodes binary messages as UTF-8 ``str``; ``None`` does neither.
+
+        Raises:
+            ConnectionClosedOK: the connection closed normally (1000 / 1001).
+            ConnectionClosedError: it closed another way (1006 when TCP was lost).
+            ConcurrencyError: another coroutine is already waiting in ``recv``.
+            TimeoutError: ``timeout`` expired; the connection stays usable.
+            UnicodeDecodeError: ``decode=True`` and a binary message is not UTF-8.
+        """
+        if self._recv_waiter is not None:
+            raise ConcurrencyError(
+                "cannot call recv while another coroutine is already waiting for the next message"
+            )
+        if not self._messages:
+            if self._eof:
+                raise self._closed_exc()
+            waiter = self._recv_waiter = self.loop.create_future()
+            try:
+                if timeout is None:
+                    await waiter
+                else:
+                    async with asyncio.timeout(timeout):
+                        await waiter
+            finally:
+                self._recv_waiter = None
+            if not self._messages:
+                raise self._closed_exc()
+        # The message leaves the queue only here, after the last await: a cancelled
+        # recv leaves it for the next call.
+        text, data = self._messages.popleft()
+        if self._reading_paused and len(self._messages) <= self._queue_low:
+            self._reading_paused = False
+            self.transport.resume_reading()
+        if text:
+            return data if decode is False else data.decode()
+        return data.decode() if decode else data
+
+    def __aiter__(self) -> Connection:
+        return self
+
+    async def __anext__(self) -> Data:
+        """Iterate on messages; the iteration ends quietly on a normal close.
+
+        Raises:
+            ConnectionClosedError: the connection closed with an error or was lost.
+        """
+        try:
+            return await self.recv()
+        except ConnectionClosedOK:
+            raise StopAsyncIteration from None
+
+    # --- sending -------------------------------------------------------------------
+
+    async def send(
+        self,
+        message: DataLike | Iterable[DataLike] | AsyncIterable[DataLike],
+        text: bool | None = None,
+    ) -> None:
+        """Send a message: ``str`` as text, bytes-like as binary.
+
+        An iterable or async iterable of ``str`` or bytes-like sends one fragmented
+        message, one frame per item (all items of the same kind). Other sends wait
+        until a fragmented message in progress is finished. When the write buffer is
+        above its high-water mark, ``send`` waits until it drains.
+
+        Args:
+            message: What to send.
+            text: ``True`` sends bytes as a text frame (they must be UTF-8), ``False``
+                sends ``str`` as a binary frame; ``None`` follows the type.
+
+        Raises:
+            ConnectionClosed: the connection is closed or closing.
+            TypeError: ``message`` is of an unsupported type, or the fragments are
+                of mixed types (the connection is then failed with 1011).
+        """
+        if self._fragmented_send is not None:
+            await self._wait_fragmented_send()
+        if isinstance(message, str):
+            self._check_open()
+            if text is False:
+                self.protocol.send_binary(message.encode())
+            else:
+                self.protocol.send_text(message.encode())
+        elif isinstance(message, bytes | bytearray | memoryview):
+            self._check_open()
+            if text:
+                self.protocol.send_text(bytes(message))
+            else:
+                self.protocol.send_binary(bytes(message))
+        elif isinstance(message, Mapping):
+            raise TypeError("data is a dict-like object")
+        elif isinstance(message, Iterable):
+            await self._send_fragments(iter(message), text)
+            return
+        elif isinstance(message, AsyncIterable):
+            await self._send_async_fragments(aiter(message), text)
+            return
+        else:
+            raise TypeError("data must be str, bytes-like, or an iterable of them")
+        self._send_data()
+        if self._writing_paused:
+            await self._drain()
+
+    async def _send_fragments(self, iterator: Any, text: bool | None) -> None:
+        """Send the items of a sync iterator as one fragmented message."""
+        self._check_open()
+        self._fragmented_send = self.loop.create_future()
+        try:
+            try:
+                previous = next(iterator)
+            except StopIteration:
+                return  # an empty iterable sends nothing
+            kind, first = type(previous), True
+            try:
+                for fragment in iterator:
+                    first = self._send_fragment(previous, kind, text, first, fin=False)
+                    if self._writing_paused:
+                        await self._drain()
+                    previous = fragment
+                self._send_fragment(previous, kind, text, first, fin=True)
+            except BaseException:
+                self._fail_fragmented_send(first)
+                raise
+        finally:
+            self._end_fragmented_send()
+        if self._writing_paused:
+            await self._drain()
+
+    async def _send_async_fragments(self, iterator: Any, text: bool | None) -> None:
+        """Send the items of an async iterator as one fragmented message."""
+        self._check_open()
+        self._fragmented_send = self.loop.create_future()
+        try:
+            try:
+                previous = await anext(iterator)
+            except StopAsyncIteration:
+                return
+            kind, first = type(previous), True
+            try:
+                async for fragment in iterator:
+                    first = self._send_fragment(previous, kind, text, first, fin=False)
+                    if self._writing_paused:
+                        await self._drain()
+                    previous = fragment
+                self._send_fragment(previous, kind, text, first, fin=True)
+            except BaseException:
+                self._fail_fragmented_send(first)
+                raise
+        finally:
+            self._end_fragmented_send()
+        if self._writing_paused:
+            await self._drain()
+
+    def _send_fragment(
+        self, fragment: Any, kind: type, text: bool | None, first: bool, fin: bool
+    ) -> bool:
+        """Send one frame of a fragmented message; return ``False`` (no longer first).
+
+        Raises:
+            TypeError: the fragment is not of the kind of the first one.
+            ConnectionClosed: the connection is no longer open.
+        """
+        if kind is str:
+            if type(fragment) is not str:
+                raise TypeError("all fragments must be of the same type (str)")
+            data = fragment.encode()
+        else:
+            if not isinstance(fragment, bytes | bytearray | memoryview):
+                raise TypeError("fragments must be str or bytes-like, all of the same type")
+            data = bytes(fragment)
+        self._check_open()
+        if not first:
+            self.protocol.send_continuation(data, fin=fin)
+        elif (kind is str and text is not False) or text:
+            self.protocol.send_text(data, fin=fin)
+        else:
+            self.protocol.send_binary(data, fin=fin)
+        self._send_data()
+        return False
+
+    def _fail_fragmented_send(self, first: bool) -> None:
+        """A fragmented message cannot be finished: fail the connection with 1011.
+
+        Nothing is failed when no frame of the message was sent yet.
+        """
+        if not first and self.protocol.state is OPEN:
+            self.logger.error("fragmented message interrupted; failing the connection")
+            self.protocol.fail(CloseCode.INTERNAL_ERROR, "error in fragmented message")
+            self._send_data()
+
+    def _end_fragmented_send(self) -> None:
+        waiter, self._fragmented_send = self._fragmented_send, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def _wait_fragmented_send(self) -> None:
+        """Wait until the fragmented message another task is sending is finished."""
+        while self._fragmented_send is not None:
+            await asyncio.shield(self._fragmented_send)
+
+    async def _drain(self) -> None:
+        """Wait until the transport's write buffer falls below its low-water mark.
+
+        The wait is bounded by the keepalive: when the peer stops reading, the pong
+        does not come back within ``ping_timeout`` and the connection is failed.
+
+        Raises:
+            ConnectionClosed: the connection was lost while waiting.
+        """
+        if self._lost_waiter.done():
+            raise self._closed_exc()
+        waiter = self.loop.create_future()
+        self._drain_waiters.append(waiter)
+        await waiter
+        # resume_writing clears the flag; a loss with data still buffered does not.
+        if self._writing_paused and self._lost_waiter.done():
+            raise self._closed_exc()
+
+    # --- control frames ------------------------------------------------------------
+
+    async def ping(self, data: DataLike | None = None) -> asyncio.Future[float]:
+        """Send a ping; return an awaitable that resolves to the latency on its pong.
+
+        A pong answers its own ping and every ping sent before it (RFC 6455 section
+        5.5.3 lets a peer answer only the most recent one).
+
+        Args:
+            data: The payload (at most 125 bytes); four random bytes by default.
+
+        Raises:
+            ConnectionClosed: the connection is closed or closing.
+            ConcurrencyError: a ping with the same payload is waiting for its pong.
+        """
+        if isinstance(data, str):
+            data = data.encode()
+        elif data is None:
+            data = _pack_ping(random.getrandbits(32))
+            while data in self._pings:
+                data = _pack_ping(random.getrandbits(32))
+        else:
+            data = bytes(data)
+        if data in self._pings:
+            raise ConcurrencyError("already waiting for a pong with the same data")
+        self._check_open()
+        waiter: asyncio.Future[float] = self.loop.create_future()
+        self.protocol.send_ping(data)
+        self._pings[data] = (waiter, self.loop.time())
+        self._send_data()
+        return waiter
+
+    async def pong(self, data: DataLike = b"") -> None:
+        """Send an unsolicited pong (a unidirectional heartbeat, RFC 6455 section 5.5.3).
+
+        Raises:
+            ConnectionClosed: the connection is closed or closing.
+        """
+        self._check_open()
+        self.protocol.send_pong(data.encode() if isinstance(data, str) else bytes(data))
+        self._send_data()
+
+    def _acknowledge_pings(self, data: bytes) -> None:
+        """Resolve the ping that ``data`` answers and every ping sent before it."""
+        if data not in self._pings:
+            return
+        now = self.loop.time()
+        while self._pings:
+            key = next(iter(self._pings))
+            waiter, sent_at = self._pings.pop(key)
+            if not waiter.done():
+                waiter.set_result(now - sent_at)
+            if key == data:
+                self.latency = now - sent_at
+                break
+
+    def _start_keepalive(self) -> None:
+        """Arm the first keepalive ping (called when the connection opens)."""
+        if self.ping_interval is not None:
+            self._keepalive_handle = self.loop.call_later(self.ping_interval, self._keepalive)
+
+    def _keepalive(self) -> None:
+        """Send a keepalive ping, arm its timeout and the next ping (timer callback)."""
+        self._keepalive_handle = None
+        if self.protocol.state is not OPEN:
+            return
+        data = _pack_ping(random.getrandbits(32))
+        while data in self._pings:
+            data = _pack_ping(random.getrandbits(32))
+        waiter: asyncio.Future[float] = self.loop.create_future()
+        self.protocol.send_ping(data)
+        self._pings[data] = (waiter, self.loop.time())
+        if self._debug:
+            self.logger.debug("> keepalive ping %s", data.hex())
+        self._send_data()
+        if self.ping_timeout is not None:
+            self._pong_timeouts.append(
+                self.loop.call_later(self.ping_timeout, self._keepalive_timeout, waiter)
+            )
+        if self.ping_interval is not None:
+            self._keepalive_handle = self.loop.call_later(self.ping_interval, self._keepalive)
+
+    def _keepalive_timeout(self, waiter: asyncio.Future[float]) -> None:
+        """No pong within ``ping_timeout``: fail the connection with 1011 (timer)."""
+        # The list only serves to cancel pending timers on connection_lost: any entry can
+        # go, as each callback checks its own waiter.
+        self._pong_timeouts.pop()
+        if waiter.done() or self.protocol.state is not OPEN:
+            return
+        self.logger.info("keepalive ping timeout; failing the connection with 1011")
+        self.protocol.fail(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
+        self._send_data()
+
+    # --- closing -------------------------------------------------------------------
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Perform the closing handshake and wait until the TCP connection is closed.
+
+        Closing a closed connection does nothing. The wait is bounded by twice
+        ``close_timeout``: the closing handshake, then the TCP close, then abort.
+
+        Raises:
+            ProtocolError: ``code`` may not be sent on the wire.
+        """
+        if self.protocol.state is OPEN:
+            if self._debug:
+                self.logger.debug("= closing with %d %s", code, reason)
+            self.protocol.send_close(code, reason)
+            self._send_data()
+        elif self.protocol.state is not CLOSED and not self._lost_waiter.done():
+            # CONNECTING (the handshake never finished) or already CLOSING.
+            self._arm_close_timer()
+        await asyncio.shield(self._lost_waiter)
+
+    async def wait_closed(self) -> None:
+        """Wait until the TCP connection is closed (it does not start the closing)."""
+        await asyncio.shield(self._lost_waiter)
+
+    async def __aenter__(self) -> Connection:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc_value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        # Closing normally also on error (R10): the error is the application's, not the
+        # peer's, and the exception goes on propagating.
+        await self.close()
+
+    def _check_open(self) -> None:
+        """Raise the closing exception unless the connection is OPEN.
+
+        Raises:
+            ConnectionClosed: the connection is closing or closed.
+        """
+        if self.protocol.state is not OPEN:
+            raise self._closed_exc()
+
+    def _closed_exc(self) -> ConnectionClosed:
+        """The exception to raise now that the connection is (being) closed, chained."""
+        exc = self.protocol.close_exc
+        cause = self._lost_exc
+        if cause is None:
+            cause = getattr(self.protocol, "parser_exc", None)
+        if cause is None and self._lost_waiter.done() and self.protocol.close_rcvd is None:
+            cause = EOFError("the TCP connection closed without a close frame")
+        exc.__cause__ = cause
+        return exc
+
+    def _arm_close_timer(self) -> None:
+        """Bound the closing: close TCP after ``close_timeout``, abort after another."""
+        if self._close_handle is None and self.close_timeout is not None:
+            self._close_handle = self.loop.call_later(self.close_timeout, self._close_expired)
+
+    def _close_expired(self) -> None:
+        self._close_handle = None
+        if self._lost_waiter.done():
+            return
+        if not self.transport.is_closing():
+            if self._debug:
+                self.logger.debug("! timed out waiting for the closing handshake")
+            self.transport.close()
+            self._arm_close_timer()
+        else:
+            if self._debug:
+                self.logger.debug("! timed out waiting for TCP close; aborting")
+            self.transport.abort()
+
+    def _close_transport(self) -> None:
+        """Close TCP after the buffered data is written, abort after ``close_timeout``."""
+        if not self.transport.is_closing():
+            if self._debug:
+                self.logger.debug("x closing TCP connection")
+            self.transport.close()
+        if self._close_handle is not None:
+            self._close_handle.cancel()
+            self._close_handle = None
+        if self.close_timeout is not None and not self._lost_waiter.done():
+            self._close_handle = self.loop.call_later(self.close_timeout, self._close_expired)
+
+    # --- driving the core ----------------------------------------------------------
+
+    def _send_data(self) -> None:
+        """Write what the core queued; close TCP or arm the close timer when it says so."""
+        protocol = self.protocol
+        data = protocol.data_to_send()
+        if data and not self._lost_waiter.done():
+            if len(data) == 1:
+                self.transport.write(data[0])
+            else:
+                self.transport.writelines(data)
+        if protocol.state is not OPEN:
+            if protocol.transport_should_close():
+                self._close_transport()
+            elif protocol.close_expected():
+                self._arm_close_timer()
+
+    def _process_events(self) -> None:
+        """Turn the core's events into queued messages, pong acknowledgments, EOF."""
+        for event in self.protocol.events_received():
+            if isinstance(event, Frame):
+                opcode = event.opcode
+                if opcode is TEXT or opcode is BINARY:
+                    if event.fin:
+                        self._messages.append((opcode is TEXT, event.data))
+                        self._message_queued()
+                    else:
+                        self._fragments = event.data
+                        self._fragments_text = opcode is TEXT
+                elif opcode is CONT:
+                    fragments = self._fragments
+                    if type(fragments) is bytes:
+                        fragments = self._fragments = bytearray(fragments)
+                    assert isinstance(fragments, bytearray), "CONT without a first frame"
+                    fragments += event.data
+                    if event.fin:
+                        self._messages.append((self._fragments_text, bytes(fragments)))
+                        self._fragments = None
+                        self._message_queued()
+                elif opcode is PONG:
+                    self._acknowledge_pings(event.data)
+                elif opcode is CLOSE:
+                    self._set_eof()
+                # PING: the core already queued the pong with the same payload.
+                else:
+                    assert opcode is PING
+            else:
+                self._handshake_event(event)
+
+    def _message_queued(self) -> None:
+        waiter = self._recv_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        if (
+            self._queue_high is not None
+            and not self._reading_paused
+            and len(self._messages) >= self._queue_high
+        ):
+            self._reading_paused = True
+            self.transport.pause_reading()
+
+    def _set_eof(self) -> None:
+        self._eof = True
+        waiter = self._recv_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def _handshake_event(self, event: Request | Response) -> None:
+        """Record the handshake's request or response (the subclasses add to it)."""
+        if isinstance(event, Request):
+            self.request = event
+        else:
+            self.response = event
+        if not self._handshake_waiter.done():
+            self._handshake_waiter.set_result(None)
+
+    def _connection_open(self) -> None:
+        """The opening handshake succeeded: start the keepalive."""
+        self._start_keepalive()
+
+    # --- asyncio.Protocol ----------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        high, low = self.write_limit
+        transport.set_write_buffer_limits(high, low)
+
+    def data_received(self, data: bytes) -> None:
+        self.protocol.receive_data(data)
+        self._process_events()
+        self._send_data()
+
+    def eof_received(self) -> None:
+        self.protocol.receive_eof()
+        self._process_events()
+        self._send_data()
+        # Returning None lets the transport close itself.
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        # Idempotent: after eof_received it does nothing; after a reset it moves the core
+        # to CLOSED (and logs it).
+        self.protocol.receive_eof()
+        self._process_events()
+        self._lost_exc = exc
+        for handle in (self._keepalive_handle, self._close_handle, *self._pong_timeouts):
+            if handle is not None:
+                handle.cancel()
+        self._keepalive_handle = self._close_handle = None
+        self._pong_timeouts.clear()
+        self._set_eof()
+        if not self._handshake_waiter.done():
+            self._handshake_waiter.set_result(None)
+        for waiter in self._drain_waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._drain_waiters.clear()
+        if self._pings:
+            closed = self._closed_exc()
+            for pong_waiter, _ in self._pings.values():
+                if not pong_waiter.done():
+                    pong_waiter.set_exception(closed)
+                    pong_waiter.exception()  # retrieved: nobody may be awaiting a ping
+            self._pings.clear()
+        if not self._lost_waiter.done():
+            self._lost_waiter.set_result(None)
+
+    def pause_writing(self) -> None:
+        self._writing_paused = True
+
+    def resume_writing(self) -> None:
+        self._writing_paused = False
+        for waiter in self._drain_waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+        self._drain_waiters.clear()

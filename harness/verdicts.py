@@ -1,0 +1,312 @@
+"""Autobahn's verdict rules as pure functions of a case and its observation (catalog 3).
+
+* :func:`judge`: ``behavior``, ``behaviorClose`` and their texts, once TCP is gone.
+* :func:`auto_close_due`: whether the tester closes now, after a recorded event.
+* Case logic decided *during* the run, returning a :class:`LogicOutcome` that the runner
+  stores in ``Observation.logic_behavior`` / ``logic_result`` (when ``behavior`` is not
+  ``None``; otherwise only the text changes): :func:`echo_waiting` and
+  :func:`judge_echo` (9.1-9.6), :class:`EchoLoopJudge` (9.7/9.8, 12, 13),
+  :func:`deflate_missing` (12/13 without permessage-deflate).
+
+The result texts are ours; tools read the verdict strings, which are Autobahn's.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+
+from wsconform.cases.model import (
+    BINARY,
+    TEXT,
+    Case,
+    EchoLoop,
+    ExpectEcho,
+    SendFrame,
+    SendMessage,
+    Verdict,
+)
+
+from .report.model import CloseVerdict, Verdicts
+from .report.observation import Observation
+
+__all__ = [
+    "DEFAULT_RESULT",
+    "DEFAULT_RESULT_CLOSE",
+    "EchoLoopJudge",
+    "LogicOutcome",
+    "LoopReply",
+    "auto_close_due",
+    "deflate_missing",
+    "echo_waiting",
+    "judge",
+    "judge_echo",
+]
+
+DEFAULT_RESULT = "The received events differ from every expected alternative."
+DEFAULT_RESULT_CLOSE = "The TCP connection was dropped without a closing handshake."
+_MATCHED = "The received events match the {verdict} alternative."
+_TRUNCATED = "The peer sent more events than the tester keeps; they cannot match."
+_NEVER_OPENED = "The WebSocket opening handshake never completed."
+_WRONG_SIDE = "The wrong endpoint closed: the {side} should have sent the first close frame."
+_UNCLEAN = "A clean close was required, but the peer's close frame never came in time."
+_WRONG_CODE = "The close code should have been {codes} or empty, but it was {code}."
+_BY_CLIENT = "The tester had to close the TCP connection; the server should have done it."
+_CLOSED_OK = "The connection was closed properly."
+_TX_FRAMES = "The tester sent frames {got} by opcode, but the case expects {expected}."
+
+
+def _match(case: Case, obs: Observation) -> Verdict | None:
+    """The first expected alternative equal to the received list (rule 3.2.1)."""
+    if obs.received_truncated:
+        return None
+    received = tuple(obs.received)
+    for verdict, events in case.expected.items():
+        if received == events:
+            return verdict
+    return None
+
+
+def _close(case: Case, obs: Observation) -> tuple[CloseVerdict, str]:
+    """Rules of catalog 3.3, in order; the first that applies wins."""
+    expected = case.expected_close
+    if expected.closed_by_me != obs.closed_by_me:
+        return CloseVerdict.FAILED, _WRONG_SIDE.format(
+            side="tester" if expected.closed_by_me else "peer"
+        )
+    if expected.require_clean and not obs.was_clean:
+        return CloseVerdict.UNCLEAN, _UNCLEAN
+    # A close frame without a body carries no code and is always acceptable (catalog 9.5).
+    if obs.remote_close_code is not None and obs.remote_close_code not in expected.close_codes:
+        codes = ",".join(str(code) for code in expected.close_codes)
+        return CloseVerdict.WRONG_CODE, _WRONG_CODE.format(codes=codes, code=obs.remote_close_code)
+    # In server mode the tester always closes TCP itself, so this rule is client-only.
+    if not obs.is_server and obs.dropped_by_me:
+        return CloseVerdict.FAILED_BY_CLIENT, _BY_CLIENT
+    return CloseVerdict.OK, _CLOSED_OK
+
+
+def judge(case: Case, obs: Observation) -> Verdicts:
+    """Compute the verdicts of a finished case (catalog 3.2 and 3.3, then the overrides).
+
+    1. ``behavior`` starts FAILED, or at what case logic decided during the run; if the
+       received list equals an expected alternative (in order: OK, then NON-STRICT),
+       it becomes that verdict.
+    2. If the handshake never completed: both verdicts FAILED. Otherwise the close rules:
+       wrong side, unclean, wrong code, failed by client (client mode), OK.
+    3. ``fatal_wrong_endpoint`` and a wrong closing side force ``behavior`` FAILED.
+    4. Overrides: WRONG CODE fails ``behavior`` (7.x); INFORMATIONAL (7.1.6, 7.13);
+       the tester's own frame counts (10.1.1).
+    """
+    behavior = Verdict.FAILED
+    result = DEFAULT_RESULT
+    if obs.logic_behavior is not None:
+        behavior = obs.logic_behavior
+        result = obs.logic_result or result
+
+    if not obs.opened:
+        return Verdicts(Verdict.FAILED, CloseVerdict.FAILED, _NEVER_OPENED, _NEVER_OPENED)
+
+    matched = _match(case, obs)
+    if matched is not None:
+        behavior, result = matched, _MATCHED.format(verdict=matched)
+    elif obs.received_truncated:
+        result = _TRUNCATED
+
+    behavior_close, result_close = _close(case, obs)
+    if case.expected_close.fatal_wrong_endpoint and (
+        case.expected_close.closed_by_me != obs.closed_by_me
+    ):
+        # The peer never noticed the invalid UTF-8 (it did not close first).
+        behavior = Verdict.FAILED
+
+    if case.wrong_code_fails and behavior_close is CloseVerdict.WRONG_CODE:
+        behavior, result = Verdict.FAILED, result_close
+
+    if case.informational is not None:
+        info = case.informational
+        if info.result is not None:
+            result = info.result
+        elif behavior in info.results:
+            result = info.results[behavior]
+        behavior, behavior_close = Verdict.INFORMATIONAL, CloseVerdict.INFORMATIONAL
+
+    if case.expected_tx_frames is not None:
+        got = {op: obs.tx_frame_stats.get(op, 0) for op in case.expected_tx_frames}
+        if got != dict(case.expected_tx_frames):
+            behavior = Verdict.FAILED
+            result = _TX_FRAMES.format(got=got, expected=dict(case.expected_tx_frames))
+
+    return Verdicts(behavior, behavior_close, result, result_close)
+
+
+def auto_close_due(case: Case, obs: Observation) -> bool:
+    """Whether the tester must close now, right after recording a message or pong.
+
+    True when the received list equals *every* expected alternative, the tester is the
+    expected closer and the case does not suppress it; the runner then sends the checked
+    close with ``expected_close.close_codes[0]`` if the connection is OPEN. With two
+    different alternatives this never fires. With no alternative at all (9.x, 12, 13) it
+    is vacuously true, so a pong received there closes the connection: Autobahn does the
+    same, and it is kept on purpose.
+    """
+    if obs.received_truncated:
+        return False
+    if not case.expected_close.closed_by_me or case.suppress_auto_close:
+        return False
+    received = tuple(obs.received)
+    return all(received == events for events in case.expected.values())
+
+
+# --- case logic ------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LogicOutcome:
+    """A decision of case logic: a new ``behavior`` (or ``None`` to keep it) and a text."""
+
+    behavior: Verdict | None
+    result: str
+
+
+def echo_waiting(step: ExpectEcho) -> LogicOutcome:
+    """9.1-9.6, when the :class:`ExpectEcho` step runs: FAILED until the echo arrives."""
+    return LogicOutcome(Verdict.FAILED, f"No message was received within {step.wait:g} s.")
+
+
+def judge_echo(step: ExpectEcho, binary: bool, length: int) -> LogicOutcome:
+    """9.1-9.6: judge one echoed message by type and byte length only (no content check).
+
+    A mismatch changes only the text, keeping ``behavior`` as it was (FAILED, unless an
+    earlier message already passed), as Autobahn does.
+    """
+    kind = "binary" if step.binary else "text"
+    if binary != step.binary:
+        got = "binary" if binary else "text"
+        return LogicOutcome(None, f"Expected a {kind} message, but got a {got} message.")
+    if length != step.length:
+        return LogicOutcome(
+            None, f"Expected a {kind} message of {step.length} bytes, but got {length} bytes."
+        )
+    return LogicOutcome(Verdict.OK, f"Received the {kind} message of {length} bytes.")
+
+
+def deflate_missing() -> LogicOutcome:
+    """12/13 when permessage-deflate is not in use: UNIMPLEMENTED."""
+    return LogicOutcome(
+        Verdict.UNIMPLEMENTED, "permessage-deflate was not negotiated, so the case cannot run."
+    )
+
+
+class _Ring:
+    """Reads ``length`` units at a time from a data file treated as an endless ring.
+
+    Units are code points for text files (decoded once, sliced, encoded back) and bytes
+    for binary files. The pointer arithmetic is Autobahn's: ``end = (start + length) %
+    size``; ``end > start`` gives one slice, anything else a wrapped one.
+    """
+
+    def __init__(self, data: bytes, text: bool) -> None:
+        decoded = data.decode("utf-8") if text else ""
+        # Pure-ASCII text has as many code points as bytes: slice the bytes directly.
+        self._chars = decoded if text and not decoded.isascii() else None
+        self._bytes = data
+        self._size = len(self._chars) if self._chars is not None else len(data)
+        self._pointer = 0
+
+    def take(self, length: int) -> bytes:
+        if length <= 0 or self._size == 0:
+            return b""
+        start = self._pointer
+        end = (start + length) % self._size
+        self._pointer = end
+        if self._chars is not None:
+            ring = self._chars
+            chars = ring[start:end] if end > start else ring[start:] + ring[:end]
+            return chars.encode("utf-8")
+        data = self._bytes
+        return data[start:end] if end > start else data[start:] + data[:end]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LoopReply:
+    """What the runner does after an echo in an :class:`EchoLoop`.
+
+    ``send`` is the next step to execute when the loop goes on (``outcome`` is then
+    ``None``). When ``send`` is ``None`` the loop is over: store ``outcome``, take a
+    :meth:`~wsconform.harness.report.observation.TrafficStats.snapshot` into
+    ``traffic_stats`` if ``capture_traffic_stats``, switch wire logging on (with marker)
+    and send the checked close 1000.
+    """
+
+    send: SendFrame | SendMessage | None
+    outcome: LogicOutcome | None = None
+    capture_traffic_stats: bool = False
+
+
+class EchoLoopJudge:
+    """Drives one :class:`EchoLoop` without I/O: payloads out, echoes judged.
+
+    ``data`` is the test data file's content for 12/13 loops (see
+    :mod:`wsconform.cases.testdata`) and ignored for pattern loops.
+
+    Raises:
+        ValueError: a data-file loop without ``data``, or text data that is not UTF-8.
+    """
+
+    def __init__(self, loop: EchoLoop, data: bytes | None = None) -> None:
+        self.loop = loop
+        self.count = 0
+        self._sent = b""
+        self._ring: _Ring | None = None
+        if loop.data_file is not None:
+            if data is None:
+                raise ValueError(f"the loop needs the content of {loop.data_file}")
+            self._ring = _Ring(data, text=not loop.binary)
+
+    def start(self) -> tuple[LogicOutcome, SendFrame | SendMessage]:
+        """The initial outcome (FAILED until the loop completes) and the first send."""
+        text = f"The case did not finish within {self.loop.wait:g} s."
+        return LogicOutcome(Verdict.FAILED, text), self._next()
+
+    def _next(self) -> SendFrame | SendMessage:
+        self.count += 1
+        loop = self.loop
+        if self._ring is None:
+            opcode = BINARY if loop.binary else TEXT
+            step = SendFrame(opcode, loop.pattern, repeat_length=loop.length)
+            self._sent = step.data()
+            return step
+        self._sent = self._ring.take(loop.length)
+        return SendMessage(self._sent, binary=loop.binary)
+
+    def _units(self, payload: bytes) -> int:
+        if self._ring is None or self.loop.binary:
+            return len(payload)
+        return len(payload.decode("utf-8", errors="replace"))
+
+    def on_message(self, payload: bytes, binary: bool) -> LoopReply:
+        """Judge one echo: the next send, or the end of the loop with its outcome."""
+        loop = self.loop
+        # Equal bytes imply equal type-independent length and SHA-1: the fast path.
+        same = binary == loop.binary and (
+            payload == self._sent if loop.check_sha1 else len(payload) == loop.length
+        )
+        if not same:
+            return LoopReply(None, LogicOutcome(Verdict.FAILED, self._mismatch(payload, binary)))
+        if self.count < loop.count:
+            return LoopReply(self._next())
+        text = f"All {loop.count} echoed messages came back in time."
+        # Only the compression cases report traffic statistics (12/13, not 9.7/9.8).
+        return LoopReply(None, LogicOutcome(Verdict.OK, text), loop.check_sha1)
+
+    def _mismatch(self, payload: bytes, binary: bool) -> str:
+        loop = self.loop
+        if binary != loop.binary:
+            return f"The echo's type differs: got binary={binary}, sent binary={loop.binary}."
+        units = self._units(payload)
+        if units != loop.length:
+            return f"The echo's length differs: got {units}, sent {loop.length}."
+        got = hashlib.sha1(payload).hexdigest()
+        sent = hashlib.sha1(self._sent).hexdigest()
+        return f"The echo's content differs: got SHA-1 {got}, sent SHA-1 {sent}."

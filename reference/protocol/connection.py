@@ -144,6 +144,8 @@ class Protocol:
         self._rcvd_wire_size = 0
         self._rcvd_size = 0
         self._utf8 = Utf8Validator()
+        # Payload bytes of the incomplete text frame already validated (fail fast).
+        self._utf8_ahead = 0
         # The opcode of the fragmented message being sent, if any.
         self._sent_opcode: Opcode | None = None
 
@@ -218,6 +220,7 @@ class Protocol:
                     max_size -= self._rcvd_wire_size
                 frame = parser.next_frame(max_size)
                 if frame is None:
+                    self._validate_partial()
                     break
                 self._receive_frame(frame)
         except FailConnection as exc:
@@ -369,7 +372,7 @@ class Protocol:
             self._rcvd_opcode = opcode
             self._rcvd_wire_size = 0
             self._rcvd_size = 0
-            if opcode is TEXT:
+            if opcode is TEXT and not self._utf8_ahead:
                 self._utf8.reset()
         if opcode is CONT or opcode is TEXT or opcode is BINARY:
             # Bounds the next frame from its header, before the payload is buffered.
@@ -399,7 +402,11 @@ class Protocol:
             raise PayloadTooBig(f"message over {max_size} bytes")
         if self._rcvd_opcode is TEXT:
             utf8 = self._utf8
-            if not utf8.feed(frame.data):
+            data: bytes | memoryview = frame.data
+            if self._utf8_ahead:
+                data = memoryview(frame.data)[self._utf8_ahead :]
+                self._utf8_ahead = 0
+            if not utf8.feed(data):
                 # Section 8.1: "When an endpoint is to interpret a byte stream as UTF-8
                 # but finds that the byte stream is not, in fact, a valid UTF-8 stream,
                 # that endpoint MUST _Fail the WebSocket Connection_."
@@ -414,6 +421,40 @@ class Protocol:
             self._rcvd_opcode = None
             self._rcvd_wire_size = 0
         self._events.append(frame)
+
+    def _validate_partial(self) -> None:
+        """Validate the UTF-8 of an incomplete text frame as its payload arrives.
+
+        Section 8.1 asks to fail on invalid UTF-8; failing at the first invalid byte,
+        not at the end of the frame, is what Autobahn 6.4.3 and 6.4.4 call strict. Only
+        without extensions: a transformed payload cannot be read before it is decoded.
+
+        Raises:
+            InvalidPayloadData: the text so far is not valid UTF-8.
+        """
+        if self.extensions:
+            return
+        partial = self._parser.peek_partial(self._utf8_ahead)
+        if partial is None:
+            return
+        head, chunk = partial
+        # Only a frame that the checks will accept: no RSV bits, and a text frame
+        # starting a message or a continuation of a text message.
+        if head & 0x70:
+            return
+        opcode = head & 0x0F
+        if opcode == TEXT and self._rcvd_opcode is None:
+            if not self._utf8_ahead:
+                self._utf8.reset()
+        elif opcode != CONT or self._rcvd_opcode is not TEXT:
+            return
+        if not chunk:
+            return
+        self._utf8_ahead += len(chunk)
+        if not self._utf8.feed(chunk):
+            raise InvalidPayloadData(
+                f"invalid UTF-8 at byte {self._utf8.error_position} of a text message"
+            )
 
     def _receive_close(self, frame: Frame) -> None:
         # Close.parse raises ProtocolError (1-byte body, invalid code) or

@@ -371,6 +371,39 @@ class Parser:
             self._pos = end
         return _build(opcode, data, head)
 
+    def peek_partial(self, offset: int) -> tuple[int, bytes] | None:
+        """Look into the frame being received before it is complete.
+
+        Call it after :meth:`next_frame` returned ``None``, which means the header, if
+        complete, passed its checks. Returns the first header byte (FIN, RSV, opcode)
+        and the unmasked payload bytes received so far past ``offset``; ``None`` when
+        the header itself is incomplete. It lets the connection validate the UTF-8 of
+        a text frame while its payload arrives (Autobahn 6.4.3: fail fast).
+        """
+        buffer = self._buffer
+        pos = self._pos
+        available = len(buffer) - pos
+        if available < 2:
+            return None
+        length = buffer[pos + 1] & _LENGTH
+        start = pos + (2 if length < 126 else 4 if length == 126 else 10)
+        if self.mask:
+            start += 4
+        if len(buffer) < start:
+            return None
+        begin = start + offset
+        if len(buffer) <= begin:
+            return buffer[pos], b""
+        view = memoryview(buffer)[begin:]
+        with view:
+            if not self.mask:
+                return buffer[pos], bytes(view)
+            # Payload octet i is masked with key[i % 4], and this chunk starts at octet
+            # ``offset``.
+            key = bytes(buffer[start - 4 : start])
+            shift = offset & 3
+            return buffer[pos], apply_mask(view, key[shift:] + key[:shift])
+
     def frames(self, max_size: int | None = None) -> list[Frame]:
         """Return every complete frame buffered so far.
 

@@ -234,7 +234,8 @@ class PerMessageDeflate(Extension):
 
     def _new_decoder(self, zdict: bytes) -> zlib._Decompress:
         # The negotiated window exactly: a peer whose matches reach further back than it
-        # agreed to fails with "invalid distance too far back" (a ProtocolError).
+        # agreed to fails with "invalid distance too far back" (a ProtocolError) when
+        # they reach into an earlier frame (zlib checks the window, not its output).
         if zdict:
             return zlib.decompressobj(wbits=-self.remote_max_window_bits, zdict=zdict)
         return zlib.decompressobj(wbits=-self.remote_max_window_bits)

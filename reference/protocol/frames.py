@@ -348,7 +348,8 @@ class Parser:
                 raise ProtocolError(f"64-bit length {length:#x} with the top bit set")
             if length < 0x10000:
                 raise ProtocolError(f"non-minimal 64-bit length {length}")
-        if max_size is not None and length > max_size:
+        # Control frames are bounded by the 125-byte rule, not by the message limit.
+        if max_size is not None and length > max_size and not head & _CONTROL:
             raise PayloadTooBig(f"frame of {length} bytes exceeds the limit of {max_size}")
         if self.mask:
             end = start + 4 + length

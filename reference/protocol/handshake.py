@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import http
 import re
 import secrets
 import sys
@@ -442,16 +443,6 @@ def build_response(
     return Response(101, "Switching Protocols", headers)
 
 
-_REASONS = {
-    400: "Bad Request",
-    403: "Forbidden",
-    404: "Not Found",
-    426: "Upgrade Required",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}
-
-
 def build_rejection(
     status_code: int,
     text: str,
@@ -469,7 +460,11 @@ def build_rejection(
     response_headers["Content-Length"] = str(len(body))
     if headers is not None:
         response_headers.extend(headers)
-    return Response(status_code, _REASONS.get(status_code, "Error"), response_headers, body)
+    try:
+        reason = http.HTTPStatus(status_code).phrase
+    except ValueError:
+        reason = "Error"
+    return Response(int(status_code), reason, response_headers, body)
 
 
 def rejection_for(exc: InvalidHandshake, *, server: str | None = SERVER) -> Response:

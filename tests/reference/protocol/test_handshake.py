@@ -357,7 +357,8 @@ def test_build_rejection() -> None:
     assert response.body == b"busy\n"
     assert response.headers["Retry-After"] == "1"
     assert response.headers["Server"] == handshake.SERVER
-    assert handshake.build_rejection(418, "teapot").reason_phrase == "Error"
+    assert handshake.build_rejection(418, "teapot").reason_phrase == "I'm a Teapot"
+    assert handshake.build_rejection(499, "unknown").reason_phrase == "Error"
 
 
 # --- the client's checks of the response ---------------------------------------------------

@@ -500,6 +500,8 @@ class Connection:
         with contextlib.suppress(OSError, TimeoutError):
             self._flush(timeout=self.close_timeout)
         self._shut_down_write = True
+        # A refused handshake (the core answered a bad request itself) ends here too.
+        self._handshake_event.set()
         with contextlib.suppress(OSError):
             self.socket.shutdown(socket.SHUT_WR)
 

@@ -20,7 +20,6 @@ from .exceptions import (
     InvalidMessage,
     InvalidState,
     InvalidStatus,
-    NegotiationError,
     SecurityError,
 )
 from .extensions.factories import ServerExtensionFactory
@@ -195,8 +194,9 @@ class ServerProtocol(Protocol):
         # RFC 6455 section 4.2.2: "The value chosen MUST be derived from the client's
         # handshake, specifically by selecting one of the values from the
         # |Sec-WebSocket-Protocol| field".
+        # Choosing another one is the server's bug: 500, not 400.
         if selected is not None and selected not in offered:
-            raise NegotiationError(f"select_subprotocol chose {selected!r}, not offered")
+            raise ValueError(f"select_subprotocol chose {selected!r}, which wasn't offered")
         return selected
 
     def reject(self, status: int, text: str) -> Response:

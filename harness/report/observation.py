@@ -24,6 +24,7 @@ __all__ = [
     "RECEIVED_LIMIT",
     "WIRELOG_HEAD",
     "WIRELOG_LIMIT",
+    "BytesLike",
     "CloseAfterArmed",
     "CloseAfterFired",
     "ContinueLaterArmed",
@@ -39,6 +40,9 @@ __all__ = [
     "WireLogEntry",
     "WirelogMode",
 ]
+
+#: What the ``note_*`` helpers accept: the runner may hand over views of its buffers.
+BytesLike = bytes | bytearray | memoryview
 
 #: Bytes of data kept per wire log entry: the report shows the first 64.
 WIRELOG_HEAD = 64
@@ -60,7 +64,7 @@ class RxOctets:
     head: bytes
 
     @classmethod
-    def of(cls, data: bytes) -> RxOctets:
+    def of(cls, data: BytesLike) -> RxOctets:
         """The entry for one read."""
         return cls(len(data), bytes(data[:WIRELOG_HEAD]))
 
@@ -74,7 +78,7 @@ class TxOctets:
     sync: bool
 
     @classmethod
-    def of(cls, data: bytes, sync: bool) -> TxOctets:
+    def of(cls, data: BytesLike, sync: bool) -> TxOctets:
         """The entry for one write."""
         return cls(len(data), bytes(data[:WIRELOG_HEAD]), sync)
 
@@ -329,18 +333,18 @@ class Observation:
             self.log(WirelogMode(enabled))
         self.create_wirelog = enabled
 
-    def note_rx_octets(self, data: bytes) -> None:
+    def note_rx_octets(self, data: BytesLike) -> None:
         """Count one TCP read and log it (``RO``)."""
         self.rx_octet_stats[len(data)] = self.rx_octet_stats.get(len(data), 0) + 1
         self.log(RxOctets.of(data))
 
-    def note_tx_octets(self, data: bytes, sync: bool) -> None:
+    def note_tx_octets(self, data: BytesLike, sync: bool) -> None:
         """Count one TCP write and log it (``TO``)."""
         self.tx_octet_stats[len(data)] = self.tx_octet_stats.get(len(data), 0) + 1
         self.log(TxOctets.of(data, sync))
 
     def note_rx_frame(
-        self, opcode: int, fin: bool, rsv: int, payload: bytes, *, mask: bytes | None
+        self, opcode: int, fin: bool, rsv: int, payload: BytesLike, *, mask: bytes | None
     ) -> None:
         """Count one received frame by opcode and log it (``RF``)."""
         self.rx_frame_stats[opcode] = self.rx_frame_stats.get(opcode, 0) + 1
@@ -354,7 +358,7 @@ class Observation:
         opcode: int,
         fin: bool,
         rsv: int,
-        pattern: bytes,
+        pattern: BytesLike,
         *,
         mask: bytes | None,
         repeat_length: int | None = None,

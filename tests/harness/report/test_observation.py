@@ -103,3 +103,13 @@ def test_traffic_ratios() -> None:
     snap = stats.snapshot()
     stats.outgoing_octets_app_level = 0
     assert snap.outgoing_octets_app_level == 1000
+
+
+def test_views_of_buffers_are_accepted() -> None:
+    obs = Observation()
+    buffer = bytearray(b"abcdef")
+    obs.note_tx_octets(memoryview(buffer)[1:4], sync=False)
+    obs.note_rx_octets(buffer)
+    buffer[:] = b"zzzzzz"  # the log keeps its own copy
+    assert obs.wirelog == [TxOctets(3, b"bcd", False), RxOctets(6, b"abcdef")]
+    assert obs.tx_octet_stats == {3: 1}

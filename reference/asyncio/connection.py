@@ -30,7 +30,7 @@ from ..protocol.exceptions import (
     ConnectionClosedOK,
     InvalidState,
 )
-from ..protocol.frames import BINARY, CLOSE, CONT, PING, PONG, TEXT, Frame
+from ..protocol.frames import BINARY, CONT, PONG, TEXT, Frame
 from ..protocol.http import Request, Response
 
 __all__ = ["Connection", "Data", "DataLike", "LoggerLike", "MaxQueue", "WriteLimit"]
@@ -120,7 +120,7 @@ class Connection(asyncio.Protocol):
         self._fragments: bytearray | bytes | None = None
         self._fragments_text = False
         self._recv_waiter: asyncio.Future[None] | None = None
-        # No more messages will arrive: a close frame was received or TCP was lost.
+        # No more messages will arrive: the TCP connection is closed.
         self._eof = False
         self._reading_paused = False
 
@@ -293,13 +293,13 @@ class Connection(asyncio.Protocol):
         if self._fragmented_send is not None:
             await self._wait_fragmented_send()
         if isinstance(message, str):
-            self._check_open()
+            await self._ensure_open()
             if text is False:
                 self.protocol.send_binary(message.encode())
             else:
                 self.protocol.send_text(message.encode())
         elif isinstance(message, bytes | bytearray | memoryview):
-            self._check_open()
+            await self._ensure_open()
             if text:
                 self.protocol.send_text(bytes(message))
             else:
@@ -320,7 +320,7 @@ class Connection(asyncio.Protocol):
 
     async def _send_fragments(self, iterator: Any, text: bool | None) -> None:
         """Send the items of a sync iterator as one fragmented message."""
-        self._check_open()
+        await self._ensure_open()
         self._fragmented_send = self.loop.create_future()
         try:
             try:
@@ -345,7 +345,7 @@ class Connection(asyncio.Protocol):
 
     async def _send_async_fragments(self, iterator: Any, text: bool | None) -> None:
         """Send the items of an async iterator as one fragmented message."""
-        self._check_open()
+        await self._ensure_open()
         self._fragmented_send = self.loop.create_future()
         try:
             try:
@@ -458,7 +458,7 @@ class Connection(asyncio.Protocol):
             data = bytes(data)
         if data in self._pings:
             raise ConcurrencyError("already waiting for a pong with the same data")
-        self._check_open()
+        await self._ensure_open()
         waiter: asyncio.Future[float] = self.loop.create_future()
         self.protocol.send_ping(data)
         self._pings[data] = (waiter, self.loop.time())
@@ -471,7 +471,7 @@ class Connection(asyncio.Protocol):
         Raises:
             ConnectionClosed: the connection is closed or closing.
         """
-        self._check_open()
+        await self._ensure_open()
         self.protocol.send_pong(data.encode() if isinstance(data, str) else bytes(data))
         self._send_data()
 
@@ -573,6 +573,20 @@ class Connection(asyncio.Protocol):
         if self.protocol.state is not OPEN:
             raise self._closed_exc()
 
+    async def _ensure_open(self) -> None:
+        """Return if the connection is OPEN, else raise once it is closed.
+
+        Waiting for the TCP close (bounded by ``close_timeout``) makes the exception
+        tell how the connection ended: during a closing handshake the peer's close
+        frame is not known yet.
+
+        Raises:
+            ConnectionClosed: the connection is closing or closed.
+        """
+        if self.protocol.state is not OPEN:
+            await asyncio.shield(self._lost_waiter)
+            raise self._closed_exc()
+
     def _closed_exc(self) -> ConnectionClosed:
         """The exception to raise now that the connection is (being) closed, chained."""
         exc = self.protocol.close_exc
@@ -656,11 +670,9 @@ class Connection(asyncio.Protocol):
                         self._message_queued()
                 elif opcode is PONG:
                     self._acknowledge_pings(event.data)
-                elif opcode is CLOSE:
-                    self._set_eof()
+                # CLOSE: the core answered it; recv raises once TCP is closed too, so
+                # that close_code is known by then (connection_lost).
                 # PING: the core already queued the pong with the same payload.
-                else:
-                    assert opcode is PING
             else:
                 self._handshake_event(event)
 
@@ -693,7 +705,8 @@ class Connection(asyncio.Protocol):
 
     def _connection_open(self) -> None:
         """The opening handshake succeeded: start the keepalive."""
-        self._start_keepalive()
+        if self.protocol.state is OPEN:
+            self._start_keepalive()
 
     # --- asyncio.Protocol ----------------------------------------------------------
 

@@ -372,7 +372,17 @@ async def test_pending_ping_fails_when_connection_is_lost() -> None:
 async def test_close_timeout_closes_then_aborts() -> None:
     pair = make_pair(close_timeout=unit(0.02))
     # The peer never answers the close frame and never closes TCP.
-    pair.transport.close = lambda: setattr(pair.transport, "closing", True)  # type: ignore[method-assign]
+    transport = pair.transport
+
+    def close() -> None:  # flushing never ends: connection_lost does not come
+        transport.closing = True
+
+    def abort() -> None:
+        transport.aborted = transport.closing = True
+        asyncio.get_running_loop().call_soon(transport.protocol.connection_lost, None)
+
+    transport.close = close  # type: ignore[method-assign]
+    transport.abort = abort  # type: ignore[method-assign]
     closing = asyncio.create_task(pair.connection.close())
     await asyncio.sleep(unit(0.03))
     assert pair.transport.closing and not pair.transport.aborted

@@ -96,10 +96,11 @@ def generate_key() -> str:
 
 def accept_key(key: str) -> str:
     """The ``Sec-WebSocket-Accept`` value that answers ``key``."""
-    # RFC 6455 section 4.2.2: "concatenate the value of the |Sec-WebSocket-Key| header
-    # field (as a string, not base64-decoded) with the string
-    # "258EAFA5-E914-47DA-95CA-C5AB0DC85B11" ..., take the SHA-1 hash of this
-    # concatenated value to obtain a 20-byte value and base64-encode".
+    # RFC 6455 section 4.2.2, step 5.4: "The value of this header field is constructed by
+    # concatenating /key/, defined above in step 4 in Section 4.2.2, with the string
+    # "258EAFA5-E914-47DA-95CA-C5AB0DC85B11", taking the SHA-1 hash of this concatenated
+    # value to obtain a 20-byte value and base64-encoding (see Section 4 of [RFC4648])
+    # this 20-byte hash."
     digest = hashlib.sha1((key + GUID).encode("ascii"), usedforsecurity=False).digest()
     return base64.b64encode(digest).decode("ascii")
 

@@ -287,7 +287,7 @@ class PerMessageDeflate(Extension):
         if fin:
             # Section 7.2.2: "Append 4 octets of 0x00 0x00 0xff 0xff to the tail end of
             # the payload of the message."
-            data += _TAIL
+            data = b"".join((data, _TAIL))  # any bytes-like payload
         remaining = None if max_size is None else max_size - self._decoded_size
         chunks: list[bytes] = []
         produced = 0

@@ -23,7 +23,10 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
-COMMAND_MODULES: tuple[str, ...] = ("wsconform.harness.commands.conformance",)
+COMMAND_MODULES: tuple[str, ...] = (
+    "wsconform.harness.commands.conformance",
+    "wsconform.reference.cli",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -12,7 +12,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..protocol.client import ClientProtocol
-from ..protocol.connection import OPEN
 from ..protocol.exceptions import InvalidMessage
 from ..protocol.extensions.factories import ClientExtensionFactory
 from ..protocol.headers import HeadersLike
@@ -52,7 +51,9 @@ class ClientConnection(Connection):
             raise TimeoutError("timed out during the opening handshake")
         if self.protocol.handshake_exc is not None:
             raise self.protocol.handshake_exc
-        if self.response is None or self.protocol.state is not OPEN:
+        # Not "state is OPEN": a server may answer, send and close in one packet, and
+        # the messages it sent must still reach recv().
+        if self.response is None:
             raise InvalidMessage("connection closed during the opening handshake")
 
 

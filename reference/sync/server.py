@@ -27,7 +27,6 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, TypeAlias
 
-from ..protocol.connection import OPEN
 from ..protocol.exceptions import ConnectionClosedOK, InvalidHandshake
 from ..protocol.extensions.factories import ServerExtensionFactory
 from ..protocol.headers import Headers
@@ -121,7 +120,8 @@ class ServerConnection(Connection):
         self._flush()
         if hook_exc is not None:
             raise hook_exc
-        if self.protocol.state is OPEN:
+        # Not "state is OPEN" checked now: the client may already have closed.
+        if response.status_code == 101 and self.protocol.handshake_exc is None:
             return
         if self.protocol.handshake_exc is not None:
             raise self.protocol.handshake_exc

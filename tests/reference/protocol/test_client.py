@@ -375,3 +375,67 @@ def test_conversation_property(
 def test_all_is_complete() -> None:
     for name in client_module.__all__:
         assert hasattr(client_module, name)
+
+
+# --- against the websockets library's sans-I/O server, in memory ---------------------------
+
+ws_server = pytest.importorskip("websockets.server")
+ws_pmd = pytest.importorskip("websockets.extensions.permessage_deflate")
+
+
+def _pump_to_theirs(ours: Protocol, theirs: object) -> None:
+    for data in ours.data_to_send():
+        theirs.receive_data(data)  # type: ignore[attr-defined]
+
+
+def _pump_from_theirs(theirs: object, ours: Protocol) -> None:
+    for data in theirs.data_to_send():  # type: ignore[attr-defined]
+        if data:  # websockets signals EOF with b""
+            ours.receive_data(data)
+
+
+@pytest.mark.parametrize("server_no_context_takeover", [False, True])
+@pytest.mark.parametrize("server_max_window_bits", [None, 9, 12])
+def test_handshake_and_messages_with_websockets_server(
+    server_no_context_takeover: bool, server_max_window_bits: int | None
+) -> None:
+    client = ClientProtocol(
+        "ws://localhost/",
+        extensions=[
+            ClientPerMessageDeflateFactory(
+                server_no_context_takeover=server_no_context_takeover,
+                server_max_window_bits=server_max_window_bits,
+            )
+        ],
+        subprotocols=["chat"],
+    )
+    theirs = ws_server.ServerProtocol(
+        extensions=[ws_pmd.ServerPerMessageDeflateFactory()], subprotocols=["chat"]
+    )
+    client.send_request(client.connect())
+    _pump_to_theirs(client, theirs)
+    (request,) = theirs.events_received()
+    theirs.send_response(theirs.accept(request))
+    _pump_from_theirs(theirs, client)
+    assert client.state is OPEN, client.handshake_exc
+    assert client.subprotocol == "chat"
+    (extension,) = client.extensions
+    assert isinstance(extension, PerMessageDeflate)
+    assert extension.remote_no_context_takeover is server_no_context_takeover
+    assert extension.remote_max_window_bits == (server_max_window_bits or 15)
+    client.events_received()
+    for payload in (b"Hello", b"Hello" * 500, "\u00e9t\u00e9".encode() * 100):
+        client.send_text(payload[:7], fin=False)
+        client.send_continuation(payload[7:], fin=True)
+        _pump_to_theirs(client, theirs)
+        frames = theirs.events_received()
+        assert b"".join(frame.data for frame in frames) == payload
+        theirs.send_binary(payload)
+        _pump_from_theirs(theirs, client)
+        (frame,) = client.events_received()
+        assert frame == Frame(BINARY, payload)
+    client.send_close(1000)
+    _pump_to_theirs(client, theirs)
+    _pump_from_theirs(theirs, client)
+    assert client.close_rcvd is not None
+    assert client.close_rcvd.code == 1000

@@ -21,7 +21,7 @@ from wsconform.reference.protocol.extensions.permessage_deflate import (
     PerMessageDeflate,
     ServerPerMessageDeflateFactory,
 )
-from wsconform.reference.protocol.frames import TEXT, Frame
+from wsconform.reference.protocol.frames import BINARY, TEXT, Frame
 from wsconform.reference.protocol.handshake import SERVER
 from wsconform.reference.protocol.http import Limits, Request, Response, ResponseParser
 from wsconform.reference.protocol.server import ServerProtocol
@@ -284,3 +284,64 @@ def test_open_server_skips_the_handshake() -> None:
 def test_all_is_complete() -> None:
     for name in server_module.__all__:
         assert hasattr(server_module, name)
+
+
+# --- against the websockets library's sans-I/O client, in memory ---------------------------
+
+ws_client = pytest.importorskip("websockets.client")
+ws_uri = pytest.importorskip("websockets.uri")
+ws_pmd = pytest.importorskip("websockets.extensions.permessage_deflate")
+
+
+@pytest.mark.parametrize("client_no_context_takeover", [False, True])
+@pytest.mark.parametrize("client_max_window_bits", [None, 9, 12])
+def test_handshake_and_messages_with_websockets_client(
+    client_no_context_takeover: bool, client_max_window_bits: int | None
+) -> None:
+    theirs = ws_client.ClientProtocol(
+        ws_uri.parse_uri("ws://localhost/"),
+        extensions=[
+            ws_pmd.ClientPerMessageDeflateFactory(
+                client_no_context_takeover=client_no_context_takeover
+            )
+        ],
+        subprotocols=["chat"],
+    )
+    server = ServerProtocol(
+        extensions=[ServerPerMessageDeflateFactory(client_max_window_bits=client_max_window_bits)],
+        subprotocols=["chat"],
+    )
+    theirs.send_request(theirs.connect())
+    for data in theirs.data_to_send():
+        server.receive_data(data)
+    (request,) = server.events_received()
+    assert isinstance(request, Request)
+    server.send_response(server.accept(request))
+    for data in server.data_to_send():
+        theirs.receive_data(data)
+    assert theirs.handshake_exc is None
+    assert server.state is OPEN
+    assert server.subprotocol == "chat"
+    (extension,) = server.extensions
+    assert isinstance(extension, PerMessageDeflate)
+    assert extension.remote_no_context_takeover is client_no_context_takeover
+    assert extension.remote_max_window_bits == (client_max_window_bits or 15)
+    theirs.events_received()
+    for payload in (b"Hello", b"Hello" * 500, bytes(range(256)) * 10):
+        theirs.send_binary(payload)
+        for data in theirs.data_to_send():
+            server.receive_data(data)
+        assert server.events_received() == [Frame(BINARY, payload)]
+        server.send_binary(payload[:100], fin=False)
+        server.send_continuation(payload[100:], fin=True)
+        for data in server.data_to_send():
+            theirs.receive_data(data)
+        frames = theirs.events_received()
+        assert b"".join(frame.data for frame in frames) == payload
+    theirs.send_close(1000)
+    for data in theirs.data_to_send():
+        if data:
+            server.receive_data(data)
+    assert server.close_rcvd is not None
+    assert server.close_rcvd.code == 1000
+    assert server.transport_should_close()

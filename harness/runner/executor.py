@@ -1,0 +1,392 @@
+"""Running one case: interpret its steps on a fresh connection and judge the result.
+
+:func:`execute_case` connects, lets the :class:`CaseExecutor` run the case's steps when
+the opening handshake completes, waits until TCP is gone, and computes the verdicts
+with :func:`wsconform.harness.verdicts.judge`. The interpretation rules are those of
+:mod:`wsconform.cases.model` (Autobahn's mechanics, catalog 2.0):
+
+* steps run in order at open; :class:`~wsconform.cases.model.ContinueLater` pauses them
+  (``CT``/``CTE``) and the rest runs later unless the connection is CLOSED by then;
+* ``killAfter`` (``KL``/``KLE``) fails the connection: close 1001 "Going Away" while
+  OPEN, a TCP drop while CLOSING; ``closeAfter`` (``TI``/``TIE``) sends an empty close
+  while OPEN;
+* messages and pongs are recorded in arrival order (messages only while the tester has
+  not failed the connection), and after each one the tester auto-closes with the first
+  expected close code when :func:`~wsconform.harness.verdicts.auto_close_due` says so;
+* case logic (9.x, 12/13) consumes data messages instead: the one-echo check of
+  :class:`~wsconform.cases.model.ExpectEcho` and the message loop of
+  :class:`~wsconform.cases.model.EchoLoop`.
+
+Every timer is relative to the moment its step ran, on the event loop's monotonic
+clock, and does nothing once the connection is CLOSED. A case whose TCP connection is
+still up ``case_slack`` seconds after its last timer should have ended it is dropped by
+the tester (Autobahn would wait for ever; see catalog 9.5).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import ssl
+from collections.abc import Callable
+from typing import Any
+
+from wsconform.cases.deflate import offers_header
+from wsconform.cases.model import (
+    Case,
+    CloseAfter,
+    ContinueLater,
+    EchoLoop,
+    ExpectEcho,
+    KillAfter,
+    Message,
+    Pong,
+    RecordTimeout,
+    RequireDeflate,
+    SendClose,
+    SendFrame,
+    SendMessage,
+    SetWirelog,
+    Step,
+    StreamFrameData,
+    StreamFrameHeader,
+    Timeout,
+)
+from wsconform.harness.report.model import CaseResult
+from wsconform.harness.report.observation import (
+    CloseAfterArmed,
+    CloseAfterFired,
+    ContinueLaterArmed,
+    ContinueLaterFired,
+    KillAfterArmed,
+    KillAfterFired,
+    Observation,
+)
+from wsconform.harness.verdicts import (
+    EchoLoopJudge,
+    LogicOutcome,
+    auto_close_due,
+    deflate_missing,
+    echo_waiting,
+    judge,
+    judge_echo,
+)
+from wsconform.harness.wire.client import connect
+from wsconform.harness.wire.connection import CLOSED, OPEN, TesterConnection
+
+from .config import RunOptions, Target
+
+__all__ = ["CaseExecutor", "case_deadline", "execute_case"]
+
+_NORMAL = 1000
+#: How long to wait for asyncio to report a dropped connection as lost.
+_LOST_GRACE = 5.0
+
+
+def case_deadline(case: Case, options: RunOptions) -> float:
+    """Seconds after the connect by which a case must have ended (see module docstring).
+
+    The case's pauses plus its longest timer (killAfter, closeAfter, the wait of its
+    case logic), plus the opening handshake, closing handshake and server drop timers,
+    plus ``case_slack``.
+    """
+    timeouts = options.timeouts
+    pauses = 0.0
+    longest = 0.0
+    for step in case.steps:
+        if isinstance(step, ContinueLater):
+            pauses += step.delay
+        elif isinstance(step, KillAfter | CloseAfter):
+            longest = max(longest, pauses + step.delay)
+        elif isinstance(step, ExpectEcho | EchoLoop):
+            longest = max(longest, pauses + step.wait)
+    longest = max(longest, pauses)
+    library = timeouts.open_handshake + timeouts.close_handshake
+    return longest + library + timeouts.server_connection_drop + timeouts.case_slack
+
+
+class CaseExecutor:
+    """Interprets one case on one connection (the connection's :class:`ConnectionEvents`).
+
+    Raises (from the callbacks, caught by :func:`execute_case` as harness errors):
+        ValueError: a 12/13 loop without its test data.
+    """
+
+    def __init__(self, case: Case, obs: Observation, options: RunOptions) -> None:
+        self.case = case
+        self.obs = obs
+        self.options = options
+        self.conn: TesterConnection | None = None
+        self.loop = asyncio.get_running_loop()
+        self.lost: asyncio.Future[None] = self.loop.create_future()
+        self.opened_at: float | None = None
+        self.lost_at: float | None = None
+        self.error: BaseException | None = None
+        self._timers: list[asyncio.TimerHandle] = []
+        self._expect: ExpectEcho | None = None
+        self._judge: EchoLoopJudge | None = None
+        self._loop_done = False
+
+    # --- ConnectionEvents ---------------------------------------------------------------
+
+    def on_open(self) -> None:
+        """The case starts: run the steps."""
+        self.opened_at = self.loop.time()
+        self._guard(self._run_steps, 0)
+
+    def on_message(self, payload: bytes, binary: bool) -> None:
+        """A data message: to the case logic, or to the received list."""
+        self._guard(self._message, payload, binary)
+
+    def on_pong(self, payload: bytes) -> None:
+        """A pong: recorded, then the auto-close check."""
+        self.obs.record(Pong(payload))
+        self._guard(self._auto_close)
+
+    def on_lost(self) -> None:
+        """TCP is gone: the case is over."""
+        self.lost_at = self.loop.time()
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
+        if not self.lost.done():
+            self.lost.set_result(None)
+
+    # --- helpers ------------------------------------------------------------------------
+
+    def _guard(self, function: Callable[..., None], *args: Any) -> None:
+        """Run a callback; an exception of ours ends the case as a harness error."""
+        try:
+            function(*args)
+        except Exception as exc:
+            self.error = exc
+            if self.conn is not None:
+                self.conn.drop(abort=True)
+
+    def _later(self, delay: float, function: Callable[..., None], *args: Any) -> None:
+        self._timers.append(self.loop.call_later(delay, self._guard, function, *args))
+
+    def _set_logic(self, outcome: LogicOutcome) -> None:
+        if outcome.behavior is not None:
+            self.obs.logic_behavior = outcome.behavior
+        self.obs.logic_result = outcome.result
+
+    @property
+    def _connection(self) -> TesterConnection:
+        assert self.conn is not None
+        return self.conn
+
+    # --- steps --------------------------------------------------------------------------
+
+    def _run_steps(self, start: int) -> None:
+        steps = self.case.steps
+        conn = self._connection
+        for index in range(start, len(steps)):
+            step = steps[index]
+            if isinstance(step, ContinueLater):
+                self.obs.log(ContinueLaterArmed(step.delay, step.tag))
+                self._later(step.delay, self._resume, index + 1, step.tag)
+                return
+            if isinstance(step, RecordTimeout):
+                # The 6.4 fail-fast sequence stops at the first close, in either direction.
+                if conn.state is not OPEN:
+                    return
+                self.obs.record(Timeout(step.tag))
+                continue
+            if isinstance(step, RequireDeflate):
+                if conn.deflate is None:
+                    self._set_logic(deflate_missing())
+                    conn.send_close(_NORMAL)
+                    return
+                continue
+            self._step(step)
+
+    def _resume(self, start: int, tag: str | None) -> None:
+        conn = self._connection
+        if conn.state is CLOSED:
+            return
+        self.obs.log(ContinueLaterFired(tag))
+        self._run_steps(start)
+
+    def _step(self, step: Step) -> None:
+        conn = self._connection
+        obs = self.obs
+        if isinstance(step, SendFrame | SendMessage):
+            self._send(step)
+        elif isinstance(step, SendClose):
+            conn.send_close(step.code, step.reason)
+        elif isinstance(step, StreamFrameHeader):
+            conn.send_stream_header(step.opcode, step.length, fin=step.fin, rsv=step.rsv)
+        elif isinstance(step, StreamFrameData):
+            conn.send_stream_data(step.data)
+        elif isinstance(step, KillAfter):
+            obs.log(KillAfterArmed(step.delay))
+            self._later(step.delay, self._kill)
+        elif isinstance(step, CloseAfter):
+            obs.log(CloseAfterArmed(step.delay))
+            self._later(step.delay, self._close_after)
+        elif isinstance(step, SetWirelog):
+            obs.set_wirelog(step.enabled, marker=step.marker)
+        elif isinstance(step, ExpectEcho):
+            self._expect = step
+            self._set_logic(echo_waiting(step))
+        elif isinstance(step, EchoLoop):
+            self._start_loop(step)
+        else:  # pragma: no cover - ContinueLater etc. are handled by _run_steps
+            raise TypeError(f"unexpected step {step!r}")
+
+    def _send(self, step: SendFrame | SendMessage) -> None:
+        conn = self._connection
+        if isinstance(step, SendFrame):
+            conn.send_frame(
+                step.opcode,
+                step.data(),
+                fin=step.fin,
+                rsv=step.rsv,
+                pattern=step.payload if step.repeat_length is not None else None,
+                repeat_length=step.repeat_length,
+                chopsize=step.chopsize,
+                sync=step.sync,
+            )
+        else:
+            size = step.fragment_size
+            if size is None:
+                size = self.case.options.auto_fragment_size
+            conn.send_message(step.data(), binary=step.binary, fragment_size=size)
+
+    def _kill(self) -> None:
+        self.obs.log(KillAfterFired())
+        # Autobahn's failConnection(): close 1001 "Going Away" while OPEN, drop when
+        # already CLOSING.
+        self._connection.fail()
+
+    def _close_after(self) -> None:
+        self.obs.log(CloseAfterFired())
+        conn = self._connection
+        if conn.state is OPEN:
+            conn.send_close()
+
+    # --- case logic ---------------------------------------------------------------------
+
+    def _start_loop(self, step: EchoLoop) -> None:
+        data = None
+        if step.data_file is not None:
+            if self.options.testdata is None:
+                raise ValueError(f"no test data loader for {step.data_file}")
+            data = self.options.testdata(step.data_file)
+        self._judge = EchoLoopJudge(step, data)
+        outcome, first = self._judge.start()
+        self._set_logic(outcome)
+        self._send(first)
+
+    def _message(self, payload: bytes, binary: bool) -> None:
+        conn = self._connection
+        if self._expect is not None:
+            self._set_logic(judge_echo(self._expect, binary, len(payload)))
+            self.obs.set_wirelog(True, marker=False)
+            conn.send_close(_NORMAL)
+            return
+        if self._judge is not None:
+            if self._loop_done:
+                return
+            reply = self._judge.on_message(payload, binary)
+            if reply.send is not None:
+                self._send(reply.send)
+                return
+            self._loop_done = True
+            if reply.outcome is not None:
+                self._set_logic(reply.outcome)
+            if reply.capture_traffic_stats:
+                self.obs.traffic_stats = self.obs.traffic.snapshot()
+            self.obs.set_wirelog(True, marker=True)
+            conn.send_close(_NORMAL)
+            return
+        self.obs.record(Message(payload, binary))
+        self._auto_close()
+
+    def _auto_close(self) -> None:
+        conn = self._connection
+        if conn.state is OPEN and auto_close_due(self.case, self.obs):
+            conn.send_close(self.case.expected_close.close_codes[0])
+
+
+async def execute_case(
+    case: Case,
+    target: Target,
+    *,
+    agent: str,
+    run_index: int,
+    options: RunOptions | None = None,
+    ssl_context: ssl.SSLContext | None = None,
+) -> CaseResult:
+    """Run ``case`` against ``target`` on a fresh connection and judge it.
+
+    ``ssl_context`` is a prepared :class:`ssl.SSLContext` (shared by the cases of a run);
+    ``None`` builds one from ``target`` when the URL is ``wss://``.
+
+    Raises:
+        ConnectError: the target cannot be reached (a harness error).
+        RuntimeError: our own failure while the case ran (a harness error), with the
+            original exception as its cause.
+    """
+    options = options if options is not None else RunOptions()
+    timeouts = options.timeouts
+    obs = Observation()
+    executor = CaseExecutor(case, obs, options)
+    uri = target.uri
+    deflate = case.options.deflate
+    settings = target.request_settings(offers_header(deflate.offers) if deflate else None)
+    context = ssl_context if ssl_context is not None else target.ssl_context()
+
+    def factory() -> TesterConnection:
+        conn = TesterConnection(
+            uri,
+            obs,
+            executor,
+            settings=settings,
+            timeouts=timeouts.wire(),
+            max_message_size=options.max_message_size,
+        )
+        executor.conn = conn
+        return conn
+
+    loop = asyncio.get_running_loop()
+    started = datetime.datetime.now(datetime.UTC)
+    connect_at = loop.time()
+    conn = await connect(
+        uri,
+        factory,
+        ssl_context=context,
+        server_hostname=target.server_hostname,
+        timeout=timeouts.connect,
+    )
+    deadline = case_deadline(case, options)
+    try:
+        await asyncio.wait_for(asyncio.shield(executor.lost), deadline)
+    except TimeoutError:
+        if obs.was_not_clean_reason is None or obs.was_clean:
+            obs.was_clean = False
+            obs.was_not_clean_reason = f"the case was still connected after {deadline:g} s"
+        conn.drop(abort=True)
+        try:
+            await asyncio.wait_for(asyncio.shield(executor.lost), _LOST_GRACE)
+        except TimeoutError:
+            raise RuntimeError("the dropped connection was never reported lost") from None
+    if executor.error is not None:
+        raise RuntimeError(f"the case failed inside the tester: {executor.error}") from (
+            executor.error
+        )
+    end = executor.lost_at if executor.lost_at is not None else loop.time()
+    begin = executor.opened_at if executor.opened_at is not None else connect_at
+    duration_ms = round((end - begin) * 1000)
+    verdicts = judge(case, obs)
+    return CaseResult(
+        case=case,
+        agent=agent,
+        run_index=run_index,
+        observation=obs,
+        verdicts=verdicts,
+        started=started,
+        duration_ms=duration_ms,
+        target=target.url,
+    )

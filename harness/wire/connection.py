@@ -1,0 +1,589 @@
+"""The tester's WebSocket connection: an :class:`asyncio.Protocol` in client mode.
+
+It plays the part Autobahn|Python 0.10.9 plays under Autobahn|Testsuite (catalog 2.0,
+9.4, 9.5): it sends exactly what it is told, reads the peer with the tester's checks
+(:mod:`.reader`), answers pings while OPEN, replies to a peer's close with 1000, runs the
+library timers (opening handshake, closing handshake, server TCP drop) and keeps the
+tester's record in an :class:`~wsconform.harness.report.observation.Observation`:
+``closedByMe``, ``failedByMe``, ``droppedByMe``, ``wasClean`` and its reason, the close
+codes and reasons, statistics, traffic counters and the wire log.
+
+States follow RFC 6455 section 4 and 7: CONNECTING until the handshake completes, OPEN,
+CLOSING once a close frame was sent (by either rule), CLOSED once the tester dropped TCP
+or TCP was lost. What the case does (steps, case timers, event recording) is the
+executor's job (:mod:`wsconform.harness.runner.executor`), reached through
+:class:`ConnectionEvents`.
+
+Write modes (catalog 2.0), kept in one ordered queue:
+
+* *burst*: a write issued while nothing is queued is buffered and flushed once the
+  current callback returns, so a step sequence's frames leave in one TCP write, as
+  Twisted's transport buffer does for Autobahn;
+* *sync*: the bytes are their own TCP write, and the event loop runs once (it polls the
+  sockets) before the next queued write; a write issued while the queue is not empty
+  waits its turn, so byte order is kept;
+* *chopsize* n: the bytes are cut into n-byte pieces, each queued as a sync write.
+
+Every write counts in ``txOctetStats`` and the ``TO`` wire log under its own size.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import dataclasses
+import enum
+import socket
+from typing import Protocol
+
+from wsconform.cases.model import fragment_payload
+from wsconform.harness.report.observation import Observation, RxFrame, TxFrame
+from wsconform.reference.protocol.extensions.permessage_deflate import PerMessageDeflate
+from wsconform.reference.protocol.frames import CONT, Frame, Opcode
+from wsconform.reference.protocol.handshake import generate_key
+from wsconform.reference.protocol.http import Response, ResponseParser
+from wsconform.reference.protocol.mask import BytesLike, new_mask_key
+from wsconform.reference.protocol.uri import WebSocketURI
+from wsconform.reference.protocol.utf8 import find_invalid
+from wsconform.reference.protocol.wire import WireFrame
+
+from .codec import RSV1, mask_stream
+from .handshake import HandshakeFailed, RequestSettings, build_request, check_response, request_key
+from .reader import INVALID_PAYLOAD, PROTOCOL_ERROR, FrameInfo, Reader
+
+__all__ = [
+    "ALLOWED_CLOSE_CODES",
+    "CLOSED",
+    "CLOSING",
+    "CONNECTING",
+    "DEFAULT_MAX_MESSAGE_SIZE",
+    "OPEN",
+    "ConnectionEvents",
+    "State",
+    "TesterConnection",
+    "WireTimeouts",
+    "close_code_valid",
+]
+
+#: Largest data message the tester accepts from the peer: Autobahn's biggest echo
+#: (9.1.6, 9.2.6) is 16 MiB; the rest is margin. Past it the tester fails with 1009.
+DEFAULT_MAX_MESSAGE_SIZE = 64 * 2**20
+
+#: Longest response head the tester reads before giving up on the handshake.
+_MAX_RESPONSE_HEAD = 65536
+
+#: Close codes of 1000-2999 a peer may send, as Autobahn|Python 0.10.9 judges them. It
+#: predates the registration of 1012-1014 by IANA, so those count as invalid; catalog 2.0
+#: asks to keep that.
+ALLOWED_CLOSE_CODES = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011})
+
+_NORMAL = 1000
+_GOING_AWAY = 1001
+_PEER_DROPPED = "peer dropped the TCP connection without previous WebSocket closing handshake"
+
+
+def close_code_valid(code: int) -> bool:
+    """Whether the tester accepts ``code`` in a peer's close frame (catalog 2.0).
+
+    Invalid: below 1000, 5000 and above, and 1000-2999 outside :data:`ALLOWED_CLOSE_CODES`
+    (RFC 6455 section 7.4.2: codes "below 1000 are not used", 1000-2999 "reserved for
+    definition by this protocol").
+    """
+    if code < 1000 or code >= 5000:
+        return False
+    return code >= 3000 or code in ALLOWED_CLOSE_CODES
+
+
+class State(enum.IntEnum):
+    """Connection states (RFC 6455 sections 4 and 7)."""
+
+    CONNECTING = 0
+    OPEN = 1
+    CLOSING = 2
+    CLOSED = 3
+
+
+CONNECTING, OPEN, CLOSING, CLOSED = State.CONNECTING, State.OPEN, State.CLOSING, State.CLOSED
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class WireTimeouts:
+    """The library timers (catalog 4.1); 0 switches one off.
+
+    ``open_handshake``: abort when the handshake has not completed. ``close_handshake``:
+    abort when the peer has not answered the tester's close. ``server_connection_drop``:
+    abort when the server has not closed TCP after the closing handshake.
+    """
+
+    open_handshake: float = 5.0
+    close_handshake: float = 1.0
+    server_connection_drop: float = 1.0
+
+
+class ConnectionEvents(Protocol):
+    """What the connection tells the case executor."""
+
+    def on_open(self) -> None:
+        """The opening handshake completed: the case starts."""
+
+    def on_message(self, payload: bytes, binary: bool) -> None:
+        """A data message arrived (never after the tester failed the connection)."""
+
+    def on_pong(self, payload: bytes) -> None:
+        """A pong arrived."""
+
+    def on_lost(self) -> None:
+        """TCP is gone: the case ends."""
+
+
+class TesterConnection(asyncio.Protocol):
+    """One tester connection (see the module docstring).
+
+    ``obs`` receives the tester's record. ``max_message_size`` bounds a data message
+    from the peer (1009 past it).
+    """
+
+    def __init__(
+        self,
+        uri: WebSocketURI,
+        obs: Observation,
+        events: ConnectionEvents,
+        *,
+        settings: RequestSettings | None = None,
+        timeouts: WireTimeouts | None = None,
+        max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+    ) -> None:
+        self.uri = uri
+        self.obs = obs
+        self.events = events
+        self.settings = settings if settings is not None else RequestSettings()
+        self.timeouts = timeouts if timeouts is not None else WireTimeouts()
+        self.max_message_size = max_message_size
+        self.state = CONNECTING
+        self.loop = asyncio.get_running_loop()
+        self.transport: asyncio.Transport | None = None
+        self.reader: Reader | None = None
+        self.deflate: PerMessageDeflate | None = None
+        self.subprotocol: str | None = None
+        self._key = ""
+        self._head = bytearray()
+        self._queue: collections.deque[tuple[BytesLike, bool]] = collections.deque()
+        self._triggered = False
+        self._burst: list[BytesLike] = []
+        self._burst_scheduled = False
+        self._stream_mask: bytes | None = None
+        self._stream_offset = 0
+        self._open_timer: asyncio.TimerHandle | None = None
+        self._close_timer: asyncio.TimerHandle | None = None
+        self._drop_timer: asyncio.TimerHandle | None = None
+
+    # --- asyncio.Protocol ---------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
+            # Autobahn's tcpNoDelay default: chopped writes must leave as they are cut.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.timeouts.open_handshake > 0:
+            self._open_timer = self.loop.call_later(
+                self.timeouts.open_handshake, self._on_open_handshake_timeout
+            )
+        raw = self.settings.raw_request
+        self._key = (request_key(raw) if raw is not None else None) or generate_key()
+        request = build_request(self.uri, self._key, self.settings)
+        self.obs.http_request = request.decode("latin-1")
+        self._write(request)
+
+    def data_received(self, data: bytes) -> None:
+        obs = self.obs
+        obs.note_rx_octets(data)
+        state = self.state
+        if state is OPEN:
+            obs.traffic.incoming_octets_wire_level += len(data)
+        elif state is CONNECTING:
+            obs.traffic.preopen_incoming_octets_wire_level += len(data)
+            self._handshake_data(data)
+            return
+        if self.reader is not None and state is not CLOSED:
+            self.reader.feed(data)
+
+    def eof_received(self) -> bool | None:
+        # A half-close from the peer ends the connection, as in Autobahn.
+        return None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.state = CLOSED
+        for timer in (self._open_timer, self._close_timer, self._drop_timer):
+            if timer is not None:
+                timer.cancel()
+        self._queue.clear()
+        self._burst.clear()
+        obs = self.obs
+        if not obs.was_clean and not obs.dropped_by_me and obs.was_not_clean_reason is None:
+            obs.was_not_clean_reason = _PEER_DROPPED
+        self.events.on_lost()
+
+    # --- opening handshake --------------------------------------------------------------
+
+    def _handshake_data(self, data: bytes) -> None:
+        self._head += data
+        end = self._head.find(b"\r\n\r\n")
+        if end < 0:
+            if len(self._head) > _MAX_RESPONSE_HEAD:
+                self._fail_handshake("the response head is longer than 64 KiB")
+            return
+        head, leftover = bytes(self._head[: end + 4]), bytes(self._head[end + 4 :])
+        self._head = bytearray()
+        self.obs.http_response = head.decode("latin-1")
+        try:
+            response = self._parse_response(head)
+            negotiated = check_response(response, self._key, self.settings)
+        except HandshakeFailed as exc:
+            self._fail_handshake(exc.reason)
+            return
+        if self._open_timer is not None:
+            self._open_timer.cancel()
+            self._open_timer = None
+        self.state = OPEN
+        self.deflate = negotiated.deflate
+        self.subprotocol = negotiated.subprotocol
+        self.reader = Reader(self, max_message_size=self.max_message_size, deflate=self.deflate)
+        self.obs.opened = True
+        self.events.on_open()
+        # Frames that came with the response are read after the case has started.
+        if leftover and self.state is not CLOSED:
+            self.obs.traffic.preopen_incoming_octets_wire_level -= len(leftover)
+            self.obs.traffic.incoming_octets_wire_level += len(leftover)
+            self.reader.feed(leftover)
+
+    @staticmethod
+    def _parse_response(head: bytes) -> Response:
+        parser = ResponseParser()
+        try:
+            response = parser.feed(head)
+            if response is None:
+                # Only a response with a body waits for more: it cannot be a 101.
+                status = head.split(b"\r\n", 1)[0].decode("latin-1")
+                raise HandshakeFailed(f"the server answered {status!r}, not 101")
+        except HandshakeFailed:
+            raise
+        except Exception as exc:  # the core's InvalidHandshake subclasses
+            raise HandshakeFailed(f"invalid HTTP response: {exc}") from exc
+        return response
+
+    def _fail_handshake(self, reason: str) -> None:
+        self.obs.was_not_clean_reason = f"opening handshake failed: {reason}"
+        self.drop(abort=True)
+
+    def _on_open_handshake_timeout(self) -> None:
+        self._open_timer = None
+        if self.state is CONNECTING:
+            obs = self.obs
+            obs.was_clean = False
+            obs.was_not_clean_reason = "peer did not finish (in time) the opening handshake"
+            obs.was_open_handshake_timeout = True
+            self.drop(abort=True)
+
+    # --- writes -------------------------------------------------------------------------
+
+    def _count_write(self, data: BytesLike, sync: bool) -> None:
+        obs = self.obs
+        obs.note_tx_octets(data, sync)
+        if self.state is OPEN:
+            obs.traffic.outgoing_octets_wire_level += len(data)
+        elif self.state is CONNECTING:
+            obs.traffic.preopen_outgoing_octets_wire_level += len(data)
+
+    def _write(self, data: BytesLike, *, sync: bool = False, chopsize: int | None = None) -> None:
+        """Write in one of the three modes of the module docstring."""
+        if self.state is CLOSED:
+            return
+        if chopsize:
+            view = memoryview(data)
+            self._queue.extend(
+                (view[i : i + chopsize], True) for i in range(0, max(len(view), 1), chopsize)
+            )
+            self._trigger()
+        elif sync or self._queue:
+            self._queue.append((data, sync))
+            self._trigger()
+        else:
+            self._count_write(data, False)
+            self._burst.append(data)
+            if not self._burst_scheduled:
+                self._burst_scheduled = True
+                self.loop.call_soon(self._flush_burst)
+
+    def _flush_burst(self) -> None:
+        self._burst_scheduled = False
+        if self._burst and self.transport is not None and self.state is not CLOSED:
+            burst, self._burst = self._burst, []
+            self.transport.write(burst[0] if len(burst) == 1 else b"".join(burst))
+        self._burst.clear()
+
+    def _trigger(self) -> None:
+        if not self._triggered:
+            self._triggered = True
+            self._send_next()
+
+    def _send_next(self) -> None:
+        self._flush_burst()
+        if not self._queue:
+            self._triggered = False
+            return
+        data, sync = self._queue.popleft()
+        if self.state is not CLOSED and self.transport is not None:
+            self._count_write(data, sync)
+            self.transport.write(data)
+        # Re-enter the event loop (which polls the sockets) before the next queued write,
+        # so that each write leaves as its own TCP segment.
+        self.loop.call_soon(self._send_next)
+
+    @property
+    def writes_pending(self) -> bool:
+        """Whether queued writes are still waiting for their turn."""
+        return bool(self._queue) or bool(self._burst)
+
+    # --- frames -------------------------------------------------------------------------
+
+    def _note_tx_frame(self, entry: TxFrame) -> None:
+        """Count a sent frame and log it (``TF``); cheaper than building entries unlogged."""
+        obs = self.obs
+        obs.tx_frame_stats[entry.opcode] = obs.tx_frame_stats.get(entry.opcode, 0) + 1
+        if obs.create_wirelog:
+            obs.log(entry)
+
+    def send_frame(
+        self,
+        opcode: int,
+        payload: bytes,
+        *,
+        fin: bool = True,
+        rsv: int = 0,
+        pattern: bytes | None = None,
+        repeat_length: int | None = None,
+        chopsize: int | None = None,
+        sync: bool = False,
+    ) -> None:
+        """Send one frame exactly as given, masked with a fresh key (nothing if CLOSED).
+
+        ``pattern`` and ``repeat_length`` are what the wire log shows for a payload
+        built by repeating a pattern (``payload`` is then the expanded bytes).
+        """
+        if self.state is CLOSED:
+            return
+        # RFC 6455 section 5.3: "The masking key is a 32-bit value chosen at random by
+        # the client. When preparing a masked frame, the client MUST pick a fresh masking
+        # key from the set of allowed 32-bit values."
+        mask = new_mask_key()
+        shown = payload if pattern is None else pattern
+        self._note_tx_frame(
+            TxFrame(
+                len(shown), bytes(shown[:64]), opcode, fin, rsv, mask, repeat_length, chopsize, sync
+            )
+        )
+        frame = WireFrame(opcode, payload, fin, rsv, masked=True, mask_key=mask)
+        self._write(frame.encode(), sync=sync, chopsize=chopsize)
+
+    def send_message(self, payload: bytes, *, binary: bool, fragment_size: int = 0) -> None:
+        """Send a data message through the tester's message sender.
+
+        Compressed first when permessage-deflate is in use (RFC 7692 section 7.2.1),
+        then cut by :func:`~wsconform.cases.model.fragment_payload` (``fragment_size``
+        0 = one frame); only the first frame carries the opcode and RSV1.
+        """
+        if self.state is CLOSED:
+            return
+        opcode = Opcode.BINARY if binary else Opcode.TEXT
+        data = payload
+        rsv = 0
+        if self.deflate is not None:
+            data = self.deflate.encode(Frame(opcode, payload)).data
+            rsv = RSV1
+        pieces = fragment_payload(data, fragment_size)
+        last = len(pieces) - 1
+        for index, piece in enumerate(pieces):
+            self.send_frame(
+                opcode if index == 0 else CONT,
+                piece,
+                fin=index == last,
+                rsv=rsv if index == 0 else 0,
+            )
+        if self.state is OPEN:
+            traffic = self.obs.traffic
+            traffic.outgoing_octets_websocket_level += len(data)
+            traffic.outgoing_octets_app_level += len(payload)
+            traffic.outgoing_websocket_frames += len(pieces)
+            traffic.outgoing_websocket_messages += 1
+
+    def send_stream_header(self, opcode: int, length: int, *, fin: bool, rsv: int) -> None:
+        """Write only a frame header; its payload follows with :meth:`send_stream_data`."""
+        if self.state is CLOSED:
+            return
+        mask = new_mask_key()
+        self._stream_mask, self._stream_offset = mask, 0
+        self._note_tx_frame(TxFrame(0, b"", opcode, fin, rsv, mask, None, None, False))
+        header = WireFrame(opcode, b"", fin, rsv, masked=True, mask_key=mask, length=length)
+        self._write(header.encode())
+
+    def send_stream_data(self, data: bytes) -> None:
+        """Write payload bytes of the streamed frame, masked where they fall."""
+        if self.state is CLOSED or self._stream_mask is None:
+            return
+        masked = mask_stream(data, self._stream_mask, self._stream_offset)
+        self._stream_offset += len(data)
+        self._write(masked)
+
+    # --- closing ------------------------------------------------------------------------
+
+    def send_close(
+        self, code: int | None = None, reason: bytes | None = None, *, is_reply: bool = False
+    ) -> None:
+        """Send a close frame and enter CLOSING; only while OPEN (Autobahn's
+        ``sendCloseFrame``).
+
+        Sets ``closedByMe`` unless it answers the peer's close, records the local code
+        and reason, and starts the closing handshake timeout when the tester initiates.
+        """
+        if self.state is not OPEN:
+            return
+        body = (b"" if code is None else code.to_bytes(2, "big")) + (reason or b"")
+        self.send_frame(Opcode.CLOSE, body)
+        self.state = CLOSING
+        obs = self.obs
+        obs.closed_by_me = not is_reply
+        obs.local_close_code = code
+        obs.local_close_reason = reason
+        if not is_reply and self.timeouts.close_handshake > 0:
+            self._close_timer = self.loop.call_later(
+                self.timeouts.close_handshake, self._on_close_handshake_timeout
+            )
+
+    def fail(self, code: int = _GOING_AWAY, reason: str = "Going Away") -> None:
+        """Fail the connection (Autobahn's ``failConnection`` with ``failByDrop=false``).
+
+        Marks ``failedByMe``; while OPEN, sends a close with ``code`` and ``reason``;
+        while already CLOSING, drops TCP (a second violation during the closing
+        handshake).
+        """
+        if self.state is CLOSED:
+            return
+        self.obs.failed_by_me = True
+        if self.state is CLOSING:
+            self.drop(abort=False)
+        else:
+            self.send_close(code, reason.encode("utf-8")[:123])
+
+    def drop(self, *, abort: bool) -> None:
+        """Close TCP now (abortive or orderly); marks ``droppedByMe``."""
+        if self.state is CLOSED:
+            return
+        self.obs.dropped_by_me = True
+        self.state = CLOSED
+        if self.transport is None:
+            return
+        if abort:
+            self.transport.abort()
+        else:
+            self._flush_burst()
+            self.transport.close()
+
+    def _on_close_handshake_timeout(self) -> None:
+        self._close_timer = None
+        if self.state is not CLOSED:
+            obs = self.obs
+            obs.was_clean = False
+            obs.was_not_clean_reason = "peer did not respond (in time) in closing handshake"
+            obs.was_close_handshake_timeout = True
+            self.drop(abort=True)
+
+    def _on_server_connection_drop_timeout(self) -> None:
+        self._drop_timer = None
+        if self.state is not CLOSED:
+            obs = self.obs
+            obs.was_clean = False
+            obs.was_not_clean_reason = "server did not drop TCP connection (in time)"
+            obs.was_server_connection_drop_timeout = True
+            self.drop(abort=True)
+
+    # --- ReaderSink -----------------------------------------------------------------------
+
+    @property
+    def reading(self) -> bool:
+        """The reader goes on until the connection is CLOSED."""
+        return self.state is not CLOSED
+
+    @property
+    def failed(self) -> bool:
+        """The tester failed the connection: data messages are no longer kept."""
+        return self.obs.failed_by_me
+
+    def violation(self, code: int, reason: str) -> None:
+        """The peer broke a rule the tester enforces: fail the connection."""
+        self.fail(code, reason)
+
+    def frame_received(self, info: FrameInfo) -> None:
+        """Statistics, traffic counters and the ``RF`` wire log entry of a frame."""
+        obs = self.obs
+        obs.rx_frame_stats[info.opcode] = obs.rx_frame_stats.get(info.opcode, 0) + 1
+        if obs.create_wirelog:
+            masked = info.mask is not None
+            obs.log(
+                RxFrame(info.length, info.head, info.opcode, info.fin, info.rsv, masked, info.mask)
+            )
+        if info.opcode <= 2 and self.state is OPEN:
+            traffic = obs.traffic
+            traffic.incoming_octets_websocket_level += info.wire_length
+            traffic.incoming_octets_app_level += info.app_length
+            traffic.incoming_websocket_frames += 1
+            if info.fin:
+                traffic.incoming_websocket_messages += 1
+
+    def message_received(self, payload: bytes, binary: bool) -> None:
+        """Hand a whole message to the case."""
+        self.events.on_message(payload, binary)
+
+    def ping_received(self, payload: bytes) -> None:
+        """RFC 6455 section 5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a
+        Pong frame in response"; only while OPEN, as Autobahn."""
+        if self.state is OPEN:
+            self.send_frame(Opcode.PONG, payload)
+
+    def pong_received(self, payload: bytes) -> None:
+        """Hand a pong to the case (recorded even after the tester failed)."""
+        self.events.on_pong(payload)
+
+    def close_received(self, code: int | None, reason: bytes | None) -> None:
+        """The peer's close frame (Autobahn's ``onCloseFrame``, client mode)."""
+        obs = self.obs
+        # Stored before the validity check, so the close verdict still sees it.
+        obs.remote_close_code = code
+        if code is not None and not close_code_valid(code):
+            self.fail(PROTOCOL_ERROR, f"invalid close code {code}")
+            if self.state is CLOSED:
+                return
+        if reason is not None:
+            if find_invalid(reason) is not None:
+                self.fail(INVALID_PAYLOAD, "invalid close reason (non-UTF-8 payload)")
+                if self.state is CLOSED:
+                    return
+            obs.remote_close_reason = reason.decode("utf-8", "replace")
+        if self.state is CLOSING:
+            # The peer's answer to the tester's close.
+            if self._close_timer is not None:
+                self._close_timer.cancel()
+                self._close_timer = None
+            obs.was_clean = True
+            # In client mode the server closes TCP; if it does not, the tester does and
+            # the close is not clean after all.
+            if self.timeouts.server_connection_drop > 0:
+                self._drop_timer = self.loop.call_later(
+                    self.timeouts.server_connection_drop, self._on_server_connection_drop_timeout
+                )
+        elif self.state is OPEN:
+            # The peer starts the closing handshake: answer with 1000 (not an echo of
+            # its code) and wait for the server to close TCP, with no timer (catalog 9.5).
+            obs.was_clean = True
+            self.send_close(_NORMAL, is_reply=True)

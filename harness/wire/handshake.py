@@ -1,0 +1,163 @@
+"""The tester's side of the opening handshake: its request, and its checks of the response.
+
+The request is the protocol core's (RFC 6455 section 4.1), plus the case's
+permessage-deflate offers as one ``Sec-WebSocket-Extensions`` value, byte for byte as
+Autobahn writes them (:func:`wsconform.cases.deflate.offers_header`). A caller may also
+hand over the raw request bytes; the key is then read back from them.
+
+The response is checked as Autobahn's client checks it (catalog 9.2 and 2.12): status
+101, ``Upgrade``, ``Connection``, ``Sec-WebSocket-Accept``; no subprotocol that was not
+offered; no extension that was not offered; at most one permessage-deflate element,
+whose window bits, when present, carry a value in 8..15 (a bare
+``client_max_window_bits`` in a response fails the handshake). A failed check is the
+*target's* failure: the case never opens and both verdicts are FAILED.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from wsconform.reference.protocol import handshake as core
+from wsconform.reference.protocol.exceptions import InvalidHandshake, NegotiationError
+from wsconform.reference.protocol.extensions.permessage_deflate import (
+    PerMessageDeflate,
+    parse_parameters,
+)
+from wsconform.reference.protocol.headers import Headers, parse_extension_list
+from wsconform.reference.protocol.http import RequestParser, Response
+from wsconform.reference.protocol.uri import WebSocketURI
+
+__all__ = [
+    "DEFLATE",
+    "USER_AGENT",
+    "HandshakeFailed",
+    "Negotiated",
+    "RequestSettings",
+    "build_request",
+    "check_response",
+    "request_key",
+]
+
+DEFLATE = "permessage-deflate"
+USER_AGENT = core.USER_AGENT
+
+#: Autobahn's defaults when a response leaves the window bits out.
+_DEFAULT_WINDOW_BITS = 15
+
+
+class HandshakeFailed(Exception):
+    """The target's opening handshake response failed a check; ``reason`` says which.
+
+    Not a harness error: it is recorded in the case (``wasNotCleanReason``) and the case
+    gets FAILED verdicts.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"opening handshake failed: {self.reason}"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class RequestSettings:
+    """What the tester's upgrade request carries besides the mandatory fields.
+
+    ``extensions`` is the whole ``Sec-WebSocket-Extensions`` value (``None`` = no
+    extension offered). ``raw_request``, when given, is sent as it is instead of a built
+    request (its ``Sec-WebSocket-Key`` is used to check the answer).
+    """
+
+    origin: str | None = None
+    protocols: tuple[str, ...] = ()
+    extensions: str | None = None
+    user_agent: str | None = USER_AGENT
+    headers: tuple[tuple[str, str], ...] = ()
+    raw_request: bytes | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Negotiated:
+    """The outcome of a successful handshake: subprotocol and deflate codec, if any."""
+
+    subprotocol: str | None = None
+    deflate: PerMessageDeflate | None = None
+
+
+def build_request(uri: WebSocketURI, key: str, settings: RequestSettings) -> bytes:
+    """The upgrade request head, as written on the wire.
+
+    Raises:
+        ValueError: a subprotocol or header is not valid in HTTP.
+    """
+    if settings.raw_request is not None:
+        return settings.raw_request
+    extra = Headers()
+    if settings.extensions is not None:
+        extra["Sec-WebSocket-Extensions"] = settings.extensions
+    for name, value in settings.headers:
+        extra.add(name, value)
+    request = core.build_request(
+        uri,
+        key,
+        origin=settings.origin,
+        subprotocols=settings.protocols or None,
+        user_agent=settings.user_agent,
+        additional_headers=extra,
+    )
+    return request.serialize()
+
+
+def request_key(raw_request: bytes) -> str | None:
+    """The ``Sec-WebSocket-Key`` of a raw request head, if it has exactly one."""
+    parser = RequestParser()
+    try:
+        request = parser.feed(raw_request)
+    except InvalidHandshake:
+        return None
+    if request is None:
+        return None
+    values = request.headers.get_all("Sec-WebSocket-Key")
+    return values[0] if len(values) == 1 else None
+
+
+def _negotiate_deflate(headers: Headers, offered: bool) -> PerMessageDeflate | None:
+    header = headers.get_joined("Sec-WebSocket-Extensions")
+    if header is None:
+        return None
+    elements = parse_extension_list(header)
+    if not elements:
+        return None
+    for name, _params in elements:
+        # RFC 6455 section 4.1: an extension "not present in the client's handshake"
+        # means the client "MUST _Fail the WebSocket Connection_".
+        if name != DEFLATE or not offered:
+            raise NegotiationError(f"extension {name} was not offered")
+    if len(elements) > 1:
+        raise NegotiationError(f"{DEFLATE} accepted more than once: {header}")
+    params = parse_parameters(elements[0][1], is_offer=False)
+    client_bits = params.client_max_window_bits
+    return PerMessageDeflate(
+        remote_no_context_takeover=params.server_no_context_takeover,
+        local_no_context_takeover=params.client_no_context_takeover,
+        remote_max_window_bits=params.server_max_window_bits or _DEFAULT_WINDOW_BITS,
+        local_max_window_bits=int(client_bits) if client_bits else _DEFAULT_WINDOW_BITS,
+    )
+
+
+def check_response(response: Response, key: str, settings: RequestSettings) -> Negotiated:
+    """Check the target's response to the upgrade request; return what it agreed to.
+
+    Raises:
+        HandshakeFailed: the response fails a check of the module docstring.
+    """
+    try:
+        core.check_response(response, key)
+        protocols: Sequence[str] = settings.protocols
+        subprotocol = core.negotiate_client_subprotocol(response.headers, protocols)
+        deflate = _negotiate_deflate(response.headers, settings.extensions is not None)
+    except (InvalidHandshake, ValueError) as exc:
+        raise HandshakeFailed(str(exc) or type(exc).__name__) from exc
+    return Negotiated(subprotocol, deflate)

@@ -1,0 +1,398 @@
+"""The tester's reader: the peer's frames, parsed permissively and checked as Autobahn does.
+
+The tester must keep reading whatever the peer sends, record it, and judge it with the
+checks of the library Autobahn|Testsuite runs on (Autobahn|Python 0.10.9, catalog 2.0
+"What the tester itself enforces"). This reader is sans-I/O: bytes go in through
+:meth:`Reader.feed`, and everything it finds goes out through a :class:`ReaderSink`,
+which the connection implements.
+
+A violation does not stop the reader. As in Autobahn with ``failByDrop=false``, the
+sink fails the connection (a close frame with 1002, 1007 or 1009 while OPEN; a TCP drop
+when already CLOSING) and the reader goes on with the frame as if nothing happened, so
+that the peer's close reply can still arrive. It stops only when the sink says the
+connection is CLOSED (:attr:`ReaderSink.reading`).
+
+The checks, in Autobahn's order, on every frame header:
+
+1. RSV must be 0, except RSV1 (``rsv == 4``) when permessage-deflate is in use.
+2. A server's frames must not be masked (RFC 6455 section 5.1: "A server MUST NOT mask
+   any frames that it sends to the client. A client MUST close a connection if it
+   detects a masked frame").
+3. Control frames: not fragmented, at most 125 bytes, opcode 8, 9 or 10, a close body
+   is not 1 byte, not compressed. Data frames: opcode 0, 1 or 2, a continuation only
+   inside a message, a new message only outside one, RSV1 only on a first frame.
+4. The length uses the minimal encoding and fits 63 bits.
+
+Then: a message over the size limit fails with 1009; text is validated as UTF-8 as it
+arrives (1007 at the first invalid piece, and again when the message ends inside a code
+point). Close frames are checked by the sink (:meth:`ReaderSink.close_received`).
+
+Bounds: at most one partial frame header (14 bytes) is kept between reads; payload is
+consumed as it arrives; a data message is kept only while the tester has not failed the
+connection, and only up to ``max_message_size`` bytes; a frame's declared length above
+that limit is a violation (so a second one drops TCP).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import struct
+from typing import Protocol
+
+from wsconform.reference.protocol.exceptions import PayloadTooBig, ProtocolError
+from wsconform.reference.protocol.extensions.permessage_deflate import PerMessageDeflate
+from wsconform.reference.protocol.frames import BINARY, CONT, Frame, Opcode
+from wsconform.reference.protocol.utf8 import Utf8Validator
+
+from .codec import RSV1, mask_stream
+
+__all__ = ["INVALID_PAYLOAD", "PROTOCOL_ERROR", "TOO_BIG", "FrameInfo", "Reader", "ReaderSink"]
+
+#: Close codes the tester fails the connection with (RFC 6455 section 7.4.1).
+PROTOCOL_ERROR = 1002
+INVALID_PAYLOAD = 1007
+TOO_BIG = 1009
+
+_UINT16 = struct.Struct("!H")
+_UINT64 = struct.Struct("!Q")
+_MAX_CONTROL = 125
+_HEAD_KEEP = 64  # payload bytes kept for the wire log of a frame whose data is dropped
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FrameInfo:
+    """A frame the peer sent, as the wire log and the statistics need it.
+
+    ``length`` and ``head`` (at most 64 bytes) describe the unmasked, decompressed
+    payload; ``wire_length`` is the payload length as framed and ``app_length`` after
+    decompression (both 0 for control frames, which are not message traffic).
+    """
+
+    opcode: int
+    fin: bool
+    rsv: int
+    length: int
+    head: bytes
+    mask: bytes | None
+    wire_length: int = 0
+    app_length: int = 0
+
+
+class ReaderSink(Protocol):
+    """What the reader reports to; implemented by the tester's connection."""
+
+    @property
+    def reading(self) -> bool:
+        """False once the connection is CLOSED: the reader stops at once."""
+        ...
+
+    @property
+    def failed(self) -> bool:
+        """The tester has failed the connection: data messages are no longer kept."""
+        ...
+
+    def violation(self, code: int, reason: str) -> None:
+        """The peer broke a rule: fail the connection with ``code``."""
+
+    def frame_received(self, info: FrameInfo) -> None:
+        """A whole frame arrived (wire log ``RF``, statistics)."""
+
+    def message_received(self, payload: bytes, binary: bool) -> None:
+        """A whole data message arrived (only while the tester has not failed)."""
+
+    def ping_received(self, payload: bytes) -> None:
+        """A ping arrived."""
+
+    def pong_received(self, payload: bytes) -> None:
+        """A pong arrived."""
+
+    def close_received(self, code: int | None, reason: bytes | None) -> None:
+        """A close frame arrived: ``code`` when its body has 2 or more bytes."""
+
+
+class _Frame:
+    """The frame being read."""
+
+    __slots__ = ("chunks", "fin", "kept", "length", "mask", "opcode", "received", "rsv")
+
+    def __init__(self, opcode: int, fin: bool, rsv: int, length: int, mask: bytes | None):
+        self.opcode = opcode
+        self.fin = fin
+        self.rsv = rsv
+        self.length = length
+        self.mask = mask
+        self.received = 0
+        self.chunks: list[bytes] = []
+        self.kept = 0
+
+
+class Reader:
+    """Reads a server's frames and messages for the tester (see the module docstring).
+
+    ``deflate`` is the negotiated permessage-deflate codec, if any.
+    """
+
+    def __init__(
+        self,
+        sink: ReaderSink,
+        *,
+        max_message_size: int,
+        deflate: PerMessageDeflate | None = None,
+    ) -> None:
+        self._sink = sink
+        self._max = max_message_size
+        self._deflate = deflate
+        self._pending = b""
+        self._frame: _Frame | None = None
+        # The data message being read.
+        self._in_message = False
+        self._binary = False
+        self._opcode = 0
+        self._compressed = False
+        self._utf8: Utf8Validator | None = None
+        self._declared = 0
+        self._app_size = 0
+        self._parts: list[bytes] = []
+        self._keep = False
+
+    def feed(self, data: bytes) -> None:
+        """Process the next bytes from the peer."""
+        if self._pending:
+            data = self._pending + data
+            self._pending = b""
+        sink = self._sink
+        pos, end = 0, len(data)
+        while sink.reading:
+            frame = self._frame
+            if frame is None:
+                if end - pos < 2:
+                    break
+                used = self._header(data, pos, end)
+                if used == 0:
+                    break
+                pos += used
+                continue
+            take = min(frame.length - frame.received, end - pos)
+            if take:
+                self._payload(frame, data[pos : pos + take])
+                pos += take
+            if frame.received == frame.length:
+                self._frame = None
+                self._end(frame)
+            elif pos >= end:
+                break
+        if sink.reading and pos < end:
+            self._pending = data[pos:]
+
+    # --- frame header -----------------------------------------------------------------
+
+    def _header(self, data: bytes, pos: int, end: int) -> int:
+        """Parse and check one frame header; return its size, or 0 when incomplete."""
+        b0, b1 = data[pos], data[pos + 1]
+        masked = b1 & 0x80 != 0
+        len1 = b1 & 0x7F
+        size = 2 + (2 if len1 == 126 else 8 if len1 == 127 else 0) + (4 if masked else 0)
+        if end - pos < size:
+            return 0
+        fin = b0 & 0x80 != 0
+        rsv = (b0 >> 4) & 0x7
+        opcode = b0 & 0x0F
+        sink = self._sink
+        fail = sink.violation
+        deflate = self._deflate is not None
+
+        if rsv != 0 and not (deflate and rsv == RSV1):
+            fail(PROTOCOL_ERROR, f"RSV = {rsv} and no extension negotiated")
+        if masked and sink.reading:
+            fail(PROTOCOL_ERROR, "masked server-to-client frame")
+        if opcode > 7:
+            if not fin and sink.reading:
+                fail(PROTOCOL_ERROR, "fragmented control frame")
+            if len1 > _MAX_CONTROL and sink.reading:
+                fail(PROTOCOL_ERROR, "control frame with payload length > 125 octets")
+            if opcode not in (8, 9, 10) and sink.reading:
+                fail(PROTOCOL_ERROR, f"control frame using reserved opcode {opcode}")
+            if opcode == 8 and len1 == 1 and sink.reading:
+                fail(PROTOCOL_ERROR, "received close control frame with payload len 1")
+            if deflate and rsv == RSV1 and sink.reading:
+                fail(PROTOCOL_ERROR, "received compressed control frame")
+        else:
+            if opcode not in (0, 1, 2) and sink.reading:
+                fail(PROTOCOL_ERROR, f"data frame using reserved opcode {opcode}")
+            if not self._in_message and opcode == 0 and sink.reading:
+                fail(PROTOCOL_ERROR, "received continuation data frame outside fragmented message")
+            if self._in_message and opcode != 0 and sink.reading:
+                fail(
+                    PROTOCOL_ERROR,
+                    "received non-continuation data frame while inside fragmented message",
+                )
+            if deflate and rsv == RSV1 and self._in_message and sink.reading:
+                fail(PROTOCOL_ERROR, "received continuation data frame with compress bit set")
+
+        i = pos + 2
+        if len1 == 126:
+            length = _UINT16.unpack_from(data, i)[0]
+            i += 2
+            if length < 126 and sink.reading:
+                fail(PROTOCOL_ERROR, "invalid frame length (not using minimal length encoding)")
+        elif len1 == 127:
+            length = _UINT64.unpack_from(data, i)[0]
+            i += 8
+            if length >= 1 << 63 and sink.reading:
+                fail(PROTOCOL_ERROR, "invalid frame length (>2^63)")
+            if length < 65536 and sink.reading:
+                fail(PROTOCOL_ERROR, "invalid frame length (not using minimal length encoding)")
+        else:
+            length = len1
+        mask = bytes(data[i : i + 4]) if masked else None
+        if sink.reading:
+            self._begin(_Frame(opcode, fin, rsv, length, mask))
+        return size
+
+    def _begin(self, frame: _Frame) -> None:
+        """A frame header was read: start the frame, and the message if it opens one."""
+        self._frame = frame
+        sink = self._sink
+        if frame.opcode > 7:
+            # Bound what a (rejected) oversize control frame can make the tester keep.
+            if frame.length > self._max:
+                sink.violation(TOO_BIG, f"frame exceeds payload limit of {self._max} octets")
+            return
+        if not self._in_message:
+            self._in_message = True
+            self._opcode = frame.opcode
+            self._binary = frame.opcode == BINARY
+            self._compressed = self._deflate is not None and frame.rsv == RSV1
+            # RFC 6455 section 8.1: "When an endpoint is to interpret a byte stream as
+            # UTF-8 but finds that the byte stream is not, in fact, a valid UTF-8 stream,
+            # that endpoint MUST _Fail the WebSocket Connection_."
+            self._utf8 = Utf8Validator() if frame.opcode == 1 else None
+            self._declared = 0
+            self._app_size = 0
+            self._parts = []
+        self._declared += frame.length
+        self._keep = not sink.failed
+        if self._compressed:
+            # Compressed frames are buffered whole until they can be inflated.
+            if frame.length > self._max:
+                sink.violation(TOO_BIG, f"frame exceeds payload limit of {self._max} octets")
+        elif self._keep and self._declared > self._max:
+            self._keep = False
+            sink.violation(TOO_BIG, f"message exceeds payload limit of {self._max} octets")
+
+    # --- payload ----------------------------------------------------------------------
+
+    def _payload(self, frame: _Frame, chunk: bytes) -> None:
+        if frame.mask is not None:
+            chunk = mask_stream(chunk, frame.mask, frame.received)
+        frame.received += len(chunk)
+        if frame.opcode > 7 or self._compressed:
+            # Control frames are small; compressed frames are inflated whole at their end.
+            if frame.kept <= self._max:
+                frame.chunks.append(chunk)
+                frame.kept += len(chunk)
+            return
+        utf8 = self._utf8
+        if utf8 is not None and not utf8.feed(chunk) and self._sink.reading:
+            position = utf8.error_position
+            self._sink.violation(
+                INVALID_PAYLOAD,
+                f"encountered invalid UTF-8 while processing text message at payload "
+                f"octet index {position}",
+            )
+        if self._keep and not self._sink.failed:
+            frame.chunks.append(chunk)
+        elif frame.kept < _HEAD_KEEP:
+            frame.chunks.append(chunk[: _HEAD_KEEP - frame.kept])
+            frame.kept += min(len(chunk), _HEAD_KEEP)
+
+    # --- frame end --------------------------------------------------------------------
+
+    def _end(self, frame: _Frame) -> None:
+        sink = self._sink
+        payload = b"".join(frame.chunks)
+        if frame.opcode > 7:
+            sink.frame_received(
+                FrameInfo(
+                    frame.opcode,
+                    frame.fin,
+                    frame.rsv,
+                    frame.length,
+                    payload[:_HEAD_KEEP],
+                    frame.mask,
+                )
+            )
+            if frame.opcode == 8:
+                code = _UINT16.unpack_from(payload)[0] if len(payload) > 1 else None
+                reason = payload[2:] if len(payload) > 2 else None
+                sink.close_received(code, reason)
+            elif frame.opcode == 9:
+                sink.ping_received(payload)
+            elif frame.opcode == 10:
+                sink.pong_received(payload)
+            # Other opcodes were already reported as violations.
+            return
+
+        wire_length = frame.length
+        if self._compressed:
+            payload = self._inflate(frame, payload)
+            if not sink.reading:
+                return
+            utf8 = self._utf8
+            if utf8 is not None and not utf8.feed(payload) and sink.reading:
+                sink.violation(
+                    INVALID_PAYLOAD,
+                    f"encountered invalid UTF-8 while processing text message at payload "
+                    f"octet index {utf8.error_position}",
+                )
+            self._app_size += len(payload)
+            if self._app_size > self._max and self._keep and sink.reading:
+                self._keep = False
+                sink.violation(TOO_BIG, f"message exceeds payload limit of {self._max} octets")
+        length = len(payload) if self._compressed or self._keep else frame.length
+        app_length = len(payload) if self._compressed else wire_length
+        head = payload[:_HEAD_KEEP]
+        info = FrameInfo(
+            frame.opcode, frame.fin, frame.rsv, length, head, frame.mask, wire_length, app_length
+        )
+        sink.frame_received(info)
+        if not sink.reading:
+            return
+        if self._keep and not sink.failed:
+            self._parts.append(payload)
+        if not frame.fin:
+            return
+        self._in_message = False
+        utf8 = self._utf8
+        if utf8 is not None and not utf8.complete and sink.reading:
+            sink.violation(
+                INVALID_PAYLOAD,
+                f"UTF-8 text message payload ended within Unicode code point at payload "
+                f"octet index {utf8.consumed}",
+            )
+        if sink.reading and self._keep and not sink.failed:
+            message = b"".join(self._parts)
+            self._parts = []
+            sink.message_received(message, self._binary)
+        self._parts = []
+
+    def _inflate(self, frame: _Frame, data: bytes) -> bytes:
+        """Decompress one frame of a compressed message (RFC 7692 section 7.2.2)."""
+        deflate = self._deflate
+        assert deflate is not None
+        try:
+            # The RSV rules were checked on the header; the codec only needs to know
+            # where the message starts and ends.
+            opcode = Opcode(self._opcode) if frame.opcode != CONT else CONT
+            first = frame.opcode != CONT
+            remaining = max(self._max - self._app_size, 0)
+            decoded = deflate.decode(
+                Frame(opcode, data, fin=frame.fin, rsv1=first), max_size=remaining
+            )
+        except PayloadTooBig:
+            self._sink.violation(TOO_BIG, f"message exceeds payload limit of {self._max} octets")
+            return b""
+        except (ProtocolError, ValueError) as exc:
+            self._sink.violation(PROTOCOL_ERROR, f"decompression failed: {exc}")
+            return b""
+        return decoded.data

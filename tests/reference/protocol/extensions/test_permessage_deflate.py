@@ -653,6 +653,32 @@ def _raise_too_big() -> None:
     raise PayloadTooBig("max_size -1 cannot be reached by an empty message")
 
 
+@given(
+    st.integers(0, 300_000),
+    st.integers(0, 300_000),
+    st.lists(st.integers(0, 2000), max_size=3),
+    st.binary(min_size=1, max_size=8),
+)
+def test_bound_property(size: int, max_size: int, cuts: list[int], unit: bytes) -> None:
+    # A message of ``size`` bytes, highly compressible, in fragments: it decodes iff it
+    # fits in ``max_size``; otherwise PayloadTooBig, before the whole of it is inflated.
+    payload = (unit * (size // len(unit) + 1))[:size]
+    frames = [_codec().encode(frame) for frame in _fragments(payload, [], BINARY)]
+    data = frames[0].data
+    points = sorted({min(cut, len(data)) for cut in cuts})
+    pieces = [data[a:b] for a, b in itertools.pairwise([0, *points, len(data)])]
+    wire = [
+        Frame(BINARY if i == 0 else CONT, piece, fin=i == len(pieces) - 1, rsv1=i == 0)
+        for i, piece in enumerate(pieces)
+    ]
+    codec = _codec()
+    if size <= max_size:
+        assert _decode(codec, *wire, max_size=max_size) == payload
+    else:
+        with pytest.raises(PayloadTooBig):
+            _decode(codec, *wire, max_size=max_size)
+
+
 def test_bound_resets_with_each_message() -> None:
     codec, encoder = _codec(), _codec()
     for _ in range(5):

@@ -133,7 +133,12 @@ class ServerProtocol(Protocol):
 
     def receive_eof(self) -> None:
         """Take the end of input; before a whole request it sets ``handshake_exc``."""
-        if self.request is None and self.handshake_exc is None and not self._eof_rcvd:
+        if (
+            self.state is CONNECTING
+            and self.request is None
+            and self.handshake_exc is None
+            and not self._eof_rcvd
+        ):
             try:
                 self._request_parser.feed_eof()
             except InvalidMessage as exc:

@@ -279,6 +279,9 @@ def test_open_server_skips_the_handshake() -> None:
     server = ServerProtocol(state=OPEN)
     server.receive_data(MASKED_FRAME)
     assert server.events_received() == [Frame(TEXT, b"Hello")]
+    server.receive_eof()
+    assert server.handshake_exc is None
+    assert server.state is CLOSED
 
 
 def test_all_is_complete() -> None:

@@ -90,7 +90,8 @@ class Headers(MutableMapping[str, str]):
     ``headers[name]`` returns the only value of a field and raises
     :class:`MultipleValuesError` if it appears several times (a request with two
     ``Sec-WebSocket-Key`` fields is malformed, and silently taking one would hide it);
-    use :meth:`get_all` for fields that may repeat. Assigning ``headers[name] = value``
+    use :meth:`get_all` for fields that may repeat (``get`` raises the same way, as
+    the mapping protocol only catches ``KeyError``). Assigning ``headers[name] = value``
     replaces every value of that field; :meth:`add` appends one. Iteration yields each
     distinct name once, spelled as it first appeared.
 

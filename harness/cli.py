@@ -26,6 +26,7 @@ EXIT_USAGE = 2
 COMMAND_MODULES: tuple[str, ...] = (
     "wsconform.harness.commands.conformance",
     "wsconform.reference.cli",
+    "wsconform.harness.commands.test_server",
 )
 
 

@@ -218,7 +218,10 @@ class Protocol:
                 max_size = self.max_size
                 if max_size is not None:
                     max_size -= self._rcvd_wire_size
-                frame = parser.next_frame(max_size)
+                try:
+                    frame = parser.next_frame(max_size)
+                except PayloadTooBig as exc:
+                    raise self._too_big(exc) from exc
                 if frame is None:
                     self._validate_partial()
                     break
@@ -477,6 +480,16 @@ class Protocol:
             self._transport_should_close = True
         if self.debug:
             self.logger.debug("= close handshake done: received %s", close)
+
+    def _too_big(self, exc: PayloadTooBig) -> PayloadTooBig:
+        """Restate the parser's error in terms of the message limit."""
+        length = self._parser.pending_length()
+        if self._rcvd_wire_size:
+            return PayloadTooBig(
+                f"message over {self.max_size} bytes: a frame of {length}"
+                f" after {self._rcvd_wire_size}"
+            )
+        return PayloadTooBig(f"message over {self.max_size} bytes: a frame of {length}")
 
     def _fail_on(self, exc: FailConnection) -> None:
         """Fail the connection because of bad input, keeping ``exc``."""

@@ -372,6 +372,20 @@ class Parser:
             self._pos = end
         return _build(opcode, data, head)
 
+    def pending_length(self) -> int | None:
+        """The payload length declared by the next frame's header, once it is complete."""
+        buffer = self._buffer
+        pos = self._pos
+        available = len(buffer) - pos
+        if available < 2:
+            return None
+        length = buffer[pos + 1] & _LENGTH
+        if length == 126:
+            return _UINT16.unpack_from(buffer, pos + 2)[0] if available >= 4 else None
+        if length == 127:
+            return _UINT64.unpack_from(buffer, pos + 2)[0] if available >= 10 else None
+        return length
+
     def peek_partial(self, offset: int) -> tuple[int, bytes] | None:
         """Look into the frame being received before it is complete.
 

@@ -63,6 +63,7 @@ class ClientConnection(Connection):
         self.request = request
         self.protocol.send_request(request)
         self._send_data()
+        self._flush()
         await asyncio.shield(self._handshake_waiter)
         if self.protocol.handshake_exc is not None:
             raise self.protocol.handshake_exc

@@ -124,6 +124,11 @@ class Connection(asyncio.Protocol):
         self._eof = False
         self._reading_paused = False
 
+        # Outgoing bytes not written yet (see _send_data) and their size.
+        self._outgoing: list[bytes] = []
+        self._outgoing_size = 0
+        self._flush_handle: asyncio.Handle | None = None
+        self._flush_threshold = write_limit[0] or 1
         # Outgoing messages.
         self._writing_paused = False
         self._drain_waiters: list[asyncio.Future[None]] = []
@@ -244,6 +249,10 @@ class Connection(asyncio.Protocol):
                 raise self._closed_exc()
         # The message leaves the queue only here, after the last await: a cancelled
         # recv leaves it for the next call.
+        return self._pop_message(decode)
+
+    def _pop_message(self, decode: bool | None = None) -> Data:
+        """Take the next message out of the queue (it must not be empty)."""
         text, data = self._messages.popleft()
         if self._reading_paused and len(self._messages) <= self._queue_low:
             self._reading_paused = False
@@ -260,7 +269,10 @@ class Connection(asyncio.Protocol):
 
         Raises:
             ConnectionClosedError: the connection closed with an error or was lost.
+            ConcurrencyError: another coroutine is already waiting in ``recv``.
         """
+        if self._messages and self._recv_waiter is None:
+            return self._pop_message()  # fast path: no coroutine for recv
         try:
             return await self.recv()
         except ConnectionClosedOK:
@@ -292,18 +304,27 @@ class Connection(asyncio.Protocol):
         """
         if self._fragmented_send is not None:
             await self._wait_fragmented_send()
-        if isinstance(message, str):
-            await self._ensure_open()
-            if text is False:
-                self.protocol.send_binary(message.encode())
+        protocol = self.protocol
+        # Exact types first: the common case costs two comparisons.
+        kind = type(message)
+        if (
+            kind is str
+            or kind is bytes
+            or isinstance(message, str | bytes | bytearray | memoryview)
+        ):
+            if protocol.state is not OPEN:
+                await self._ensure_open()
+            if isinstance(message, str):
+                if text is False:
+                    protocol.send_binary(message.encode())
+                else:
+                    protocol.send_text(message.encode())
             else:
-                self.protocol.send_text(message.encode())
-        elif isinstance(message, bytes | bytearray | memoryview):
-            await self._ensure_open()
-            if text:
-                self.protocol.send_text(bytes(message))
-            else:
-                self.protocol.send_binary(bytes(message))
+                data = message if kind is bytes else bytes(message)
+                if text:
+                    protocol.send_text(data)
+                else:
+                    protocol.send_binary(data)
         elif isinstance(message, Mapping):
             raise TypeError("data is a dict-like object")
         elif isinstance(message, Iterable):
@@ -610,6 +631,7 @@ class Connection(asyncio.Protocol):
         if not self.transport.is_closing():
             if self._debug:
                 self.logger.debug("! timed out waiting for the closing handshake")
+            self._flush()
             self.transport.close()
             self._arm_close_timer()
         else:
@@ -619,6 +641,7 @@ class Connection(asyncio.Protocol):
 
     def _close_transport(self) -> None:
         """Close TCP after the buffered data is written, abort after ``close_timeout``."""
+        self._flush()
         if not self.transport.is_closing():
             if self._debug:
                 self.logger.debug("x closing TCP connection")
@@ -632,19 +655,46 @@ class Connection(asyncio.Protocol):
     # --- driving the core ----------------------------------------------------------
 
     def _send_data(self) -> None:
-        """Write what the core queued; close TCP or arm the close timer when it says so."""
+        """Queue what the core wants to send; close TCP or arm the close timer if told.
+
+        The bytes are written at the end of the current event loop iteration, together
+        with whatever else is sent meanwhile: a handler that answers a burst of
+        messages makes one system call, not one per message. Above the write buffer's
+        high-water mark they are written at once, so that ``send`` sees the transport
+        pause and waits for the drain.
+        """
         protocol = self.protocol
         data = protocol.data_to_send()
-        if data and not self._lost_waiter.done():
-            if len(data) == 1:
-                self.transport.write(data[0])
-            else:
-                self.transport.writelines(data)
+        if data and not self._eof:
+            self._outgoing += data
+            size = self._outgoing_size = self._outgoing_size + (
+                len(data[0]) if len(data) == 1 else sum(map(len, data))
+            )
+            if size >= self._flush_threshold:
+                self._flush()
+            elif self._flush_handle is None:
+                self._flush_handle = self.loop.call_soon(self._flush)
         if protocol.state is not OPEN:
             if protocol.transport_should_close():
                 self._close_transport()
             elif protocol.close_expected():
                 self._arm_close_timer()
+
+    def _flush(self) -> None:
+        """Write the queued bytes to the transport in one call."""
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        outgoing = self._outgoing
+        if outgoing:
+            self._outgoing = []
+            self._outgoing_size = 0
+            if self.transport.is_closing():
+                return
+            if len(outgoing) == 1:
+                self.transport.write(outgoing[0])
+            else:
+                self.transport.writelines(outgoing)
 
     def _process_events(self) -> None:
         """Turn the core's events into queued messages, pong acknowledgments, EOF."""
@@ -733,10 +783,16 @@ class Connection(asyncio.Protocol):
         self.protocol.receive_eof()
         self._process_events()
         self._lost_exc = exc
-        for handle in (self._keepalive_handle, self._close_handle, *self._pong_timeouts):
+        for handle in (
+            self._keepalive_handle,
+            self._close_handle,
+            self._flush_handle,
+            *self._pong_timeouts,
+        ):
             if handle is not None:
                 handle.cancel()
-        self._keepalive_handle = self._close_handle = None
+        self._keepalive_handle = self._close_handle = self._flush_handle = None
+        self._outgoing.clear()
         self._pong_timeouts.clear()
         self._set_eof()
         if not self._handshake_waiter.done():

@@ -150,6 +150,7 @@ class ServerConnection(Connection):
         self.response = response
         self.protocol.send_response(response)
         self._send_data()
+        self._flush()  # before the handler runs: it may abort the transport
         if hook_exc is not None:
             raise hook_exc
         if self.protocol.state is OPEN:

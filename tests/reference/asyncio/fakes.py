@@ -83,7 +83,12 @@ class Pair:
             self.connection.data_received(data)
 
     def received(self) -> list[Frame]:
-        """Frames the connection wrote since the last call, as the peer parsed them."""
+        """Frames the connection wrote since the last call, as the peer parsed them.
+
+        Writes wait for the end of the loop iteration; this flushes them first.
+        """
+        if not self.transport.closing:
+            self.connection._flush()
         data = b"".join(self.transport.written)
         self.transport.written.clear()
         self.peer.receive_data(data)

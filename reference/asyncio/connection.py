@@ -305,26 +305,21 @@ class Connection(asyncio.Protocol):
         if self._fragmented_send is not None:
             await self._wait_fragmented_send()
         protocol = self.protocol
-        # Exact types first: the common case costs two comparisons.
-        kind = type(message)
-        if (
-            kind is str
-            or kind is bytes
-            or isinstance(message, str | bytes | bytearray | memoryview)
-        ):
+        if isinstance(message, str):
             if protocol.state is not OPEN:
                 await self._ensure_open()
-            if isinstance(message, str):
-                if text is False:
-                    protocol.send_binary(message.encode())
-                else:
-                    protocol.send_text(message.encode())
+            if text is False:
+                protocol.send_binary(message.encode())
             else:
-                data = message if kind is bytes else bytes(message)
-                if text:
-                    protocol.send_text(data)
-                else:
-                    protocol.send_binary(data)
+                protocol.send_text(message.encode())
+        elif isinstance(message, bytes) or isinstance(message, bytearray | memoryview):  # noqa: SIM101 - bytes first, the common case
+            if protocol.state is not OPEN:
+                await self._ensure_open()
+            data = bytes(message) if type(message) is not bytes else message
+            if text:
+                protocol.send_text(data)
+            else:
+                protocol.send_binary(data)
         elif isinstance(message, Mapping):
             raise TypeError("data is a dict-like object")
         elif isinstance(message, Iterable):

@@ -26,7 +26,10 @@ from . import (
     s05_fragmentation,
     s06_utf8,
     s07_close,
+    s09_limits,
     s10_misc,
+    s12_deflate,
+    s13_deflate_params,
 )
 from .exceptions import CasePatternError, UnknownCaseError
 from .model import Case, case_sort_key
@@ -90,6 +93,8 @@ SUBSECTION_TITLES: dict[str, str] = {
     "9.9": "Text Message (unlimited size)",
     "9.10": "Binary Message (unlimited size)",
     "10.1": "Auto-Fragmentation",
+    **s12_deflate.SUBSECTION_TITLES,
+    **s13_deflate_params.SUBSECTION_TITLES,
 }
 
 
@@ -111,7 +116,10 @@ CASES: tuple[Case, ...] = _ordered(
     s05_fragmentation.CASES,
     s06_utf8.CASES,
     s07_close.CASES,
+    s09_limits.CASES,
     s10_misc.CASES,
+    s12_deflate.CASES,
+    s13_deflate_params.CASES,
 )
 
 _BY_ID: dict[str, Case] = {case.id: case for case in CASES}

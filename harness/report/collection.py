@@ -1,0 +1,325 @@
+"""What the human and CI renderers show: this run's report, merged with the output directory.
+
+The JSON writer merges ``index.json``: results of earlier runs into the same directory
+(other agents, other case selections) stay. So that runs of several agents into one
+directory give *one* report, the HTML index, the JUnit file and the Markdown summary
+are built from a :class:`Collection`: this run's :class:`~.model.Report` first, then
+the entries of the directory's ``index.json`` that this run did not produce. Earlier
+entries carry what ``index.json`` holds plus the result texts of their per-case JSON
+file (read only when it is small enough, see :data:`CASE_FILE_LIMIT`); their per-case
+HTML pages are the ones that earlier run wrote.
+
+Which entry wins for one (agent, case): a result of this run; else a harness error of
+this run (the earlier result is stale, the case was tried again); else the earlier
+result.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import json
+import pathlib
+from collections.abc import Iterable
+from typing import Any
+
+from wsconform.cases import catalog
+from wsconform.cases.catalog import section_title, subsection_title
+from wsconform.cases.exceptions import UnknownCaseError
+from wsconform.cases.model import case_sort_key
+
+from .exceptions import ReportError
+from .json_report import INDEX_FILE, case_file_name
+from .model import CaseResult, HarnessError, Report
+from .outcome import Outcome, outcome_of
+
+__all__ = [
+    "CASE_FILE_LIMIT",
+    "ERROR",
+    "MISSING",
+    "STATES",
+    "Collection",
+    "Entry",
+    "Group",
+    "Section",
+]
+
+#: Per-case JSON files of earlier runs larger than this are not read for their texts.
+CASE_FILE_LIMIT = 8 * 2**20
+#: Index size bound: an index of every case for 1000 agents is far below it.
+_INDEX_LIMIT = 64 * 2**20
+
+#: Cell states besides the outcomes: a harness error, and a case this agent did not run.
+ERROR = "ERROR"
+MISSING = "MISSING"
+#: Every state of a matrix cell, best first.
+STATES: tuple[str, ...] = (*(o.label for o in Outcome), ERROR, MISSING)
+
+_UNFINISHED = "The case started but neither finished nor raised an error (run interrupted?)."
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Entry:
+    """One (agent, case) with verdicts; ``result`` is ``None`` for an earlier run's entry."""
+
+    agent: str
+    case_id: str
+    behavior: str
+    behavior_close: str
+    remote_close_code: int | None
+    duration_ms: int | None
+    result_text: str | None
+    result_close_text: str | None
+    description: str | None
+    result: CaseResult | None = None
+
+    @property
+    def outcome(self) -> Outcome:
+        """The folded verdict (:func:`~.outcome.outcome_of`)."""
+        return outcome_of(self.behavior, self.behavior_close)
+
+    @property
+    def current(self) -> bool:
+        """Whether this run produced the entry."""
+        return self.result is not None
+
+    @property
+    def json_file(self) -> str:
+        """The per-case JSON file name, relative to the output directory."""
+        return case_file_name(self.agent, self.case_id)
+
+    @property
+    def html_file(self) -> str:
+        """The per-case HTML page name, relative to the output directory."""
+        return case_file_name(self.agent, self.case_id, "html")
+
+    @classmethod
+    def of(cls, result: CaseResult) -> Entry:
+        """The entry of a result of this run."""
+        verdicts = result.verdicts
+        return cls(
+            agent=result.agent,
+            case_id=result.case_id,
+            behavior=str(verdicts.behavior),
+            behavior_close=str(verdicts.behavior_close),
+            remote_close_code=result.observation.remote_close_code,
+            duration_ms=result.duration_ms,
+            result_text=verdicts.result,
+            result_close_text=verdicts.result_close,
+            description=result.case.description,
+            result=result,
+        )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Group:
+    """Consecutive cases of one subsection (``subsection`` ``None`` for 2.x, 3.x, 5.x)."""
+
+    subsection: str | None
+    title: str | None
+    case_ids: list[str]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Section:
+    """The cases of one section, in numeric order, split into subsection groups."""
+
+    number: int
+    title: str
+    groups: list[Group]
+
+    @property
+    def case_ids(self) -> list[str]:
+        """Every case id of the section."""
+        return [case_id for group in self.groups for case_id in group.case_ids]
+
+
+def _get(data: Any, key: str) -> Any:
+    return data.get(key) if isinstance(data, dict) else None
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class Collection:
+    """Entries, harness errors and the section layout of one output directory."""
+
+    def __init__(self, entries: Iterable[Entry], errors: Iterable[HarnessError] = ()) -> None:
+        self._entries: dict[tuple[str, str], Entry] = {}
+        for entry in entries:
+            self._entries[(entry.agent, entry.case_id)] = entry
+        self.run_errors: list[HarnessError] = []
+        self._errors: dict[tuple[str, str], list[HarnessError]] = {}
+        for error in errors:
+            if error.case_id is None:
+                self.run_errors.append(error)
+            else:
+                self._errors.setdefault((error.agent, error.case_id), []).append(error)
+        keys = set(self._entries) | set(self._errors)
+        agents = {agent for agent, _ in keys} | {e.agent for e in self.run_errors}
+        self.agents: list[str] = sorted(agents)
+        self.case_ids: list[str] = sorted({case_id for _, case_id in keys}, key=case_sort_key)
+
+    # -- building
+
+    @classmethod
+    def of(cls, report: Report, outdir: pathlib.Path | str | None = None) -> Collection:
+        """This run's report, plus the earlier entries of ``outdir``'s ``index.json``.
+
+        Raises:
+            ReportError: ``outdir`` holds an ``index.json`` that cannot be read or is not
+                a report index.
+        """
+        entries = [Entry.of(result) for result in report.results()]
+        errors = list(report.errors)
+        errors += [
+            HarnessError(started.agent, started.case_id, _UNFINISHED)
+            for started in report.unfinished()
+        ]
+        if outdir is not None:
+            taken = {(e.agent, e.case_id) for e in entries}
+            taken |= {(e.agent, e.case_id) for e in errors if e.case_id is not None}
+            earlier = _earlier_entries(pathlib.Path(outdir))
+            entries += [e for e in earlier if (e.agent, e.case_id) not in taken]
+        return cls(entries, errors)
+
+    # -- reading
+
+    def entry(self, agent: str, case_id: str) -> Entry | None:
+        """The verdicts of one case for one agent, if any."""
+        return self._entries.get((agent, case_id))
+
+    def entries(self, agent: str | None = None) -> list[Entry]:
+        """Entries of one agent (or all), by agent then numeric case id."""
+        agents = self.agents if agent is None else [agent]
+        return [
+            entry
+            for name in agents
+            for case_id in self.case_ids
+            if (entry := self._entries.get((name, case_id))) is not None
+        ]
+
+    def description(self, case_id: str) -> str | None:
+        """A case's description: from an entry, else from the catalog, else ``None``."""
+        for agent in self.agents:
+            entry = self._entries.get((agent, case_id))
+            if entry is not None and entry.description:
+                return entry.description
+        try:
+            return catalog.get(case_id).description
+        except UnknownCaseError:
+            return None
+
+    def errors(self, agent: str, case_id: str) -> list[HarnessError]:
+        """Harness errors of one case for one agent."""
+        return self._errors.get((agent, case_id), [])
+
+    def case_errors(self) -> list[HarnessError]:
+        """Every harness error tied to a case, by agent then case id."""
+        keys = sorted(self._errors, key=lambda k: (k[0], case_sort_key(k[1])))
+        return [error for key in keys for error in self._errors[key]]
+
+    def state(self, agent: str, case_id: str) -> str:
+        """The cell state: an outcome label, :data:`ERROR` or :data:`MISSING`.
+
+        A result of this run beats an error; an error beats an earlier result.
+        """
+        entry = self._entries.get((agent, case_id))
+        if entry is not None and (entry.current or (agent, case_id) not in self._errors):
+            return entry.outcome.label
+        if (agent, case_id) in self._errors:
+            return ERROR
+        return MISSING
+
+    def counts(
+        self, agent: str | None = None, case_ids: Iterable[str] | None = None
+    ) -> collections.Counter[str]:
+        """How many cells have each state, for one agent (or all) and some cases (or all)."""
+        agents = self.agents if agent is None else [agent]
+        ids = self.case_ids if case_ids is None else list(case_ids)
+        return collections.Counter(self.state(a, c) for a in agents for c in ids)
+
+    def all_ok(self, case_ids: Iterable[str]) -> bool:
+        """Whether every agent is OK on every one of these cases."""
+        return all(
+            self.state(agent, case_id) == Outcome.OK.label
+            for agent in self.agents
+            for case_id in case_ids
+        )
+
+    def sections(self) -> list[Section]:
+        """The cases grouped by section then subsection, in numeric order."""
+        sections: list[Section] = []
+        for case_id in self.case_ids:
+            number = int(case_id.split(".")[0])
+            parts = case_id.split(".")
+            subsection = ".".join(parts[:2]) if len(parts) == 3 else None
+            if not sections or sections[-1].number != number:
+                sections.append(Section(number, section_title(number), []))
+            groups = sections[-1].groups
+            if not groups or groups[-1].subsection != subsection:
+                title = None if subsection is None else subsection_title(subsection)
+                groups.append(Group(subsection, title, []))
+            groups[-1].case_ids.append(case_id)
+        return sections
+
+
+def _read_json(path: pathlib.Path, limit: int) -> Any:
+    """Parse a JSON file of at most ``limit`` bytes; ``None`` if it is larger or absent.
+
+    Raises:
+        ReportError: the file exists but cannot be read or parsed.
+    """
+    try:
+        if path.stat().st_size > limit:
+            return None
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        raise ReportError(path, f"cannot be read ({exc})") from exc
+
+
+def _earlier_entries(outdir: pathlib.Path) -> list[Entry]:
+    """The entries of ``outdir/index.json`` (catalog 5.2), with their per-case texts.
+
+    Raises:
+        ReportError: the index cannot be read or is not a report index.
+    """
+    index_path = outdir / INDEX_FILE
+    index = _read_json(index_path, _INDEX_LIMIT)
+    if index is None:
+        return []
+    if not isinstance(index, dict) or not all(isinstance(v, dict) for v in index.values()):
+        raise ReportError(index_path, "the existing file is not a report index")
+    entries = []
+    for agent, cases in index.items():
+        for case_id, summary in cases.items():
+            try:
+                case_sort_key(case_id)
+            except ValueError:
+                continue  # not a case id; nothing a matrix row could show
+            reportfile = _text(_get(summary, "reportfile")) or case_file_name(agent, case_id)
+            try:
+                detail = _read_json(outdir / pathlib.Path(reportfile).name, CASE_FILE_LIMIT)
+            except ReportError:
+                detail = None  # the texts are a courtesy; the verdicts come from the index
+            entries.append(
+                Entry(
+                    agent=agent,
+                    case_id=case_id,
+                    behavior=_text(_get(summary, "behavior")) or "FAILED",
+                    behavior_close=_text(_get(summary, "behaviorClose")) or "FAILED",
+                    remote_close_code=_int(_get(summary, "remoteCloseCode")),
+                    duration_ms=_int(_get(summary, "duration")),
+                    result_text=_text(_get(detail, "result")),
+                    result_close_text=_text(_get(detail, "resultClose")),
+                    description=_text(_get(detail, "description")),
+                )
+            )
+    return entries

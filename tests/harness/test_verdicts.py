@@ -10,6 +10,7 @@ import hashlib
 
 import pytest
 
+from wsconform.cases import catalog, testdata
 from wsconform.cases.model import (
     BINARY,
     NON_STRICT,
@@ -435,3 +436,50 @@ def test_data_file_loop_needs_data() -> None:
     loop = EchoLoop(count=2, length=16, binary=True, wait=60, data_file="lena512.bmp")
     with pytest.raises(ValueError):
         EchoLoopJudge(loop)
+
+
+# --- the rules on real catalog cases ---------------------------------------------------
+
+
+def test_catalog_7_9_1_echoing_1000_is_failed() -> None:
+    result = judge(catalog.get("7.9.1"), closed_by_tester(code=1000))
+    assert (result.behavior, result.behavior_close) == (Verdict.FAILED, CloseVerdict.WRONG_CODE)
+    result = judge(catalog.get("7.9.1"), closed_by_tester(code=1002))
+    assert (result.behavior, result.behavior_close) == (Verdict.OK, CloseVerdict.OK)
+
+
+def test_catalog_6_3_1_echo_of_invalid_utf8() -> None:
+    obs = Observation(opened=True, closed_by_me=True, failed_by_me=True, was_clean=True)
+    obs.local_close_code, obs.remote_close_code = 1007, 1007
+    result = judge(catalog.get("6.3.1"), obs)
+    assert (result.behavior, result.behavior_close) == (Verdict.FAILED, CloseVerdict.FAILED)
+    result = judge(catalog.get("6.3.1"), peer_closed(code=1007))
+    assert (result.behavior, result.behavior_close) == (Verdict.OK, CloseVerdict.OK)
+
+
+def test_catalog_12_without_deflate_is_unimplemented() -> None:
+    obs = closed_by_tester()
+    outcome = deflate_missing()
+    obs.logic_behavior, obs.logic_result = outcome.behavior, outcome.result
+    result = judge(catalog.get("12.1.1"), obs)
+    assert (result.behavior, result.behavior_close) == (Verdict.UNIMPLEMENTED, CloseVerdict.OK)
+
+
+def test_catalog_12_4_1_loop_on_generated_html() -> None:
+    step = catalog.get("12.4.1").steps[-1]
+    assert isinstance(step, EchoLoop)
+    judge_ = EchoLoopJudge(step, testdata.generate("html_data1"))
+    _, send = judge_.start()
+    sent = 0
+    while True:
+        assert isinstance(send, SendMessage)
+        assert len(send.payload.decode("utf-8")) == 16  # LEN counts code points
+        sent += 1
+        reply = judge_.on_message(send.payload, False)
+        if reply.send is None:
+            break
+        send = reply.send
+    assert sent == 1000
+    assert reply.outcome is not None
+    assert reply.outcome.behavior is Verdict.OK
+    assert reply.capture_traffic_stats

@@ -15,6 +15,7 @@ their original names instead (:func:`load`).
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import itertools
 import json
@@ -383,8 +384,9 @@ def _pdf(size: int) -> bytes:
 _PDF_TEXT_ODDS = (2, 5)
 
 
+@functools.cache
 def generate(key: str) -> bytes:
-    """The deterministic stand-in of one data file.
+    """The deterministic stand-in of one data file (built once per process, then cached).
 
     Raises:
         KeyError: no such key.

@@ -49,6 +49,8 @@ class ClientConnection(Connection):
     methods (R16); the constructor's keyword arguments must be passed on.
     """
 
+    __slots__ = ()
+
     protocol: ClientProtocol
 
     async def handshake(self) -> None:

@@ -68,6 +68,45 @@ class Connection(asyncio.Protocol):
             the buffer to drain below the low-water mark, a quarter by default).
     """
 
+    # Slots: a server holds thousands of idle connections (subclasses get a __dict__).
+    __slots__ = (
+        "__weakref__",
+        "_close_handle",
+        "_debug",
+        "_drain_waiters",
+        "_eof",
+        "_flush_handle",
+        "_flush_threshold",
+        "_fragmented_send",
+        "_fragments",
+        "_fragments_text",
+        "_handshake_waiter",
+        "_keepalive_handle",
+        "_lost_exc",
+        "_lost_waiter",
+        "_messages",
+        "_outgoing",
+        "_outgoing_size",
+        "_pings",
+        "_pong_timeouts",
+        "_queue_high",
+        "_queue_low",
+        "_reading_paused",
+        "_recv_waiter",
+        "_writing_paused",
+        "close_timeout",
+        "latency",
+        "logger",
+        "loop",
+        "ping_interval",
+        "ping_timeout",
+        "protocol",
+        "request",
+        "response",
+        "transport",
+        "write_limit",
+    )
+
     def __init__(
         self,
         protocol: Protocol,

@@ -56,6 +56,8 @@ class ServerConnection(Connection):
     methods (R16); the constructor's keyword arguments must be passed on.
     """
 
+    __slots__ = ("server",)
+
     protocol: ServerProtocol
 
     def __init__(

@@ -51,10 +51,12 @@ class Utf8Validator:
         consumed: number of bytes fed so far.
     """
 
-    __slots__ = ("_decoder", "consumed", "error_position")
+    __slots__ = ("_decoder", "_pending", "consumed", "error_position")
 
     def __init__(self) -> None:
         self._decoder = _Decoder("strict")
+        # Bytes of an incomplete code point held by the decoder (its getstate()).
+        self._pending = 0
         self.consumed = 0
         self.error_position: int | None = None
 
@@ -66,7 +68,7 @@ class Utf8Validator:
     @property
     def complete(self) -> bool:
         """The stream so far is valid and ends on a code point boundary."""
-        return self.error_position is None and not self._decoder.getstate()[0]
+        return self.error_position is None and not self._pending
 
     def feed(self, data: BytesLike) -> bool:
         """Validate the next piece of the stream; return :attr:`valid`.
@@ -78,14 +80,21 @@ class Utf8Validator:
             return False
         # Offset in the stream of the first byte the decoder sees: its pending bytes
         # of an incomplete code point come before ``data``.
-        base = self.consumed - len(self._decoder.getstate()[0])
+        base = self.consumed - self._pending
         self.consumed += len(data)
         try:
             self._decoder.decode(data, False)
         except UnicodeDecodeError as exc:
             self.error_position = base + _offending(exc.object, exc.start, exc.end)
             return False
+        if not data:
+            return True
+        if data[-1] < 0x80:
+            # Decoded up to an ASCII byte: nothing is pending (saves getstate()).
+            self._pending = 0
+            return True
         pending: bytes = self._decoder.getstate()[0]
+        self._pending = len(pending)
         # RFC 3629 section 4: "UTF8-3 = ... %xED %x80-9F UTF8-tail". The codec waits
         # for a third byte before rejecting ED A0..BF (a surrogate); do not wait.
         if len(pending) >= 2 and pending[0] == 0xED and pending[1] > 0x9F:
@@ -96,6 +105,7 @@ class Utf8Validator:
     def reset(self) -> None:
         """Start a new stream (for example, the next text message)."""
         self._decoder.reset()
+        self._pending = 0
         self.consumed = 0
         self.error_position = None
 

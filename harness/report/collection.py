@@ -79,6 +79,17 @@ class Entry:
         return outcome_of(self.behavior, self.behavior_close)
 
     @property
+    def problem_text(self) -> str:
+        """The result texts of the verdicts that are not OK (both when both are not)."""
+        texts = []
+        if self.behavior != "OK":
+            texts.append(self.result_text)
+        if self.behavior_close != "OK":
+            texts.append(self.result_close_text)
+        kept = [text for text in dict.fromkeys(texts or [self.result_text]) if text]
+        return " / ".join(kept) or f"{self.behavior} / {self.behavior_close}"
+
+    @property
     def current(self) -> bool:
         """Whether this run produced the entry."""
         return self.result is not None

@@ -98,7 +98,11 @@ def safe_description(text: str) -> markupsafe.Markup:
     other tag, attribute or entity stays escaped text.
     """
     escaped = str(markupsafe.escape(text))
-    return markupsafe.Markup(_ALLOWED_TAG.sub(lambda m: f"<{m.group(1).lower()}>", escaped))
+    def tag(match: re.Match[str]) -> str:
+        name = match.group(1).lower()
+        return "<br>" if name.startswith("br") else f"<{name}>"
+
+    return markupsafe.Markup(_ALLOWED_TAG.sub(tag, escaped))
 
 
 def opcode_name(opcode: int) -> str:

@@ -116,17 +116,11 @@ def _testcase(suite: ET.Element, collection: Collection, agent: str, case_id: st
         return ERROR
     outcome = entry.outcome
     if outcome is Outcome.FAILED:
-        # The text of each failing verdict: behavior, the close verdict, or both.
-        texts = []
-        if entry.behavior == "FAILED":
-            texts.append(entry.result_text)
-        if entry.behavior_close in ("FAILED", "UNCLEAN") or not texts:
-            texts.append(entry.result_close_text)
-        message = " / ".join(dict.fromkeys(t for t in texts if t))
+        message = entry.problem_text
         failure = ET.SubElement(
             testcase,
             "failure",
-            message=_xml(message or f"{entry.behavior} / {entry.behavior_close}"),
+            message=_xml(message),
             type=f"{entry.behavior}/{entry.behavior_close}",
         )
         failure.text = _xml(_failure_body(entry))

@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import Any, TypeAlias
 
 from ..protocol.close import CloseCode
-from ..protocol.connection import CLOSED, OPEN, Protocol, State
+from ..protocol.connection import CLOSED, CONNECTING, OPEN, Protocol, State
 from ..protocol.exceptions import (
     ConcurrencyError,
     ConnectionClosed,
@@ -597,9 +597,11 @@ class Connection(asyncio.Protocol):
                 self.logger.debug("= closing with %d %s", code, reason)
             self.protocol.send_close(code, reason)
             self._send_data()
+        elif self.protocol.state is CONNECTING:
+            # The handshake never finished: there is no closing handshake to perform.
+            self._close_transport()
         elif self.protocol.state is not CLOSED and not self._lost_waiter.done():
-            # CONNECTING (the handshake never finished) or already CLOSING.
-            self._arm_close_timer()
+            self._arm_close_timer()  # CLOSING: the timer is normally armed already
         await asyncio.shield(self._lost_waiter)
 
     async def wait_closed(self) -> None:

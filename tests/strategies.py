@@ -147,9 +147,9 @@ def utf8_fragments(draw: st.DrawFn) -> list[bytes]:
 @st.composite
 def chunkings(draw: st.DrawFn, data: bytes, max_chunks: int = 12) -> list[bytes]:
     """``data`` split at arbitrary offsets: the chunks concatenate to ``data``."""
-    if not data:
+    if len(data) < 2:
         return [data]
-    cuts = sorted(set(draw(st.lists(st.integers(1, len(data)), max_size=max_chunks - 1))))
+    cuts = sorted(set(draw(st.lists(st.integers(1, len(data) - 1), max_size=max_chunks - 1))))
     return [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]
 
 

@@ -157,10 +157,9 @@ def main() -> None:
     started = time.perf_counter()
     bench_masking()
     bench_frames()
+    elapsed = time.perf_counter() - started
     load = os.getloadavg()[0]
-    print(
-        f"\n({time.perf_counter() - started:.0f} s; load average {load:.1f} on {os.cpu_count()} CPUs)"
-    )
+    print(f"\n({elapsed:.0f} s; load average {load:.1f} on {os.cpu_count()} CPUs)")
 
 
 if __name__ == "__main__":

@@ -1,29 +1,185 @@
 """``wsconform conformance``: the job behind ``make test-conformance``.
 
-It will start the reference server, run the whole catalog against it (and the
-reference client against the harness acting as server), and write ``reports/``.
+It starts the reference server as a subprocess (``wsconform reference-server --host
+127.0.0.1 --port 0``, waiting for its ``listening on`` line), runs every case of the
+catalog against it, writes ``<outdir>/servers/`` in Autobahn's layout, prints a summary
+and stops the server. The exit status is 0 only when every case passes: ``behavior`` and
+``behaviorClose`` OK (INFORMATIONAL for informational cases), or verdicts allowed by a
+documented, RFC-cited exemption (:mod:`wsconform.harness.runner.exemptions`); 1 when a
+case does not pass; 2 when the server cannot be started or a harness error occurred.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import pathlib
+import selectors
+import subprocess
 import sys
-from typing import Any
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from typing import IO, Any
 
-__all__ = ["register", "run"]
+from wsconform.harness.report.exceptions import ReportError
+from wsconform.harness.report.json_report import write_json_report
+from wsconform.harness.runner.config import RunOptions, Target
+from wsconform.harness.runner.data import testdata_loader
+from wsconform.harness.runner.exemptions import conforms, exemption_for
+from wsconform.harness.runner.scheduler import DEFAULT_JOBS
+from wsconform.harness.runner.summary import render_summary
+from wsconform.harness.wire.exceptions import WireError
 
-MISSING = "the case runner for servers (issue 4: `wsconform test-server`)"
+from .test_server import UsageError, check_outdir, select_cases, test_server
+
+__all__ = ["AGENT", "ServerStartError", "reference_server", "register", "run"]
+
+#: The agent name of the reference server in the reports.
+AGENT = "wsconform-reference"
+
+_START_TIMEOUT = 30.0
+_STOP_TIMEOUT = 10.0
+_LISTENING = "listening on "
+
+
+class ServerStartError(Exception):
+    """The reference server did not start; the message says why."""
 
 
 def register(subparsers: Any) -> None:
+    """Add the ``conformance`` sub-command."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "conformance",
-        help="run the whole catalog against the reference server and client",
+        help="run every case against the reference server (make test-conformance)",
+        description=(
+            "Start the reference server, run every case against it, write "
+            "OUTDIR/servers/, and exit 0 only when every case passes (or carries a "
+            "documented, RFC-cited exemption)."
+        ),
     )
     parser.add_argument("--outdir", default="reports", help="where reports are written")
+    parser.add_argument(
+        "-j", "--jobs", type=int, default=DEFAULT_JOBS, help="cases run at once (%(default)s)"
+    )
+    parser.add_argument(
+        "--cases", action="append", metavar="PATTERNS", help="only these cases (default: *)"
+    )
+    parser.add_argument(
+        "--api",
+        choices=("asyncio", "sync"),
+        default="asyncio",
+        help="front end of the reference server (default: %(default)s)",
+    )
     parser.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    print(f"wsconform conformance: not available yet: missing {MISSING}.", file=sys.stderr)
+def _drain(stream: IO[str]) -> None:
+    """Read a pipe to its end so the server never blocks on a full pipe."""
+    for _line in stream:
+        pass
+
+
+def _wait_listening(process: subprocess.Popen[str], timeout: float) -> str:
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while (left := deadline - time.monotonic()) > 0:
+            if not selector.select(left):
+                continue
+            line = process.stdout.readline()
+            if not line:
+                break
+            if line.startswith(_LISTENING):
+                return line[len(_LISTENING) :].strip()
+    raise ServerStartError("the reference server did not print its 'listening on' line")
+
+
+@contextlib.contextmanager
+def reference_server(api: str = "asyncio", timeout: float = _START_TIMEOUT) -> Iterator[str]:
+    """Run the reference server in a subprocess; yield its ``ws://`` URL; stop it after.
+
+    Raises:
+        ServerStartError: the server cannot be started or does not announce itself.
+    """
+    command = [
+        sys.executable, "-m", "wsconform.harness.cli", "reference-server",
+        "--host", "127.0.0.1", "--port", "0", "--api", api,
+    ]  # fmt: skip
+    with tempfile.TemporaryFile("w+") as errors:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
+        try:
+            try:
+                url = _wait_listening(process, timeout)
+            except ServerStartError:
+                process.kill()
+                process.wait(_STOP_TIMEOUT)
+                errors.seek(0)
+                text = errors.read()
+                if "invalid choice" in text and "reference-server" in text:
+                    raise ServerStartError(
+                        "not available yet: the `wsconform reference-server` command does not exist"
+                    ) from None
+                last = text.strip().splitlines()[-1:] or ["no output"]
+                raise ServerStartError(f"the reference server did not start: {last[0]}") from None
+            assert process.stdout is not None
+            threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
+            yield url
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(_STOP_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(_STOP_TIMEOUT)
+
+
+def _fail(message: str) -> int:
+    print(f"wsconform conformance: {message}", file=sys.stderr, flush=True)
     return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    """The ``conformance`` command; returns the exit status."""
+    try:
+        cases = select_cases(args.cases, None)
+        outdir = check_outdir(pathlib.Path(args.outdir) / "servers")
+        if args.jobs < 1:
+            raise UsageError(f"-j must be at least 1, not {args.jobs}")
+    except UsageError as exc:
+        return _fail(str(exc))
+    options = RunOptions(testdata=testdata_loader())
+    begin = time.monotonic()
+    try:
+        with reference_server(args.api) as url:
+            print(f"reference server at {url}; running {len(cases)} cases", flush=True)
+            report, _agent = asyncio.run(
+                test_server(Target(url), cases, agent=AGENT, jobs=args.jobs, options=options)
+            )
+    except (ServerStartError, WireError) as exc:
+        return _fail(str(exc))
+    seconds = time.monotonic() - begin
+    try:
+        write_json_report(report, outdir)
+    except ReportError as exc:
+        return _fail(str(exc))
+    print(render_summary(report, seconds=seconds), flush=True)
+    failing = [r for r in report.results() if not conforms(r.case, r.verdicts)]
+    exempted = [r for r in report.results() if exemption_for(r.case_id) is not None]
+    for result in exempted:
+        exemption = exemption_for(result.case_id)
+        assert exemption is not None
+        print(f"exempted {result.case_id}: {exemption.rfc}: {exemption.reason}")
+    if failing:
+        print(f"{len(failing)} cases do not pass against the reference server:")
+        for result in failing:
+            v = result.verdicts
+            print(f"  {result.case_id:<8} {v.behavior!s:<13} {v.behavior_close!s:<16} {v.result}")
+    print(f"reports written to {outdir}/", flush=True)
+    if report.errors or report.unfinished():
+        return 2
+    return 1 if failing else 0

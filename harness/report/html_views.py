@@ -98,6 +98,7 @@ def safe_description(text: str) -> markupsafe.Markup:
     other tag, attribute or entity stays escaped text.
     """
     escaped = str(markupsafe.escape(text))
+
     def tag(match: re.Match[str]) -> str:
         name = match.group(1).lower()
         return "<br>" if name.startswith("br") else f"<{name}>"

@@ -34,7 +34,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, NoReturn
 
 from ..protocol.connection import OPEN, Protocol, State
 from ..protocol.exceptions import (
@@ -267,11 +267,25 @@ class Connection:
             raise TypeError("data must be str, bytes-like or an iterable of them")
 
     def _send_message(self, data: bytes, text: bool) -> None:
-        with self._send_lock, self._sending():
-            if text:
-                self.protocol.send_text(data)
-            else:
-                self.protocol.send_binary(data)
+        # The hot path of an echo server, so _sending() is inlined here.
+        with self._send_lock:
+            with self._protocol_lock:
+                protocol = self.protocol
+                if protocol.state is OPEN:
+                    if text:
+                        protocol.send_text(data)
+                    else:
+                        protocol.send_binary(data)
+                    self._outgoing.extend(protocol.data_to_send())
+                    sent = True
+                else:
+                    sent = False
+            if not sent:
+                self._raise_closed(None)
+            try:
+                self._flush()
+            except OSError as exc:
+                self._raise_closed(exc)
 
     def _send_fragments(self, fragments: Iterator[Data], text: bool | None) -> None:
         with self._send_lock:
@@ -341,8 +355,7 @@ class Connection:
         """Run a core send under ``_protocol_lock``, then write what it produced.
 
         Raises:
-            ConnectionClosed: the core refused (not OPEN) or the socket failed; raised
-                after the closing handshake finished so that its code is accurate.
+            ConnectionClosed: the core refused (not OPEN) or the socket failed.
         """
         try:
             with self._protocol_lock:
@@ -351,51 +364,56 @@ class Connection:
                 yield
                 self._outgoing.extend(self.protocol.data_to_send())
             self._flush()
-        except (InvalidState, OSError) as exc:
-            if isinstance(exc, OSError):
-                self._recv_exc = self._recv_exc or exc
-                self._abort()
-            # Wait for the reader to finish so that close_exc has the peer's code.
-            self._reader.join(self.close_timeout)
-            raise self.protocol.close_exc from self._recv_exc
+        except InvalidState:
+            self._raise_closed(None)
+        except OSError as exc:
+            self._raise_closed(exc)
+
+    def _raise_closed(self, exc: OSError | None) -> NoReturn:
+        """Raise the connection's ConnectionClosed, once its close code is known.
+
+        Raises:
+            ConnectionClosed: always; after the reader finished (bounded by
+                ``close_timeout``) so that the code is the peer's.
+        """
+        if exc is not None:
+            self._recv_exc = self._recv_exc or exc
+            self._abort()
+        self._reader.join(self.close_timeout)
+        raise self.protocol.close_exc from self._recv_exc
 
     def _flush(self, *, blocking: bool = True, timeout: float | None = None) -> None:
         """Write every pending byte; see the module docstring for the protocol.
 
         With ``blocking=False``, return at once if another thread is writing: that
-        thread writes our bytes too.
+        thread writes our bytes too. ``_write_lock`` is released while holding
+        ``_protocol_lock``, right after finding ``_outgoing`` empty: whoever queues
+        bytes after that finds the write lock free, so no byte is left behind.
 
         Raises:
             OSError: the socket failed.
             TimeoutError: ``timeout`` elapsed before ``_write_lock`` was free.
         """
-        while True:
-            acquired = (
-                self._write_lock.acquire(True, -1 if timeout is None else timeout)
-                if blocking
-                else self._write_lock.acquire(False)
-            )
-            if not acquired:
-                if blocking:
-                    raise TimeoutError("timed out waiting to write")
-                return
-            try:
-                while True:
-                    with self._protocol_lock:
-                        chunks, self._outgoing = self._outgoing, []
+        write_lock, protocol_lock = self._write_lock, self._protocol_lock
+        if blocking:
+            if not write_lock.acquire(True, -1 if timeout is None else timeout):
+                raise TimeoutError("timed out waiting to write")
+        elif not write_lock.acquire(False):
+            return
+        held = True
+        try:
+            while True:
+                with protocol_lock:
+                    chunks, self._outgoing = self._outgoing, []
                     if not chunks:
-                        break
-                    if self._shut_down_write:
-                        continue
+                        write_lock.release()
+                        held = False
+                        return
+                if not self._shut_down_write:
                     self.socket.sendall(chunks[0] if len(chunks) == 1 else b"".join(chunks))
-            finally:
-                self._write_lock.release()
-            # Another thread may have queued bytes while we held the lock and then
-            # failed to take it: check once more now that it is free.
-            with self._protocol_lock:
-                if not self._outgoing:
-                    return
-            blocking = False
+        finally:
+            if held:
+                write_lock.release()
 
     # --- closing ---------------------------------------------------------------------
 
@@ -473,13 +491,15 @@ class Connection:
                 self._outgoing.extend(self.protocol.data_to_send())
                 should_close = self.protocol.transport_should_close()
                 closing = should_close or self.protocol.close_expected()
+                pending = bool(self._outgoing)
             # Write automatic pongs and close frames before dispatching, which may wait
             # for room in the message queue.
-            try:
-                self._flush(blocking=False)
-            except OSError as exc:
-                self._recv_exc = self._recv_exc or exc
-                return
+            if pending:
+                try:
+                    self._flush(blocking=False)
+                except OSError as exc:
+                    self._recv_exc = self._recv_exc or exc
+                    return
             if closing and not self._closing:
                 # The closing handshake is under way: bound the wait for the peer.
                 self._closing = True

@@ -2,7 +2,8 @@
 
 The reader thread of a connection puts frames in; application threads take whole
 messages out. The queue holds at most ``max_queue`` messages: when it is full, the reader
-thread stops reading the socket until the application catches up, so that a fast peer
+thread stops reading the socket until the application has drained it to a quarter (one
+pause per several messages rather than a thread switch per message), so that a fast peer
 pushes back through TCP flow control instead of filling our memory (every buffer has a
 bound). Once the application has started closing the connection, the reader never waits
 again: it has to read the closing handshake.
@@ -10,9 +11,8 @@ again: it has to read the closing handshake.
 
 from __future__ import annotations
 
-import collections
+import queue
 import threading
-import time
 
 from ..protocol.exceptions import ConcurrencyError
 from ..protocol.frames import BINARY, CONT, TEXT, Frame
@@ -20,8 +20,19 @@ from ..protocol.frames import BINARY, CONT, TEXT, Frame
 __all__ = ["Assembler"]
 
 
+class _EndOfStream:
+    """Queued by :meth:`Assembler.close` after the last message."""
+
+
+_END = _EndOfStream()
+
+
 class Assembler:
     """A bounded, thread-safe queue of messages built from data frames.
+
+    The queue is a :class:`queue.SimpleQueue`, implemented in C: handing a message from
+    the reader thread to ``recv()`` costs one put and one get, with no Python-level
+    condition variable. Back pressure uses an event that only a full queue involves.
 
     Text messages are queued as UTF-8 bytes and decoded by :meth:`get`, in the thread
     that asked for them, which keeps the reader thread lean. The protocol core has
@@ -32,14 +43,22 @@ class Assembler:
         if max_queue is not None and max_queue < 1:
             raise ValueError("max_queue must be at least 1 or None")
         self.max_queue = max_queue
-        self._cond = threading.Condition()
-        self._queue: collections.deque[tuple[bool, bytes]] = collections.deque()
+        self._queue: queue.SimpleQueue[tuple[bool, bytes] | _EndOfStream] = queue.SimpleQueue()
         # Fragments of the message being received; only the reader thread touches them.
         self._fragments: list[bytes] = []
         self._text: bool | None = None
-        self._getting = False
+        # Held by the thread inside get(): a second one is refused, not queued.
+        self._get_lock = threading.Lock()
         self._closed = False
         self._discarding = False
+        # Back pressure: the reader waits on _room, a plain lock kept locked except to
+        # wake it (cheaper than an Event, whose set() runs a Python condition). The
+        # flag and the release are changed together under _flow, so that the lock is
+        # released exactly once per wait.
+        self._flow = threading.Lock()
+        self._room = threading.Lock()
+        self._room.acquire()
+        self._waiting_for_room = False
 
     # --- reader thread ---------------------------------------------------------------
 
@@ -73,29 +92,40 @@ class Assembler:
             self._enqueue(text, data)
 
     def _enqueue(self, text: bool, data: bytes) -> None:
-        with self._cond:
-            limit = self.max_queue
-            # Released by get() (room), discard() or close(): each of them notifies.
-            while (
-                limit is not None
-                and len(self._queue) >= limit
-                and not self._closed
-                and not self._discarding
-            ):
-                self._cond.wait()
-            if self._closed or (
-                self._discarding and limit is not None and len(self._queue) >= limit
-            ):
-                # Nobody will read this message: the connection is closing.
+        limit = self.max_queue
+        if limit is not None and self._queue.qsize() >= limit:
+            self._wait_for_room(limit)
+            if self._queue.qsize() >= limit:
+                # Discarding or closed: nobody will read this message.
                 return
-            self._queue.append((text, data))
-            self._cond.notify_all()
+        if self._closed:
+            return
+        self._queue.put((text, data))
+
+    def _wait_for_room(self, limit: int) -> None:
+        low_water = limit // 4
+        while True:
+            with self._flow:
+                if self._queue.qsize() <= low_water or self._discarding or self._closed:
+                    return
+                self._waiting_for_room = True
+            # Released by get() at the low-water mark, by discard() or by close().
+            self._room.acquire()
+
+    def _wake_reader(self, *, force: bool) -> None:
+        with self._flow:
+            if self._waiting_for_room and (
+                force or self._queue.qsize() <= (self.max_queue or 0) // 4
+            ):
+                self._waiting_for_room = False
+                self._room.release()
 
     def close(self) -> None:
         """No more messages will come: :meth:`get` raises ``EOFError`` once drained."""
-        with self._cond:
+        if not self._closed:
             self._closed = True
-            self._cond.notify_all()
+            self._queue.put(_END)
+        self._wake_reader(force=True)
 
     # --- application threads ---------------------------------------------------------
 
@@ -105,9 +135,8 @@ class Assembler:
         Messages already queued stay available to :meth:`get`; new ones that do not fit
         are dropped rather than making the reader thread wait.
         """
-        with self._cond:
-            self._discarding = True
-            self._cond.notify_all()
+        self._discarding = True
+        self._wake_reader(force=True)
 
     def get(self, timeout: float | None = None, decode: bool | None = None) -> str | bytes:
         """Return the next message: ``str`` for text, ``bytes`` for binary.
@@ -121,34 +150,32 @@ class Assembler:
             ConcurrencyError: another thread is already waiting in :meth:`get`.
             UnicodeDecodeError: ``decode=True`` and a binary message is not UTF-8.
         """
-        with self._cond:
-            if self._getting:
-                raise ConcurrencyError(
-                    "another thread is already running recv() on this connection"
-                )
-            self._getting = True
+        if not self._get_lock.acquire(False):
+            raise ConcurrencyError("another thread is already running recv() on this connection")
+        try:
             try:
-                deadline = None if timeout is None else time.monotonic() + timeout
-                while not self._queue:
-                    if self._closed:
-                        raise EOFError("stream of messages ended")
-                    if deadline is None:
-                        self._cond.wait()
-                    else:
-                        left = deadline - time.monotonic()
-                        if left <= 0:
-                            raise TimeoutError(f"no message within {timeout} seconds")
-                        self._cond.wait(left)
-                text, data = self._queue.popleft()
-                # Make room: the reader thread may be waiting in _enqueue().
-                self._cond.notify_all()
-            finally:
-                self._getting = False
+                if timeout is None:
+                    item = self._queue.get()
+                elif timeout <= 0:
+                    item = self._queue.get_nowait()
+                else:
+                    item = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                raise TimeoutError(f"no message within {timeout} seconds") from None
+            if isinstance(item, _EndOfStream):
+                self._queue.put(item)  # for the next caller
+                raise EOFError("stream of messages ended")
+        finally:
+            self._get_lock.release()
+        # Resume the reader only once the queue is down to a quarter: waking it for
+        # each free slot would cost a thread switch per message.
+        if self._waiting_for_room:
+            self._wake_reader(force=False)
+        text, data = item
         if decode is None:
             decode = text
         return data.decode() if decode else data
 
     def __len__(self) -> int:
         """Number of whole messages waiting."""
-        with self._cond:
-            return len(self._queue)
+        return self._queue.qsize() - self._closed

@@ -88,22 +88,24 @@ def test_second_concurrent_get_is_refused() -> None:
     assert not thread.is_alive()
 
 
-def test_full_queue_blocks_put_until_get_makes_room() -> None:
-    assembler = Assembler(max_queue=2)
-    assembler.put(Frame(BINARY, b"1"))
-    assembler.put(Frame(BINARY, b"2"))
+def test_full_queue_blocks_put_until_drained_to_a_quarter() -> None:
+    assembler = Assembler(max_queue=4)
+    for i in range(4):
+        assembler.put(Frame(BINARY, bytes([i])))
     done = threading.Event()
 
     def putter() -> None:
-        assembler.put(Frame(BINARY, b"3"))
+        assembler.put(Frame(BINARY, b"4"))
         done.set()
 
     thread = threading.Thread(target=putter)
     thread.start()
     assert not done.wait(unit(0.1))  # back pressure: the reader waits
-    assert assembler.get(timeout=0) == b"1"
+    assert [assembler.get(timeout=0) for _ in range(2)] == [b"\x00", b"\x01"]
+    assert not done.wait(unit(0.1))  # two left: more than a quarter of 4
+    assert assembler.get(timeout=0) == b"\x02"
     assert done.wait(unit(2))
-    assert [assembler.get(timeout=0) for _ in range(2)] == [b"2", b"3"]
+    assert [assembler.get(timeout=0) for _ in range(2)] == [b"\x03", b"4"]
     thread.join(unit(2))
 
 

@@ -1,0 +1,225 @@
+"""``wsconform test-server URL``: run the catalog against a WebSocket server.
+
+Case patterns follow Autobahn (catalog 7.5) and may be given comma-separated or
+repeated. Before the first case, the output directory is checked and one connection is
+opened and closed: an unreachable URL, a bad pattern or an unwritable directory ends
+the run at once with a one-line message and exit status 2. Afterwards the exit status
+is 0 when no case failed, 1 when some did, 2 when a harness error kept cases from a
+verdict. Reports go to ``<outdir>`` in Autobahn's JSON layout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import pathlib
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from wsconform.cases import catalog
+from wsconform.cases.exceptions import CaseError
+from wsconform.cases.model import Case
+from wsconform.harness.report.exceptions import ReportError
+from wsconform.harness.report.json_report import write_json_report
+from wsconform.harness.report.model import CaseFinished, HarnessErrorRaised, Report, RunnerEvent
+from wsconform.harness.runner.config import RunOptions, Target, Timeouts
+from wsconform.harness.runner.data import testdata_loader
+from wsconform.harness.runner.scheduler import DEFAULT_JOBS, UNKNOWN_AGENT, probe, run_cases
+from wsconform.harness.runner.summary import render_summary
+from wsconform.harness.wire.exceptions import WireError
+
+__all__ = [
+    "DEFAULT_OUTDIR",
+    "UsageError",
+    "check_outdir",
+    "register",
+    "run",
+    "select_cases",
+    "test_server",
+]
+
+DEFAULT_OUTDIR = "reports/servers"
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A bad argument, found before any case ran; the message is shown as it is."""
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``test-server`` sub-command."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "test-server",
+        help="run the conformance cases against a WebSocket server",
+        description=(
+            "Run Autobahn's cases against the server at URL and write the JSON report. "
+            "Exit 0 when no case failed, 1 when some did, 2 on bad usage or a harness "
+            "error (unreachable URL, bad pattern, unwritable output directory)."
+        ),
+    )
+    parser.add_argument("url", metavar="URL", help="ws:// or wss:// URL of the server")
+    parser.add_argument(
+        "--agent", help="name in the reports (default: the Server header, else UnknownServer)"
+    )
+    parser.add_argument(
+        "--cases",
+        action="append",
+        metavar="PATTERNS",
+        help="case ids or patterns, comma-separated or repeated (default: *)",
+    )
+    parser.add_argument(
+        "--exclude", action="append", metavar="PATTERNS", help="case patterns to leave out"
+    )
+    parser.add_argument(
+        "--outdir", default=DEFAULT_OUTDIR, help="report directory (default: %(default)s)"
+    )
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=DEFAULT_JOBS,
+        help="cases run at once, each on its own connection (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--testdata", metavar="DIR", help="directory with Autobahn's original 12.x data files"
+    )
+    parser.add_argument(
+        "--insecure", action="store_true", help="wss://: do not verify the certificate"
+    )
+    parser.add_argument("--cafile", help="wss://: CA certificates to verify the server with")
+    parser.add_argument(
+        "--open-timeout", type=float, default=5.0, help="opening handshake timeout (5 s)"
+    )
+    parser.add_argument(
+        "--close-timeout", type=float, default=1.0, help="closing handshake timeout (1 s)"
+    )
+    parser.add_argument(
+        "--drop-timeout", type=float, default=1.0, help="server TCP drop timeout (1 s)"
+    )
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    parser.set_defaults(handler=run)
+
+
+def _patterns(values: Sequence[str] | None) -> list[str]:
+    return [p.strip() for value in values or () for p in value.split(",") if p.strip()]
+
+
+def select_cases(cases: Sequence[str] | None, exclude: Sequence[str] | None) -> list[Case]:
+    """The cases chosen by comma-separated or repeated patterns, in catalog order.
+
+    Raises:
+        UsageError: a pattern names no case or does not compile, or nothing is selected.
+    """
+    try:
+        selected = catalog.select(_patterns(cases) or ["*"], _patterns(exclude))
+    except CaseError as exc:
+        raise UsageError(str(exc)) from exc
+    if not selected:
+        raise UsageError("the case patterns select no case")
+    return selected
+
+
+def check_outdir(outdir: str | pathlib.Path) -> pathlib.Path:
+    """Create ``outdir`` if needed and make sure a file can be written there.
+
+    Raises:
+        UsageError: the directory cannot be created or written.
+    """
+    path = pathlib.Path(outdir)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise UsageError(f"cannot write reports to {path}: {exc.strerror or exc}") from exc
+    return path
+
+
+def _progress(event: RunnerEvent) -> None:
+    if isinstance(event, CaseFinished):
+        result = event.result
+        if result.verdicts.failed:
+            v = result.verdicts
+            print(f"  {result.case_id}: {v.behavior} / {v.behavior_close}", flush=True)
+    elif isinstance(event, HarnessErrorRaised):
+        where = event.error.case_id or "run"
+        print(f"  {where}: harness error: {event.error.message}", flush=True)
+
+
+async def test_server(
+    target: Target,
+    cases: Sequence[Case],
+    *,
+    agent: str | None,
+    jobs: int,
+    options: RunOptions,
+    verbose: bool = True,
+) -> tuple[Report, str]:
+    """Probe ``target`` once, then run ``cases``; return the report and the agent.
+
+    Raises:
+        WireError: the target cannot be reached.
+    """
+    server = await probe(target, options)
+    name = agent or server or UNKNOWN_AGENT
+    report = await run_cases(
+        target,
+        cases,
+        agent=name,
+        jobs=jobs,
+        options=options,
+        run_index=catalog.run_index,
+        on_event=_progress if verbose else None,
+    )
+    return report, name
+
+
+def _fail(message: str) -> int:
+    print(f"wsconform test-server: {message}", file=sys.stderr, flush=True)
+    return EXIT_USAGE
+
+
+def run(args: argparse.Namespace) -> int:
+    """The ``test-server`` command; returns the exit status."""
+    try:
+        if args.jobs < 1:
+            raise UsageError(f"-j must be at least 1, not {args.jobs}")
+        cases = select_cases(args.cases, args.exclude)
+        target = Target(args.url, verify_tls=not args.insecure, cafile=args.cafile)
+        outdir = check_outdir(args.outdir)
+        if args.testdata is not None and not pathlib.Path(args.testdata).is_dir():
+            raise UsageError(f"--testdata {args.testdata} is not a directory")
+    except UsageError as exc:
+        return _fail(str(exc))
+    except WireError as exc:
+        return _fail(str(exc))
+    timeouts = dataclasses.replace(
+        Timeouts(),
+        open_handshake=args.open_timeout,
+        close_handshake=args.close_timeout,
+        server_connection_drop=args.drop_timeout,
+    )
+    options = RunOptions(timeouts=timeouts, testdata=testdata_loader(args.testdata))
+    begin = time.monotonic()
+    try:
+        report, _agent = asyncio.run(
+            test_server(
+                target, cases, agent=args.agent, jobs=args.jobs, options=options,
+                verbose=not args.quiet,
+            )
+        )  # fmt: skip
+    except WireError as exc:
+        return _fail(str(exc))
+    seconds = time.monotonic() - begin
+    try:
+        write_json_report(report, outdir)
+    except ReportError as exc:
+        return _fail(str(exc))
+    print(render_summary(report, seconds=seconds), flush=True)
+    print(f"reports written to {outdir}/", flush=True)
+    return report.exit_code()

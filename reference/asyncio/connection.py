@@ -33,7 +33,15 @@ from ..protocol.exceptions import (
 from ..protocol.frames import BINARY, CONT, PONG, TEXT, Frame
 from ..protocol.http import Request, Response
 
-__all__ = ["Connection", "Data", "DataLike", "LoggerLike", "MaxQueue", "WriteLimit"]
+__all__ = [
+    "FAILURE_GRACE",
+    "Connection",
+    "Data",
+    "DataLike",
+    "LoggerLike",
+    "MaxQueue",
+    "WriteLimit",
+]
 
 #: A message: ``str`` for a text message, ``bytes`` for a binary one.
 Data: TypeAlias = str | bytes
@@ -47,6 +55,10 @@ MaxQueue: TypeAlias = "int | tuple[int, int | None] | None"
 WriteLimit: TypeAlias = "int | tuple[int, int | None]"
 
 _pack_ping = struct.Struct("!I").pack
+
+#: Seconds the application has to read the messages that arrived before bad input
+#: before the connection is failed anyway (it fails at once when it reads them all).
+FAILURE_GRACE = 0.5
 
 
 class Connection(asyncio.Protocol):
@@ -75,6 +87,7 @@ class Connection(asyncio.Protocol):
         "_debug",
         "_drain_waiters",
         "_eof",
+        "_fail_handle",
         "_flush_handle",
         "_flush_threshold",
         "_fragmented_send",
@@ -180,6 +193,11 @@ class Connection(asyncio.Protocol):
         # ping_timeout > ping_interval).
         self._pong_timeouts: list[asyncio.TimerHandle] = []
         self._close_handle: asyncio.TimerHandle | None = None
+        # Bad input received after messages the application has not read yet: the
+        # connection fails once it has read them (and maybe answered), or after
+        # FAILURE_GRACE seconds (see Protocol.fail_pending).
+        protocol.defer_failure = True
+        self._fail_handle: asyncio.TimerHandle | None = None
 
     # --- public attributes ---------------------------------------------------------
 
@@ -273,6 +291,8 @@ class Connection(asyncio.Protocol):
                 "cannot call recv while another coroutine is already waiting for the next message"
             )
         if not self._messages:
+            if self.protocol.failure_pending is not None:
+                self._fail_now()
             if self._eof:
                 raise self._closed_exc()
             waiter = self._recv_waiter = self.loop.create_future()
@@ -592,6 +612,8 @@ class Connection(asyncio.Protocol):
         Raises:
             ProtocolError: ``code`` may not be sent on the wire.
         """
+        if self.protocol.failure_pending is not None:
+            self._fail_now()
         if self.protocol.state is OPEN:
             if self._debug:
                 self.logger.debug("= closing with %d %s", code, reason)
@@ -805,6 +827,19 @@ class Connection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self.protocol.receive_data(data)
         self._process_events()
+        if self.protocol.failure_pending is not None:
+            if not self._messages:
+                self.protocol.fail_pending()
+            elif self._fail_handle is None:
+                self._fail_handle = self.loop.call_later(FAILURE_GRACE, self._fail_now)
+        self._send_data()
+
+    def _fail_now(self) -> None:
+        """Fail the connection for the bad input held back (see data_received)."""
+        if self._fail_handle is not None:
+            self._fail_handle.cancel()
+            self._fail_handle = None
+        self.protocol.fail_pending()
         self._send_data()
 
     def eof_received(self) -> None:
@@ -823,11 +858,13 @@ class Connection(asyncio.Protocol):
             self._keepalive_handle,
             self._close_handle,
             self._flush_handle,
+            self._fail_handle,
             *self._pong_timeouts,
         ):
             if handle is not None:
                 handle.cancel()
         self._keepalive_handle = self._close_handle = self._flush_handle = None
+        self._fail_handle = None
         self._outgoing.clear()
         self._pong_timeouts.clear()
         self._set_eof()

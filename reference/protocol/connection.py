@@ -124,6 +124,11 @@ class Protocol:
         self.handshake_exc: Exception | None = None
         #: The exception that made the connection fail on bad input, if any.
         self.parser_exc: Exception | None = None
+        #: Set by a front end whose application may still answer the messages that
+        #: arrived before bad input (see :meth:`fail_pending`).
+        self.defer_failure = False
+        #: With :attr:`defer_failure`, the bad input waiting for :meth:`fail_pending`.
+        self.failure_pending: FailConnection | None = None
 
         # A client reads unmasked frames from the server, a server masked ones.
         self._parser = Parser(mask=side is SERVER)
@@ -339,6 +344,7 @@ class Protocol:
         if self._failed:
             return
         self._failed = True
+        self.failure_pending = None
         if self.state is OPEN and is_valid_wire_code(code):
             reason = _truncate(reason)
             self._send_close(Close(code, reason))
@@ -491,11 +497,32 @@ class Protocol:
             )
         return PayloadTooBig(f"message over {self.max_size} bytes: a frame of {length}")
 
+    def fail_pending(self) -> None:
+        """Fail the connection for the bad input held back by :attr:`defer_failure`.
+
+        Does nothing when no failure is pending.
+        """
+        exc = self.failure_pending
+        if exc is not None:
+            self.fail(exc.code, str(exc))
+
     def _fail_on(self, exc: FailConnection) -> None:
-        """Fail the connection because of bad input, keeping ``exc``."""
+        """Fail the connection because of bad input, keeping ``exc``.
+
+        With :attr:`defer_failure`, an OPEN connection stops reading but stays OPEN
+        until :meth:`fail_pending`: the messages that arrived before the bad input
+        (in the same read, often) may still be answered, as the peer expects when it
+        sends a message and then a bad frame (Autobahn's cases 3.2, 4.1.3, 5.15: the
+        echo first is OK, no echo is only NON-STRICT). Section 7.1.7 forbids
+        processing data *after* the failure, not answering what came before it.
+        """
         self.parser_exc = exc
         if self.debug:
             self.logger.debug("! %s: %s", type(exc).__name__, exc)
+        if self.defer_failure and self.state is OPEN:
+            self._discarding = True
+            self.failure_pending = exc
+            return
         self.fail(exc.code, str(exc))
 
     # --- sending frames ----------------------------------------------------------------

@@ -499,6 +499,51 @@ class ConnectionTests:
         assert protocol.transport_should_close()
         assert isinstance(protocol.parser_exc, ProtocolError)
 
+    def test_deferred_failure_lets_earlier_messages_be_answered(self) -> None:
+        # Autobahn 3.2: a message, then a frame with RSV2, then a ping in one read.
+        protocol = self.protocol()
+        protocol.defer_failure = True
+        bad = WireFrame(opcode=TEXT, payload=b"bad", rsv=2)
+        protocol.receive_data(
+            self.peer(Frame(TEXT, b"Hello")) + self.peer_wire(bad) + self.peer(Frame(PING, b""))
+        )
+        assert protocol.events_received() == [Frame(TEXT, b"Hello")]
+        assert isinstance(protocol.failure_pending, ProtocolError)
+        assert protocol.parser_exc is protocol.failure_pending
+        assert protocol.state is OPEN
+        assert not protocol.transport_should_close()
+        protocol.send_text(b"Hello")  # the echo goes out before the close frame
+        protocol.fail_pending()
+        assert protocol.failure_pending is None
+        assert self.sent(protocol) == [
+            Frame(TEXT, b"Hello"),
+            close_frame(1002, str(protocol.parser_exc)[:123]),
+        ]
+        assert protocol.state is CLOSING
+        assert protocol.transport_should_close()
+        # The input after the bad frame (the ping) was never processed.
+        protocol.receive_data(self.peer(Frame(PING, b"after")))
+        assert protocol.events_received() == []
+        assert protocol.data_to_send() == []
+
+    def test_fail_pending_does_nothing_without_a_pending_failure(self) -> None:
+        protocol = self.protocol()
+        protocol.defer_failure = True
+        protocol.fail_pending()
+        assert protocol.state is OPEN
+        assert protocol.data_to_send() == []
+
+    def test_fail_clears_a_pending_failure(self) -> None:
+        protocol = self.protocol()
+        protocol.defer_failure = True
+        protocol.receive_data(self.peer(Frame(CONT, b"no first frame")))
+        assert protocol.failure_pending is not None
+        protocol.fail(1011, "keepalive")
+        assert protocol.failure_pending is None
+        assert self.sent(protocol) == [close_frame(1011, "keepalive")]
+        protocol.fail_pending()
+        assert protocol.data_to_send() == []
+
     def test_fail_while_connecting(self) -> None:
         protocol = self.protocol(state=CONNECTING)
         protocol.fail(1002)

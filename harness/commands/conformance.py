@@ -2,7 +2,8 @@
 
 It starts the reference server as a subprocess (``wsconform reference-server --host
 127.0.0.1 --port 0``, waiting for its ``listening on`` line), runs every case of the
-catalog against it, writes ``<outdir>/servers/`` in Autobahn's layout, prints a summary
+catalog against it, writes ``<outdir>/servers/`` (Autobahn's JSON layout, HTML, JUnit
+and a Markdown summary), prints a summary
 and stops the server. The exit status is 0 only when every case passes: ``behavior`` and
 ``behaviorClose`` OK (INFORMATIONAL for informational cases), or verdicts allowed by a
 documented, RFC-cited exemption (:mod:`wsconform.harness.runner.exemptions`); 1 when a
@@ -25,7 +26,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from wsconform.harness.report.exceptions import ReportError
-from wsconform.harness.report.json_report import write_json_report
+from wsconform.harness.report.render import write_reports
 from wsconform.harness.runner.config import RunOptions, Target
 from wsconform.harness.runner.data import testdata_loader
 from wsconform.harness.runner.exemptions import conforms, exemption_for
@@ -164,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     seconds = time.monotonic() - begin
     try:
-        write_json_report(report, outdir)
+        write_reports(report, outdir)
     except ReportError as exc:
         return _fail(str(exc))
     print(render_summary(report, seconds=seconds), flush=True)

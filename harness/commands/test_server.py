@@ -17,15 +17,18 @@ import pathlib
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from wsconform.cases import catalog
 from wsconform.cases.exceptions import CaseError
 from wsconform.cases.model import Case
+from wsconform.cases.testdata import FILES
+from wsconform.harness.gate import Baseline, BaselineError, add_gate_arguments, apply_gate
 from wsconform.harness.report.exceptions import ReportError
-from wsconform.harness.report.json_report import write_json_report
 from wsconform.harness.report.model import CaseFinished, HarnessErrorRaised, Report, RunnerEvent
+from wsconform.harness.report.progress import RunProgress
+from wsconform.harness.report.render import add_report_arguments, write_reports
 from wsconform.harness.runner.config import RunOptions, Target, Timeouts
 from wsconform.harness.runner.data import testdata_loader
 from wsconform.harness.runner.scheduler import DEFAULT_JOBS, UNKNOWN_AGENT, probe, run_cases
@@ -35,7 +38,9 @@ from wsconform.harness.wire.exceptions import WireError
 __all__ = [
     "DEFAULT_OUTDIR",
     "UsageError",
+    "check_baseline",
     "check_outdir",
+    "check_testdata",
     "register",
     "run",
     "select_cases",
@@ -101,7 +106,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--drop-timeout", type=float, default=1.0, help="server TCP drop timeout (1 s)"
     )
-    parser.add_argument("-q", "--quiet", action="store_true", help="print only the summary")
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress: failures and the summary only"
+    )
+    add_report_arguments(parser)
+    add_gate_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -140,7 +149,42 @@ def check_outdir(outdir: str | pathlib.Path) -> pathlib.Path:
     return path
 
 
-def _progress(event: RunnerEvent) -> None:
+def check_testdata(directory: str | None) -> Callable[[str], bytes]:
+    """The 12.x data loader; with ``--testdata DIR``, every original file read up front.
+
+    Raises:
+        UsageError: the directory or one of Autobahn's five files is missing or unreadable.
+    """
+    load = testdata_loader(directory)
+    if directory is None:
+        return load
+    if not pathlib.Path(directory).is_dir():
+        raise UsageError(f"--testdata {directory} is not a directory")
+    for data_file in FILES:
+        try:
+            load(data_file.key)
+        except (OSError, ValueError) as exc:
+            raise UsageError(f"--testdata {directory}: {data_file.file_name}: {exc}") from exc
+    return load
+
+
+def check_baseline(args: argparse.Namespace) -> None:
+    """Reject a gate configuration that cannot work before any case runs.
+
+    Raises:
+        UsageError: ``--update-baseline`` without ``--baseline``, or an unreadable
+            baseline that is not about to be written.
+    """
+    if args.update_baseline and not args.baseline:
+        raise UsageError("--update-baseline needs --baseline FILE")
+    if args.baseline and not (args.update_baseline and not pathlib.Path(args.baseline).exists()):
+        try:
+            Baseline.load(args.baseline)
+        except BaselineError as exc:
+            raise UsageError(f"baseline: {exc}") from exc
+
+
+def _failures_only(event: RunnerEvent) -> None:
     if isinstance(event, CaseFinished):
         result = event.result
         if result.verdicts.failed:
@@ -162,20 +206,24 @@ async def test_server(
 ) -> tuple[Report, str]:
     """Probe ``target`` once, then run ``cases``; return the report and the agent.
 
+    ``verbose`` shows live progress (a bar on a terminal, a line per case otherwise);
+    without it only failures and harness errors are printed as they happen.
+
     Raises:
         WireError: the target cannot be reached.
     """
     server = await probe(target, options)
     name = agent or server or UNKNOWN_AGENT
-    report = await run_cases(
-        target,
-        cases,
-        agent=name,
-        jobs=jobs,
-        options=options,
-        run_index=catalog.run_index,
-        on_event=_progress if verbose else None,
-    )
+    with RunProgress(len(cases), live=None if verbose else False) as progress:
+        report = await run_cases(
+            target,
+            cases,
+            agent=name,
+            jobs=jobs,
+            options=options,
+            run_index=catalog.run_index,
+            on_event=progress.handle if verbose else _failures_only,
+        )
     return report, name
 
 
@@ -192,8 +240,8 @@ def run(args: argparse.Namespace) -> int:
         cases = select_cases(args.cases, args.exclude)
         target = Target(args.url, verify_tls=not args.insecure, cafile=args.cafile)
         outdir = check_outdir(args.outdir)
-        if args.testdata is not None and not pathlib.Path(args.testdata).is_dir():
-            raise UsageError(f"--testdata {args.testdata} is not a directory")
+        testdata = check_testdata(args.testdata)
+        check_baseline(args)
     except UsageError as exc:
         return _fail(str(exc))
     except WireError as exc:
@@ -204,7 +252,7 @@ def run(args: argparse.Namespace) -> int:
         close_handshake=args.close_timeout,
         server_connection_drop=args.drop_timeout,
     )
-    options = RunOptions(timeouts=timeouts, testdata=testdata_loader(args.testdata))
+    options = RunOptions(timeouts=timeouts, testdata=testdata)
     begin = time.monotonic()
     try:
         report, _agent = asyncio.run(
@@ -217,9 +265,9 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     seconds = time.monotonic() - begin
     try:
-        write_json_report(report, outdir)
+        write_reports(report, outdir, args.formats)
     except ReportError as exc:
         return _fail(str(exc))
     print(render_summary(report, seconds=seconds), flush=True)
     print(f"reports written to {outdir}/", flush=True)
-    return report.exit_code()
+    return apply_gate(report, args)

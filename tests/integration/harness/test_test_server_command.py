@@ -1,0 +1,160 @@
+"""``wsconform test-server`` as a user runs it: the real command in its own process.
+
+Targets are the reference server (``wsconform reference-server``) and known-broken
+peers of :mod:`tests.peers` served from a thread. The tests check the exit codes of
+the README (0 nothing fails the gate, 1 a case fails it, 2 bad usage or a harness
+error), the one-line messages, the report files and the progress lines.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import pathlib
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+
+from tests.peers import DeferredEchoPeer, PeerConnection, SilentPeer, serve_peer
+from tests.timing import unit
+from wsconform.cases import testdata
+from wsconform.harness.commands.conformance import reference_server
+
+AGENT = "target"
+
+
+def wsconform(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "wsconform.harness.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=unit(timeout),
+        check=False,
+    )
+
+
+def test_server(url: str, outdir: pathlib.Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return wsconform("test-server", url, "--agent", AGENT, "--outdir", str(outdir), *args)
+
+
+@contextlib.contextmanager
+def peer_in_thread(peer: type[PeerConnection]) -> Iterator[str]:
+    """Serve a test peer from an event loop in a thread; yield its URL."""
+    loop = asyncio.new_event_loop()
+    ready: asyncio.Future[str] = loop.create_future()
+    stop = asyncio.Event()
+
+    async def main() -> None:
+        async with serve_peer(peer) as url:
+            ready.set_result(url)
+            await stop.wait()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
+    thread.start()
+    try:
+        yield asyncio.run_coroutine_threadsafe(asyncio.wait_for(ready, 10), loop).result(10)
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(unit(10))
+        loop.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_passing_run_writes_every_report_and_exits_0(tmp_path: pathlib.Path) -> None:
+    with reference_server() as url:
+        done = test_server(url, tmp_path, "--cases", "1.1.1,2.*", "--exclude", "2.1[01]")
+    assert done.returncode == 0, done.stderr
+    # Not a terminal: one progress line per case, then the summary and the gate.
+    lines = done.stdout.splitlines()
+    progress = [line for line in lines if line.startswith("[")]
+    assert len(progress) == 10 and progress[-1].startswith("[10/10] target ")
+    assert "gate: pass (--fail-on failed, exit 0)" in done.stdout
+    index = json.loads((tmp_path / "index.json").read_text())
+    assert sorted(index[AGENT]) == sorted(["1.1.1", *(f"2.{i}" for i in range(1, 10))])
+    for name in ("index.html", "junit.xml", "summary.md", "target_case_1_1_1.json"):
+        assert (tmp_path / name).is_file(), name
+
+
+def test_failed_case_exits_1_and_fail_on_non_strict_is_stricter(tmp_path: pathlib.Path) -> None:
+    # DeferredEchoPeer answers late: 3.2 (echo lost to the failure) is NON-STRICT only.
+    with peer_in_thread(DeferredEchoPeer) as url:
+        lenient = test_server(url, tmp_path / "a", "--cases", "3.2,1.1.1", "-q")
+        strict = test_server(
+            url, tmp_path / "b", "--cases", "3.2,1.1.1", "-q", "--fail-on", "non-strict"
+        )
+    assert lenient.returncode == 0, lenient.stdout + lenient.stderr
+    assert strict.returncode == 1, strict.stdout + strict.stderr
+    assert "3.2" in strict.stdout
+
+
+def test_baseline_accepts_known_deviations_and_fails_on_new_ones(tmp_path: pathlib.Path) -> None:
+    baseline = tmp_path / "baseline.json"
+    with peer_in_thread(SilentPeer) as url:
+        first = test_server(
+            url, tmp_path / "a", "--cases", "2.1", "-q", "--baseline", str(baseline),
+            "--update-baseline",
+        )  # fmt: skip
+        same = test_server(url, tmp_path / "b", "--cases", "2.1", "-q", "--baseline", str(baseline))
+        worse = test_server(
+            url, tmp_path / "c", "--cases", "2.1,2.2", "-q", "--baseline", str(baseline)
+        )
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert baseline.is_file()
+    assert same.returncode == 0, same.stdout + same.stderr
+    # 2.2 is not in the baseline and fails against a silent peer.
+    assert worse.returncode == 1, worse.stdout + worse.stderr
+
+
+def test_unreachable_url_exits_2_with_one_line(tmp_path: pathlib.Path) -> None:
+    done = test_server(f"ws://127.0.0.1:{free_port()}/", tmp_path, "--cases", "1.1.1")
+    assert done.returncode == 2
+    assert done.stderr.startswith("wsconform test-server: ")
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "index.json").exists()
+
+
+def test_bad_usage_exits_2_before_any_case(tmp_path: pathlib.Path) -> None:
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    url = f"ws://127.0.0.1:{free_port()}/"
+    cases = {
+        "no case": ("--cases", "99.*"),
+        "not a directory": ("--outdir", str(a_file / "sub")),
+        "needs --baseline": ("--update-baseline",),
+        "is not a directory": ("--testdata", str(tmp_path / "missing")),
+        "at least 1": ("-j", "0"),
+    }
+    for expected, args in cases.items():
+        done = test_server(url, tmp_path / "out", *args)
+        assert done.returncode == 2, (args, done.stderr)
+        assert expected in done.stderr, (args, done.stderr)
+
+
+def test_testdata_directory_must_hold_the_five_files(tmp_path: pathlib.Path) -> None:
+    for data_file in testdata.FILES[:-1]:
+        (tmp_path / data_file.file_name).write_bytes(testdata.generate(data_file.key))
+    url = f"ws://127.0.0.1:{free_port()}/"
+    done = test_server(url, tmp_path / "out", "--testdata", str(tmp_path))
+    assert done.returncode == 2
+    assert testdata.FILES[-1].file_name in done.stderr
+
+
+def test_testdata_directory_is_used(tmp_path: pathlib.Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for data_file in testdata.FILES:
+        (data / data_file.file_name).write_bytes(testdata.generate(data_file.key))
+    with reference_server() as url:
+        done = test_server(url, tmp_path / "out", "--testdata", str(data), "--cases", "12.1.1")
+    assert done.returncode == 0, done.stdout + done.stderr
+    record = json.loads((tmp_path / "out" / "target_case_12_1_1.json").read_text())
+    assert record["behavior"] == "OK"

@@ -11,7 +11,12 @@
     // The CSS :target rule would keep hiding rows; drop the anchor when unchecked.
     if (!box.checked && window.location.hash === "#problems") { window.location.hash = ""; }
   }
+  function fromHash() {
+    // The "only cases that are not OK" / "all cases" links change the hash: follow it.
+    box.checked = window.location.hash === "#problems";
+    apply();
+  }
   box.addEventListener("change", apply);
-  if (window.location.hash === "#problems") { box.checked = true; }
-  apply();
+  window.addEventListener("hashchange", fromHash);
+  fromHash();
 })();

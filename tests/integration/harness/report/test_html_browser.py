@@ -18,13 +18,15 @@ import pathlib
 import re
 import shutil
 import struct
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from tests.browser import Browser, ChromiumNotFound
 from tests.harness.report.sample import BAD, DEFECTS, GOOD, sample_report
+from tests.timing import unit
 from wsconform.harness.report import html as html_module
 from wsconform.harness.report.render import write_reports
 
@@ -257,6 +259,14 @@ def test_harness_errors_are_shown_apart(index: Browser) -> None:
     assert totals[1]["Fail"] == totals[1]["Error"] == "0" and totals[1]["Missing"] == "5"
 
 
+def _until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll ``condition`` until it holds; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + unit(timeout)
+    while not condition():
+        assert time.monotonic() < deadline, "the page did not get there in time"
+        time.sleep(0.02)
+
+
 def _visible_rows(browser: Browser) -> list[str]:
     return [case_id for case_id, row in _cells(browser).items() if row["visible"]]
 
@@ -279,7 +289,11 @@ def test_not_ok_filter_hides_rows_where_every_agent_is_ok(index: Browser) -> Non
     index.click("#filter-link")
     assert index.url.endswith("#problems")
     assert _visible_rows(index) == not_ok
+    # ... and the checkbox follows the link (on the hashchange event, a task later).
+    checked = "document.getElementById('only-problems').checked"
+    _until(lambda: index.evaluate(checked) is True)
     index.click("#unfilter-link")
+    _until(lambda: index.evaluate(checked) is False)
     assert _visible_rows(index) == everything
 
 

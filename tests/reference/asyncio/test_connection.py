@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from tests.timing import unit
+from wsconform.reference.asyncio.connection import FAILURE_GRACE
 from wsconform.reference.protocol.connection import CLOSED, CLOSING, OPEN
 from wsconform.reference.protocol.exceptions import (
     ConcurrencyError,
@@ -401,6 +402,57 @@ async def test_protocol_error_fails_the_connection() -> None:
     with pytest.raises(ConnectionClosedError) as info:
         await pair.connection.recv()
     assert info.value.__cause__ is not None
+
+
+# A masked frame with the reserved opcode 0xF: a protocol error (1002).
+BAD_FRAME = b"\x8f\x80\x00\x00\x00\x00"
+
+
+async def test_messages_before_bad_input_are_answered_before_failing() -> None:
+    # Autobahn 3.2: a message, then a bad frame, in one read. The handler reads the
+    # message and echoes it; the close frame follows the echo.
+    pair = make_pair()
+    pair.peer.send_text(b"Hello")
+    pair.connection.data_received(b"".join(pair.peer.data_to_send()) + BAD_FRAME)
+    assert pair.received() == []  # not failed yet: "Hello" is unread
+    assert pair.connection.protocol.state is OPEN
+    message = await pair.connection.recv()
+    assert message == "Hello"
+    await pair.connection.send(message)
+    with pytest.raises(ConnectionClosedError) as info:
+        await pair.connection.recv()  # nothing left to read: the connection fails now
+    frames = pair.received()
+    assert [frame.opcode for frame in frames] == [TEXT, CLOSE]
+    assert frames[0].data == b"Hello"
+    assert frames[1].data[:2] == (1002).to_bytes(2, "big")
+    assert pair.transport.closing
+    assert info.value.__cause__ is not None
+
+
+async def test_unread_messages_delay_the_failure_by_the_grace_period_only() -> None:
+    pair = make_pair()
+    pair.peer.send_text(b"never read")
+    pair.connection.data_received(b"".join(pair.peer.data_to_send()) + BAD_FRAME)
+    assert pair.received() == []
+    await asyncio.sleep(FAILURE_GRACE + unit(0.2))
+    frames = pair.received()
+    assert [frame.opcode for frame in frames] == [CLOSE]
+    assert frames[0].data[:2] == (1002).to_bytes(2, "big")
+    # The message that came before the bad frame can still be read.
+    assert await pair.connection.recv() == "never read"
+
+
+async def test_close_with_a_failure_pending_fails_with_its_code() -> None:
+    pair = make_pair()
+    pair.peer.send_text(b"unread")
+    pair.connection.data_received(b"".join(pair.peer.data_to_send()) + BAD_FRAME)
+    close = asyncio.create_task(pair.connection.close())
+    await asyncio.sleep(0)
+    frames = pair.received()
+    assert [frame.opcode for frame in frames] == [CLOSE]
+    assert frames[0].data[:2] == (1002).to_bytes(2, "big")
+    pair.transport.lose(None)
+    await asyncio.wait_for(close, unit(1))
 
 
 async def test_addresses_and_id() -> None:

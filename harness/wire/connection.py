@@ -39,7 +39,7 @@ from typing import Protocol
 from wsconform.cases.model import fragment_payload
 from wsconform.harness.report.observation import Observation, RxFrame, TxFrame
 from wsconform.reference.protocol.extensions.permessage_deflate import PerMessageDeflate
-from wsconform.reference.protocol.frames import CONT, Frame, Opcode
+from wsconform.reference.protocol.frames import CONT, Frame, Opcode, serialize
 from wsconform.reference.protocol.handshake import generate_key
 from wsconform.reference.protocol.http import Response, ResponseParser
 from wsconform.reference.protocol.mask import BytesLike, new_mask_key
@@ -403,20 +403,50 @@ class TesterConnection(asyncio.Protocol):
             data = self.deflate.encode(Frame(opcode, payload)).data
             rsv = RSV1
         pieces = fragment_payload(data, fragment_size)
-        last = len(pieces) - 1
-        for index, piece in enumerate(pieces):
-            self.send_frame(
-                opcode if index == 0 else CONT,
-                piece,
-                fin=index == last,
-                rsv=rsv if index == 0 else 0,
-            )
+        if not self.obs.create_wirelog and not self._queue and self.state is OPEN:
+            self._send_pieces_unlogged(opcode, pieces, rsv)
+        else:
+            last = len(pieces) - 1
+            for index, piece in enumerate(pieces):
+                self.send_frame(
+                    opcode if index == 0 else CONT,
+                    piece,
+                    fin=index == last,
+                    rsv=rsv if index == 0 else 0,
+                )
         if self.state is OPEN:
             traffic = self.obs.traffic
             traffic.outgoing_octets_websocket_level += len(data)
             traffic.outgoing_octets_app_level += len(payload)
             traffic.outgoing_websocket_frames += len(pieces)
             traffic.outgoing_websocket_messages += 1
+
+    def _send_pieces_unlogged(self, opcode: Opcode, pieces: list[bytes], rsv: int) -> None:
+        """:meth:`send_frame` for each piece, in a burst, when nothing is logged.
+
+        Sections 12 and 13 send 10 GB in about 6 million frames with the wire log off:
+        this path keeps the same counts (frames by opcode, writes by size, wire octets)
+        and the same bytes on the wire (a fresh masking key per frame, the minimal
+        length) without building log entries, which cost more than the frames.
+        """
+        obs = self.obs
+        frame_stats, octet_stats = obs.tx_frame_stats, obs.tx_octet_stats
+        last = len(pieces) - 1
+        burst = self._burst
+        wire = 0
+        for index, piece in enumerate(pieces):
+            first = index == 0
+            code = opcode if first else CONT
+            data = serialize(Frame(code, piece, index == last, first and rsv == RSV1), True)
+            frame_stats[code] = frame_stats.get(code, 0) + 1
+            size = len(data)
+            octet_stats[size] = octet_stats.get(size, 0) + 1
+            wire += size
+            burst.append(data)
+        obs.traffic.outgoing_octets_wire_level += wire
+        if not self._burst_scheduled:
+            self._burst_scheduled = True
+            self.loop.call_soon(self._flush_burst)
 
     def send_stream_header(self, opcode: int, length: int, *, fin: bool, rsv: int) -> None:
         """Write only a frame header; its payload follows with :meth:`send_stream_data`."""

@@ -29,9 +29,13 @@ def test_minimal_frame_is_empty_final_and_plain() -> None:
 
 
 def test_minimal_wire_frame_has_no_deviation() -> None:
+    # Which empty frame the shrinker lands on (binary, ping, pong) depends on its path;
+    # what matters is that no deviation is left: empty, final, unmasked, minimal length.
+    simplest = {int(op) for op in (BINARY, PING, PONG)}
     minimal = find(wire_frames(), lambda frame: True)
-    assert minimal in [WireFrame(int(frame.opcode)) for frame in SIMPLEST]
-    assert find(wire_frames(), lambda frame: frame.rsv != 0) == WireFrame(minimal.opcode, rsv=1)
+    assert minimal == WireFrame(minimal.opcode) and minimal.opcode in simplest
+    with_rsv = find(wire_frames(), lambda frame: frame.rsv != 0)
+    assert with_rsv == WireFrame(with_rsv.opcode, rsv=1) and with_rsv.opcode in simplest
 
 
 def test_minimal_large_payload_is_126_bytes() -> None:

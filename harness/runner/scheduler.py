@@ -9,7 +9,9 @@ the output does not depend on the order in which cases finish.
 
 Every timer of a case is relative to that case's own connection, so running cases side
 by side changes nothing for a peer that answers in time: ``-j 1`` and ``-j 16`` give
-the same verdicts.
+the same verdicts. The compressed echo loops of sections 12 and 13 run at most
+:data:`HEAVY_JOBS` at once (one per core): they are CPU-bound on both ends, and more
+of them side by side would only slow each one's round trips towards its time limit.
 
 When the target cannot be reached any more (a connect fails), no further case starts:
 the failing case and every case not yet started are reported as harness errors, as
@@ -27,7 +29,7 @@ import datetime
 import os
 from collections.abc import Callable, Iterator, Sequence
 
-from wsconform.cases.model import Case
+from wsconform.cases.model import Case, EchoLoop
 from wsconform.harness.report.model import (
     CaseFinished,
     CaseStarted,
@@ -44,11 +46,18 @@ from wsconform.harness.wire.exceptions import ConnectError
 from .config import RunOptions, Target
 from .executor import execute_case
 
-__all__ = ["DEFAULT_JOBS", "UNKNOWN_AGENT", "probe", "run_cases"]
+__all__ = ["DEFAULT_JOBS", "HEAVY_JOBS", "UNKNOWN_AGENT", "is_heavy", "probe", "run_cases"]
 
 #: Cases run at once by default: enough to hide the 1 s pauses of a few cases, few
 #: enough not to load a small machine.
 DEFAULT_JOBS = min(16, 4 * (os.cpu_count() or 1))
+
+#: Compressed echo loops (sections 12 and 13) run at most this many at once, whatever
+#: ``jobs`` says. They are CPU-bound in the tester and in the target, so more of them
+#: side by side add no throughput; they only stretch every message's round trip, and
+#: a case that must finish 1,000 round trips within its WAITSECS (60 s for 13.x.1) must
+#: not fail because seven large cases share the target's event loop with it.
+HEAVY_JOBS = max(1, os.cpu_count() or 1)
 
 #: Autobahn's agent name when none is given and the server sends no ``Server`` header.
 UNKNOWN_AGENT = "UnknownServer"
@@ -154,40 +163,54 @@ async def run_cases(
     positions = {case.id: i for i, case in enumerate(cases, start=1)}
     index_of = run_index if run_index is not None else positions.__getitem__
     context = target.ssl_context()
+    heavy = asyncio.Semaphore(min(jobs, HEAVY_JOBS))
     pending: Iterator[Case] = iter(cases)
     unreachable: list[ConnectError] = []
+    # Cases taken from ``pending`` but never started because the target went away.
+    waiting: list[Case] = []
 
     def emit(event: RunnerEvent) -> None:
         report.handle(event)
         if on_event is not None:
             on_event(event)
 
+    async def run_one(case: Case) -> None:
+        started = CaseStarted(agent, case.id, index_of(case.id), _now())
+        emit(started)
+        try:
+            result = await execute_case(
+                case,
+                target,
+                agent=agent,
+                run_index=started.run_index,
+                options=options,
+                ssl_context=context,
+            )
+        except ConnectError as exc:
+            unreachable.append(exc)
+            emit(HarnessErrorRaised(HarnessError(agent, case.id, str(exc))))
+            return
+        except Exception as exc:
+            emit(HarnessErrorRaised(HarnessError.from_exception(agent, case.id, exc)))
+            return
+        emit(CaseFinished(result))
+
     async def worker() -> None:
         for case in pending:
             if unreachable:
+                waiting.append(case)
                 return
-            started = CaseStarted(agent, case.id, index_of(case.id), _now())
-            emit(started)
-            try:
-                result = await execute_case(
-                    case,
-                    target,
-                    agent=agent,
-                    run_index=started.run_index,
-                    options=options,
-                    ssl_context=context,
-                )
-            except ConnectError as exc:
-                unreachable.append(exc)
-                emit(HarnessErrorRaised(HarnessError(agent, case.id, str(exc))))
-                return
-            except Exception as exc:
-                emit(HarnessErrorRaised(HarnessError.from_exception(agent, case.id, exc)))
+            if not is_heavy(case):
+                await run_one(case)
                 continue
-            emit(CaseFinished(result))
+            async with heavy:
+                if unreachable:
+                    waiting.append(case)
+                    return
+                await run_one(case)
 
     await asyncio.gather(*(worker() for _ in range(min(jobs, max(len(cases), 1)))))
-    skipped = list(pending)
+    skipped = sorted([*waiting, *pending], key=lambda case: positions[case.id])
     if unreachable and skipped:
         ids = ", ".join(case.id for case in skipped[:10])
         more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
@@ -197,6 +220,11 @@ async def run_cases(
         )
         emit(HarnessErrorRaised(HarnessError(agent, None, message)))
     return report
+
+
+def is_heavy(case: Case) -> bool:
+    """Whether a case is a compressed echo loop (see :data:`HEAVY_JOBS`)."""
+    return any(isinstance(step, EchoLoop) and step.data_file is not None for step in case.steps)
 
 
 def _now() -> datetime.datetime:

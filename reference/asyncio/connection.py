@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import Any, TypeAlias
 
 from ..protocol.close import CloseCode
-from ..protocol.connection import CLOSED, CONNECTING, OPEN, Protocol, State
+from ..protocol.connection import CLOSED, CONNECTING, FAILURE_GRACE, OPEN, Protocol, State
 from ..protocol.exceptions import (
     ConcurrencyError,
     ConnectionClosed,
@@ -55,10 +55,6 @@ MaxQueue: TypeAlias = "int | tuple[int, int | None] | None"
 WriteLimit: TypeAlias = "int | tuple[int, int | None]"
 
 _pack_ping = struct.Struct("!I").pack
-
-#: Seconds the application has to read the messages that arrived before bad input
-#: before the connection is failed anyway (it fails at once when it reads them all).
-FAILURE_GRACE = 0.5
 
 
 class Connection(asyncio.Protocol):

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, NoReturn
 
-from ..protocol.connection import OPEN, Protocol, State
+from ..protocol.connection import FAILURE_GRACE, OPEN, Protocol, State
 from ..protocol.exceptions import (
     ConcurrencyError,
     ConnectionClosed,
@@ -153,6 +153,11 @@ class Connection:
         self._closing = False
         self._close_deadline: float | None = None
         self._shut_down_write = False
+        # Bad input after messages the application has not read: the reader fails the
+        # connection once recv() finds the queue empty (set here), or after
+        # FAILURE_GRACE seconds (see Protocol.fail_pending).
+        protocol.defer_failure = True
+        self._reads_done = threading.Event()
 
         self._reader = threading.Thread(
             target=self._run_reader, name=f"wsconform-reader-{self.id}", daemon=True
@@ -233,6 +238,8 @@ class Connection:
             ConnectionClosed: the connection is closed and every message was read.
             ConcurrencyError: another thread is already in ``recv``.
         """
+        if self.protocol.failure_pending is not None and not len(self._messages):
+            self._reads_done.set()
         try:
             return self._messages.get(timeout, decode)
         except EOFError:
@@ -425,8 +432,11 @@ class Connection:
         read with :meth:`recv` afterwards.
         """
         self._messages.discard()
+        self._reads_done.set()
         with contextlib.suppress(OSError, TimeoutError):
             with self._protocol_lock:
+                # A failure held back for the application: the close says why.
+                self.protocol.fail_pending()
                 if self.protocol.state is OPEN:
                     self.protocol.send_close(code, reason)
                     self._outgoing.extend(self.protocol.data_to_send())
@@ -487,6 +497,8 @@ class Connection:
                 return
             with self._protocol_lock:
                 self.protocol.receive_data(data)
+                if self.protocol.failure_pending is not None:
+                    self._reads_done.clear()
                 events = self.protocol.events_received()
                 self._outgoing.extend(self.protocol.data_to_send())
                 should_close = self.protocol.transport_should_close()
@@ -508,8 +520,33 @@ class Connection:
                     self.socket.settimeout(self.close_timeout)
             for event in events:
                 self._dispatch(event)
+            if self.protocol.failure_pending is not None:
+                if not self._fail_after_reads():
+                    return
+                should_close = True
             if should_close and not self._shut_down_write:
                 self._close_write()
+
+    def _fail_after_reads(self) -> bool:
+        """Fail for the bad input held back once the application has read what came
+        before it (and maybe answered), or after ``FAILURE_GRACE``; False if the socket
+        failed meanwhile."""
+        if len(self._messages):
+            self._reads_done.wait(FAILURE_GRACE)
+        with self._protocol_lock:
+            self.protocol.fail_pending()
+            self._outgoing.extend(self.protocol.data_to_send())
+        try:
+            self._flush(blocking=False)
+        except OSError as exc:
+            self._recv_exc = self._recv_exc or exc
+            return False
+        if not self._closing:
+            self._closing = True
+            if self.close_timeout is not None:
+                self._close_deadline = time.monotonic() + self.close_timeout
+                self.socket.settimeout(self.close_timeout)
+        return True
 
     def _close_write(self) -> None:
         """Send what is left, then FIN; keep reading until the peer's FIN or the deadline.

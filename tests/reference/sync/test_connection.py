@@ -10,13 +10,21 @@ from collections.abc import Iterator
 import pytest
 
 from tests.timing import unit
-from wsconform.reference.protocol.connection import CLIENT, CLOSED, OPEN, SERVER, Protocol
+from wsconform.reference.protocol.connection import (
+    CLIENT,
+    CLOSED,
+    FAILURE_GRACE,
+    OPEN,
+    SERVER,
+    Protocol,
+)
 from wsconform.reference.protocol.exceptions import (
     ConcurrencyError,
     ConnectionClosed,
     ConnectionClosedError,
     ConnectionClosedOK,
 )
+from wsconform.reference.protocol.frames import Frame
 from wsconform.reference.sync.connection import Connection, Data
 
 
@@ -242,3 +250,59 @@ def test_properties(pair: tuple[Connection, Connection]) -> None:
     assert client.subprotocol is None
     assert client.local_address is not None
     assert client.latency == 0.0
+
+
+def bad_input_after(message: bytes) -> bytes:
+    """A masked text frame with ``message`` and, in the same write, a frame with the
+    reserved opcode 0xF (a protocol error): Autobahn 3.2 / 4.1.3."""
+    peer = Protocol(CLIENT)
+    peer.send_text(message)
+    return b"".join(peer.data_to_send()) + b"\x8f\x80\x00\x00\x00\x00"
+
+
+def read_frames(sock: socket.socket, count: int) -> list[tuple[int, bytes]]:
+    """Read ``count`` unmasked frames from the server: (opcode, payload) pairs."""
+    sock.settimeout(unit(5))
+    peer = Protocol(CLIENT)
+    frames: list[tuple[int, bytes]] = []
+    while len(frames) < count:
+        data = sock.recv(65536)
+        assert data, f"EOF after {frames}"
+        peer.receive_data(data)
+        frames += [(int(e.opcode), e.data) for e in peer.events_received() if isinstance(e, Frame)]
+    return frames
+
+
+def test_messages_before_bad_input_are_answered_before_failing() -> None:
+    raw, b = socket.socketpair()
+    server = Connection(b, Protocol(SERVER), close_timeout=unit(2), ping_interval=None)
+    try:
+        raw.sendall(bad_input_after(b"Hello"))
+        message = server.recv(timeout=unit(2))
+        assert message == "Hello"
+        server.send(message)
+        with pytest.raises(ConnectionClosedError):
+            server.recv(timeout=unit(5))  # nothing left to read: the connection fails
+        frames = read_frames(raw, 2)
+        assert frames[0] == (1, b"Hello")
+        assert frames[1][0] == 8 and frames[1][1][:2] == (1002).to_bytes(2, "big")
+    finally:
+        raw.close()
+        server._abort()
+        assert server.wait_closed(unit(5))
+
+
+def test_unread_messages_delay_the_failure_by_the_grace_period_only() -> None:
+    raw, b = socket.socketpair()
+    server = Connection(b, Protocol(SERVER), close_timeout=unit(2), ping_interval=None)
+    try:
+        start = time.monotonic()
+        raw.sendall(bad_input_after(b"never read"))
+        (frame,) = read_frames(raw, 1)
+        assert frame[0] == 8 and frame[1][:2] == (1002).to_bytes(2, "big")
+        assert time.monotonic() - start >= FAILURE_GRACE * 0.9
+        assert server.recv(timeout=unit(2)) == "never read"
+    finally:
+        raw.close()
+        server._abort()
+        assert server.wait_closed(unit(5))

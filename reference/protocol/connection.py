@@ -449,20 +449,23 @@ class Protocol:
         """
         if self.extensions:
             return
+        # Only a frame that the checks will accept: no RSV bits, and a text frame
+        # starting a message or a continuation of a text message. Decided from the
+        # first header byte, before anything is unmasked: a large binary frame arriving
+        # in many reads must not be unmasked again at each read.
+        head = self._parser.partial_head()
+        if head is None or head & 0x70:
+            return
+        opcode = head & 0x0F
+        starts_text = opcode == TEXT and self._rcvd_opcode is None
+        if not starts_text and (opcode != CONT or self._rcvd_opcode is not TEXT):
+            return
         partial = self._parser.peek_partial(self._utf8_ahead)
         if partial is None:
             return
-        head, chunk = partial
-        # Only a frame that the checks will accept: no RSV bits, and a text frame
-        # starting a message or a continuation of a text message.
-        if head & 0x70:
-            return
-        opcode = head & 0x0F
-        if opcode == TEXT and self._rcvd_opcode is None:
-            if not self._utf8_ahead:
-                self._utf8.reset()
-        elif opcode != CONT or self._rcvd_opcode is not TEXT:
-            return
+        chunk = partial[1]
+        if starts_text and not self._utf8_ahead:
+            self._utf8.reset()
         if not chunk:
             return
         self._utf8_ahead += len(chunk)

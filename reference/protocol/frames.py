@@ -386,6 +386,15 @@ class Parser:
             return _UINT64.unpack_from(buffer, pos + 2)[0] if available >= 10 else None
         return length
 
+    def partial_head(self) -> int | None:
+        """The first header byte (FIN, RSV, opcode) of the frame being received.
+
+        ``None`` when no byte of it is buffered. Cheap: lets the connection skip
+        :meth:`peek_partial` (which unmasks) for frames it has no use to look into.
+        """
+        buffer = self._buffer
+        return buffer[self._pos] if len(buffer) > self._pos else None
+
     def peek_partial(self, offset: int) -> tuple[int, bytes] | None:
         """Look into the frame being received before it is complete.
 

@@ -266,6 +266,31 @@ class ConnectionTests:
         self.assert_failed(protocol, 1007, [])
         assert "ends inside a UTF-8 sequence" in str(protocol.parser_exc)
 
+    def test_partial_frames_are_looked_into_only_when_text(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # A large binary frame arrives in many reads: unmasking what has arrived at
+        # each read would cost the square of the frame's size. Text is looked into
+        # (fail fast), from where the previous read stopped.
+        peeks: list[int] = []
+        real = Parser.peek_partial
+
+        def spy(parser: Parser, offset: int) -> tuple[int, bytes] | None:
+            peeks.append(offset)
+            return real(parser, offset)
+
+        monkeypatch.setattr(Parser, "peek_partial", spy)
+        for opcode, expected in ((BINARY, []), (TEXT, [0, 100, 200])):
+            peeks.clear()
+            data = self.peer(Frame(opcode, b"x" * 400))
+            protocol = self.protocol()
+            header = len(data) - 400
+            for end in (header + 100, header + 200, header + 300):
+                protocol.receive_data(data[end - 100 if end > header + 100 else 0 : end])
+            assert peeks == expected
+            protocol.receive_data(data[header + 300 :])
+            assert protocol.events_received() == [Frame(opcode, b"x" * 400)]
+
     def test_binary_is_not_validated(self) -> None:
         protocol = self.protocol()
         protocol.receive_data(self.peer(Frame(BINARY, BAD4, fin=False), Frame(CONT, b"\xff")))

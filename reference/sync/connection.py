@@ -506,18 +506,10 @@ class Connection:
                 pending = bool(self._outgoing)
             # Write automatic pongs and close frames before dispatching, which may wait
             # for room in the message queue.
-            if pending:
-                try:
-                    self._flush(blocking=False)
-                except OSError as exc:
-                    self._recv_exc = self._recv_exc or exc
-                    return
-            if closing and not self._closing:
-                # The closing handshake is under way: bound the wait for the peer.
-                self._closing = True
-                if self.close_timeout is not None:
-                    self._close_deadline = time.monotonic() + self.close_timeout
-                    self.socket.settimeout(self.close_timeout)
+            if pending and not self._flush_from_reader():
+                return
+            if closing:
+                self._bound_closing()
             for event in events:
                 self._dispatch(event)
             if self.protocol.failure_pending is not None:
@@ -536,17 +528,28 @@ class Connection:
         with self._protocol_lock:
             self.protocol.fail_pending()
             self._outgoing.extend(self.protocol.data_to_send())
+        if not self._flush_from_reader():
+            return False
+        self._bound_closing()
+        return True
+
+    def _flush_from_reader(self) -> bool:
+        """Write what the core queued, from the reader thread; False if the socket
+        failed (the error is kept for the ConnectionClosed raised later)."""
         try:
             self._flush(blocking=False)
         except OSError as exc:
             self._recv_exc = self._recv_exc or exc
             return False
+        return True
+
+    def _bound_closing(self) -> None:
+        """The closing handshake is under way: bound the wait for the peer."""
         if not self._closing:
             self._closing = True
             if self.close_timeout is not None:
                 self._close_deadline = time.monotonic() + self.close_timeout
                 self.socket.settimeout(self.close_timeout)
-        return True
 
     def _close_write(self) -> None:
         """Send what is left, then FIN; keep reading until the peer's FIN or the deadline.

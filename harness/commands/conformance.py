@@ -22,7 +22,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 from wsconform.harness.report.exceptions import ReportError
@@ -36,7 +36,14 @@ from wsconform.harness.wire.exceptions import WireError
 
 from .test_server import UsageError, check_outdir, select_cases, test_server
 
-__all__ = ["AGENT", "ServerStartError", "reference_server", "register", "run"]
+__all__ = [
+    "AGENT",
+    "ServerStartError",
+    "listening_process",
+    "reference_server",
+    "register",
+    "run",
+]
 
 #: The agent name of the reference server in the reports.
 AGENT = "wsconform-reference"
@@ -83,7 +90,7 @@ def _drain(stream: IO[str]) -> None:
         pass
 
 
-def _wait_listening(process: subprocess.Popen[str], timeout: float) -> str:
+def _wait_listening(process: subprocess.Popen[str], name: str, timeout: float) -> str:
     assert process.stdout is not None
     deadline = time.monotonic() + timeout
     with selectors.DefaultSelector() as selector:
@@ -96,7 +103,42 @@ def _wait_listening(process: subprocess.Popen[str], timeout: float) -> str:
                 break
             if line.startswith(_LISTENING):
                 return line[len(_LISTENING) :].strip()
-    raise ServerStartError("the reference server did not print its 'listening on' line")
+    raise ServerStartError(f"{name} did not print its 'listening on' line")
+
+
+@contextlib.contextmanager
+def listening_process(
+    command: Sequence[str], name: str, timeout: float = _START_TIMEOUT
+) -> Iterator[str]:
+    """Run a server ``command`` that prints ``listening on URL`` once ready; yield the
+    URL; terminate it after (kill it if it does not stop in time).
+
+    Raises:
+        ServerStartError: the server exits or stays silent; the message has the last
+            line it wrote to stderr.
+    """
+    with tempfile.TemporaryFile("w+") as errors:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
+        try:
+            try:
+                url = _wait_listening(process, name, timeout)
+            except ServerStartError as exc:
+                process.kill()
+                process.wait(_STOP_TIMEOUT)
+                errors.seek(0)
+                last = errors.read().strip().splitlines()[-1:] or ["no output"]
+                raise ServerStartError(f"{exc}: {last[0]}") from None
+            assert process.stdout is not None
+            threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
+            yield url
+        finally:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(_STOP_TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(_STOP_TIMEOUT)
 
 
 @contextlib.contextmanager
@@ -110,33 +152,8 @@ def reference_server(api: str = "asyncio", timeout: float = _START_TIMEOUT) -> I
         sys.executable, "-m", "wsconform.harness.cli", "reference-server",
         "--host", "127.0.0.1", "--port", "0", "--api", api,
     ]  # fmt: skip
-    with tempfile.TemporaryFile("w+") as errors:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
-        try:
-            try:
-                url = _wait_listening(process, timeout)
-            except ServerStartError:
-                process.kill()
-                process.wait(_STOP_TIMEOUT)
-                errors.seek(0)
-                text = errors.read()
-                if "invalid choice" in text and "reference-server" in text:
-                    raise ServerStartError(
-                        "not available yet: the `wsconform reference-server` command does not exist"
-                    ) from None
-                last = text.strip().splitlines()[-1:] or ["no output"]
-                raise ServerStartError(f"the reference server did not start: {last[0]}") from None
-            assert process.stdout is not None
-            threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
-            yield url
-        finally:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(_STOP_TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(_STOP_TIMEOUT)
+    with listening_process(command, "the reference server", timeout) as url:
+        yield url
 
 
 def _fail(message: str) -> int:
@@ -170,11 +187,10 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     print(render_summary(report, seconds=seconds), flush=True)
     failing = [r for r in report.results() if not conforms(r.case, r.verdicts)]
-    exempted = [r for r in report.results() if exemption_for(r.case_id) is not None]
-    for result in exempted:
+    for result in report.results():
         exemption = exemption_for(result.case_id)
-        assert exemption is not None
-        print(f"exempted {result.case_id}: {exemption.rfc}: {exemption.reason}")
+        if exemption is not None:
+            print(f"exempted {result.case_id}: {exemption.rfc}: {exemption.reason}")
     if failing:
         print(f"{len(failing)} cases do not pass against the reference server:")
         for result in failing:

@@ -4,19 +4,18 @@
 with its type, negotiates permessage-deflate with its library's defaults, accepts
 messages of up to 32 MiB (section 9 sends 16 MiB), sends no keepalive pings, listens
 on a free port of 127.0.0.1 and prints ``listening on ws://HOST:PORT/`` once ready.
-:func:`third_party_server` runs one and yields its URL; on exit it terminates the
-process (and kills it if it does not stop in time).
+:func:`third_party_server` runs one and yields its URL (with the harness's own
+:func:`~wsconform.harness.commands.conformance.listening_process`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import selectors
-import subprocess
 import sys
 from collections.abc import Iterator
 
 from tests.timing import unit
+from wsconform.harness.commands.conformance import listening_process
 
 __all__ = ["SCRIPTS", "third_party_server"]
 
@@ -74,24 +73,6 @@ SCRIPTS: dict[str, str] = {"websockets": _WEBSOCKETS, "aiohttp": _AIOHTTP}
 @contextlib.contextmanager
 def third_party_server(library: str) -> Iterator[str]:
     """Run the echo server of ``library`` (a key of :data:`SCRIPTS`); yield its URL."""
-    process = subprocess.Popen(
-        [sys.executable, "-c", SCRIPTS[library]],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        with selectors.DefaultSelector() as selector:
-            selector.register(process.stdout, selectors.EVENT_READ)
-            ready = selector.select(unit(30))
-        line = process.stdout.readline() if ready else ""
-        assert line.startswith("listening on "), f"{library} server did not start: {line!r}"
-        yield line.removeprefix("listening on ").strip()
-    finally:
-        process.terminate()
-        try:
-            process.wait(unit(10))
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(unit(10))
+    command = [sys.executable, "-c", SCRIPTS[library]]
+    with listening_process(command, f"the {library} server", unit(30)) as url:
+        yield url

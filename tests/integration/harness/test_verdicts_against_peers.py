@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import socket
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Mapping
 
 import pytest
@@ -45,6 +42,7 @@ from tests.peers import (
 )
 from tests.peers.running import Expect, expect, mismatches, run, run_cases_at, run_peer
 from tests.timing import unit
+from wsconform.harness.commands import conformance
 from wsconform.harness.report.model import Report
 from wsconform.harness.runner.config import Timeouts
 
@@ -523,37 +521,11 @@ def test_unreachable_target_is_a_harness_error_not_a_verdict() -> None:
 
 
 @contextlib.asynccontextmanager
-async def reference_server(*args: str) -> AsyncIterator[str]:
-    """``wsconform reference-server`` in a subprocess; yields its URL."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "wsconform.harness.cli",
-        "reference-server",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        *args,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        assert process.stdout is not None
-        async with asyncio.timeout(unit(20)):
-            line = (await process.stdout.readline()).decode()
-        match = re.search(r"ws://\S+", line)
-        assert match, f"unexpected first line from reference-server: {line!r}"
-        yield match.group(0).rstrip("/") + "/"
-    finally:
-        if process.returncode is None:
-            process.terminate()
-            try:
-                async with asyncio.timeout(unit(10)):
-                    await process.wait()
-            except TimeoutError:
-                process.kill()
-                await process.wait()
+async def reference_server() -> AsyncIterator[str]:
+    """``wsconform reference-server`` in a subprocess (the conformance job's own
+    launcher, which blocks the loop until the server listens); yields its URL."""
+    with conformance.reference_server(timeout=unit(20)) as url:
+        yield url.rstrip("/") + "/"
 
 
 #: A case of every family, with the verdicts a conforming server gets.

@@ -7,7 +7,9 @@ whose order is the severity order::
 
 * ``--fail-on LEVEL`` (``failed`` by default, or ``non-strict``, ``informational``):
   a case fails the gate when its outcome is at least LEVEL. ``informational`` fails
-  on anything but OK (UNIMPLEMENTED included).
+  on anything but OK (UNIMPLEMENTED included), except on the informational cases
+  (7.1.6, 7.13.x), whose expected outcome is INFORMATIONAL: a case never fails for
+  reaching the outcome it is meant to have (:func:`fails` is the one rule).
 * ``--baseline FILE``: the accepted outcome of each case; a case fails the gate only
   when it is at least LEVEL *and* worse than its baseline. A case the baseline does not
   know is judged against LEVEL alone; a baseline case that did not run is listed, never
@@ -36,12 +38,12 @@ import sys
 from collections.abc import Mapping
 from typing import Any, TextIO
 
-from wsconform.cases.model import case_sort_key
+from wsconform.cases.model import Case, case_sort_key
 
+from .record.outcome import Outcome, outcome_of, parse_outcome
 from .report.atomic import write_text
-from .report.json_report import INDEX_FILE
-from .report.model import HarnessError, Report
-from .report.outcome import Outcome, outcome_of, parse_outcome, result_outcome
+from .report.collection import INDEX_FILE
+from .report.model import CaseResult, HarnessError, Report
 
 __all__ = [
     "BASELINE_FORMAT",
@@ -56,7 +58,11 @@ __all__ = [
     "add_gate_arguments",
     "apply_gate",
     "evaluate",
+    "expected_outcome",
+    "fails",
     "load_outcomes",
+    "result_fails",
+    "run_gate",
 ]
 
 EXIT_OK = 0
@@ -74,6 +80,28 @@ _MARKER = "wsconform-baseline"
 _LIMIT = 64 * 2**20
 
 Outcomes = dict[str, dict[str, Outcome]]
+
+
+def expected_outcome(case: Case) -> Outcome:
+    """The outcome a conforming peer gets: INFORMATIONAL for the informational cases."""
+    return Outcome.INFORMATIONAL if case.informational is not None else Outcome.OK
+
+
+def fails(
+    outcome: Outcome,
+    fail_on: Outcome,
+    expected: Outcome = Outcome.OK,
+    accepted: Outcome | None = None,
+) -> bool:
+    """The one rule for what counts as failing, used by the gate, the progress and the
+    summaries: at ``fail_on`` or worse, worse than the case's ``expected`` outcome, and
+    worse than its ``accepted`` (baseline) outcome when there is one."""
+    return outcome >= fail_on and outcome > expected and (accepted is None or outcome > accepted)
+
+
+def result_fails(result: CaseResult, fail_on: Outcome = Outcome.FAILED) -> bool:
+    """:func:`fails` for one result, with no baseline."""
+    return fails(result.outcome, fail_on, expected_outcome(result.case))
 
 
 class BaselineError(Exception):
@@ -167,7 +195,7 @@ class Baseline:
         """The outcomes of a report, as a baseline."""
         outcomes: Outcomes = {}
         for result in report.results():
-            outcomes.setdefault(result.agent, {})[result.case_id] = result_outcome(result)
+            outcomes.setdefault(result.agent, {})[result.case_id] = result.outcome
         return cls(outcomes)
 
     def merged(self, newer: Baseline) -> Baseline:
@@ -229,10 +257,15 @@ class CaseVerdict:
     outcome: Outcome | None
     baseline: Outcome | None
 
-    def __str__(self) -> str:
+    @property
+    def change(self) -> str:
+        """``OLD -> NEW``, with ``-`` for a side that is not known."""
         old = "-" if self.baseline is None else self.baseline.label
         new = "-" if self.outcome is None else self.outcome.label
-        return f"{self.agent} {self.case_id}: {old} -> {new}"
+        return f"{old} -> {new}"
+
+    def __str__(self) -> str:
+        return f"{self.agent} {self.case_id}: {self.change}"
 
 
 def _key(item: CaseVerdict) -> tuple[str, tuple[int, ...]]:
@@ -260,22 +293,22 @@ class GateResult:
         return EXIT_FAILED if self.failing else EXIT_OK
 
     def lines(self) -> list[str]:
-        """A human summary of the gate's decision."""
+        """The gate's decision in a few lines: each failing case named once."""
         level = self.fail_on.label
         against = " and worse than the baseline" if self.baseline_used else ""
         out = []
         if self.failing:
-            out.append(f"gate: {len(self.failing)} case(s) at {level} or worse{against}:")
-            out += [f"  {item}" for item in self.failing]
+            out.append(f"gate: {_cases(len(self.failing))} at {level} or worse{against}:")
+            out += _listing(self.failing, with_baseline=self.baseline_used)
         if self.baseline_used:
             for name, items in (("worse", self.worse), ("better", self.better)):
                 if items:
-                    out.append(f"gate: {len(items)} case(s) {name} than the baseline:")
-                    out += [f"  {item}" for item in items]
+                    out.append(f"gate: {_cases(len(items))} {name} than the baseline:")
+                    out += _listing(items, with_baseline=True)
             if self.new:
-                out.append(f"gate: {len(self.new)} case(s) not in the baseline")
+                out.append(f"gate: {_cases(len(self.new))} not in the baseline")
             if self.missing:
-                out.append(f"gate: {len(self.missing)} baseline case(s) did not run")
+                out.append(f"gate: {_cases(len(self.missing), 'baseline case')} did not run")
         if self.errors:
             out.append(f"gate: {len(self.errors)} harness error(s): no verdict, exit 2")
         verdict = {EXIT_OK: "pass", EXIT_FAILED: "FAIL", EXIT_ERROR: "ERROR"}[self.exit_code]
@@ -283,21 +316,46 @@ class GateResult:
         return out
 
 
+def _cases(count: int, noun: str = "case") -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _listing(items: list[CaseVerdict], *, with_baseline: bool) -> list[str]:
+    """Per agent, one line of case ids (with ``old -> new`` against a baseline)."""
+    lines = []
+    for agent in dict.fromkeys(item.agent for item in items):
+        mine = [item for item in items if item.agent == agent]
+        if with_baseline:
+            shown = ", ".join(f"{item.case_id} ({item.change})" for item in mine)
+        else:
+            shown = ", ".join(item.case_id for item in mine)
+        lines.append(f"  {agent}: {shown}")
+    return lines
+
+
 def evaluate(
-    report: Report, fail_on: Outcome = Outcome.FAILED, baseline: Baseline | None = None
+    report: Report,
+    fail_on: Outcome = Outcome.FAILED,
+    baseline: Baseline | None = None,
+    *,
+    compare: bool = True,
 ) -> GateResult:
-    """Judge a report: which cases fail the gate, what changed against the baseline."""
-    gate = GateResult(fail_on, baseline_used=baseline is not None)
+    """Judge a report: which cases fail the gate, what changed against the baseline.
+
+    With ``compare`` false the baseline only lists accepted outcomes (the conformance
+    job's exemptions): cases are judged against it, but changes are not reported.
+    """
+    gate = GateResult(fail_on, baseline_used=baseline is not None and compare)
     gate.errors = list(report.errors) + [
         HarnessError(s.agent, s.case_id, "the case never finished") for s in report.unfinished()
     ]
     for result in report.results():
-        outcome = result_outcome(result)
+        outcome = result.outcome
         accepted = None if baseline is None else baseline.lookup(result.agent, result.case_id)
         item = CaseVerdict(result.agent, result.case_id, outcome, accepted)
-        if outcome >= fail_on and (accepted is None or outcome > accepted):
+        if fails(outcome, fail_on, expected_outcome(result.case), accepted):
             gate.failing.append(item)
-        if baseline is None:
+        if not gate.baseline_used:
             continue
         if accepted is None:
             gate.new.append(item)
@@ -305,7 +363,7 @@ def evaluate(
             gate.worse.append(item)
         elif outcome < accepted:
             gate.better.append(item)
-    if baseline is not None:
+    if baseline is not None and gate.baseline_used:
         tried = {(r.agent, r.case_id) for r in report.results()}
         tried |= {(e.agent, e.case_id) for e in gate.errors if e.case_id is not None}
         for agent in report.agents:
@@ -368,7 +426,23 @@ def apply_gate(report: Report, args: argparse.Namespace, out: TextIO | None = No
     except BaselineError as exc:
         print(f"wsconform: baseline: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    gate = evaluate(report, fail_on, baseline)
+    return run_gate(report, fail_on, baseline, out=stream)
+
+
+def run_gate(
+    report: Report,
+    fail_on: Outcome,
+    baseline: Baseline | None = None,
+    *,
+    compare: bool = True,
+    out: TextIO | None = None,
+) -> int:
+    """Evaluate the gate (:func:`evaluate`), print its decision, return the exit code.
+
+    Every command that ends in a gate (``test-server``, ``conformance``) comes here.
+    """
+    gate = evaluate(report, fail_on, baseline, compare=compare)
+    stream = out if out is not None else sys.stdout
     for line in gate.lines():
         print(line, file=stream)
     return gate.exit_code

@@ -27,7 +27,13 @@ from wsconform.cases.model import (
     Verdict,
 )
 
-from .report.model import CloseVerdict, Verdicts
+from .record.describe import (
+    describe_codes,
+    describe_ending,
+    describe_events,
+    describe_remote_close,
+)
+from .record.outcome import CloseVerdict, Verdicts
 from .report.observation import Observation
 
 __all__ = [
@@ -45,19 +51,14 @@ __all__ = [
 
 DEFAULT_RESULT = "The received events differ from every expected alternative."
 DEFAULT_RESULT_CLOSE = "The TCP connection was dropped without a closing handshake."
-_MATCHED = "The received events match the {verdict} alternative."
-_TRUNCATED = "The peer sent more events than the tester keeps; they cannot match."
-_NEVER_OPENED = "The WebSocket opening handshake never completed."
-_WRONG_SIDE = "The wrong endpoint closed: the {side} should have sent the first close frame."
-_UNCLEAN = "A clean close was required, but the peer's close frame never came in time."
-_WRONG_CODE = "The close code should have been {codes} or empty, but it was {code}."
-_BY_CLIENT = "The tester had to close the TCP connection; the server should have done it."
+_HANDSHAKE_PREFIX = "opening handshake failed: "
 _CLOSED_OK = "The connection was closed properly."
+_MATCHED = "The peer answered exactly as a conforming peer does."
 _TX_FRAMES = "The tester sent frames {got} by opcode, but the case expects {expected}."
 
 
 def _match(case: Case, obs: Observation) -> Verdict | None:
-    """The first expected alternative equal to the received list (rule 3.2.1)."""
+    """The first expected alternative equal to the received list (OK, then NON-STRICT)."""
     if obs.received_truncated:
         return None
     received = tuple(obs.received)
@@ -67,27 +68,90 @@ def _match(case: Case, obs: Observation) -> Verdict | None:
     return None
 
 
+def _mismatch(case: Case, obs: Observation) -> str:
+    """What the peer sent against what it should have sent."""
+    if obs.received_truncated:
+        return (
+            f"The peer sent more than the tester keeps ({len(obs.received)} events); "
+            "no expected alternative is anywhere near that long."
+        )
+    wanted = [
+        f"{describe_events(events)}" + ("" if verdict is Verdict.OK else f" ({verdict})")
+        for verdict, events in case.expected.items()
+    ]
+    return (
+        f"The peer sent {describe_events(obs.received)}, "
+        f"but a conforming peer sends {' or '.join(wanted) or 'nothing'}."
+    )
+
+
+def _non_strict(case: Case, obs: Observation) -> str:
+    preferred = case.expected.get(Verdict.OK)
+    better = "" if preferred is None else f"; the preferred answer is {describe_events(preferred)}"
+    return f"The peer sent {describe_events(obs.received)}, which is acceptable{better}."
+
+
+def _wrong_side(case: Case, obs: Observation) -> str:
+    expected = case.expected_close
+    if not expected.closed_by_me:
+        # The peer should have failed (or closed) the connection, and it did not.
+        return (
+            f"The peer did not close the connection itself: it sent "
+            f"{describe_events(obs.received)} and {describe_ending(obs)}; it should have "
+            f"closed first with {describe_codes(expected.close_codes)}."
+        )
+    return (
+        f"The peer ended the connection first ({describe_ending(obs)}); it should have "
+        "left the closing to the tester."
+    )
+
+
+def _unclean(obs: Observation) -> str:
+    if obs.was_close_handshake_timeout:
+        return (
+            "The peer never answered the tester's close frame in time; it must answer with "
+            "a close frame (RFC 6455 section 5.5.1)."
+        )
+    if obs.was_server_connection_drop_timeout:
+        return (
+            "The server did not close the TCP connection in time after the closing "
+            "handshake (RFC 6455 section 7.1.1: the server closes it first)."
+        )
+    if obs.was_not_clean_reason:
+        return f"The connection did not close cleanly: {obs.was_not_clean_reason}."
+    return "The connection did not close cleanly: no valid close frame came from the peer."
+
+
 def _close(case: Case, obs: Observation) -> tuple[CloseVerdict, str]:
-    """Rules of catalog 3.3, in order; the first that applies wins."""
+    """Autobahn's close rules, in order; the first that applies wins."""
     expected = case.expected_close
     if expected.closed_by_me != obs.closed_by_me:
-        return CloseVerdict.FAILED, _WRONG_SIDE.format(
-            side="tester" if expected.closed_by_me else "peer"
-        )
+        return CloseVerdict.FAILED, _wrong_side(case, obs)
     if expected.require_clean and not obs.was_clean:
-        return CloseVerdict.UNCLEAN, _UNCLEAN
-    # A close frame without a body carries no code and is always acceptable (catalog 9.5).
+        return CloseVerdict.UNCLEAN, _unclean(obs)
+    # A close frame without a body carries no code and is always acceptable.
     if obs.remote_close_code is not None and obs.remote_close_code not in expected.close_codes:
-        codes = ",".join(str(code) for code in expected.close_codes)
-        return CloseVerdict.WRONG_CODE, _WRONG_CODE.format(codes=codes, code=obs.remote_close_code)
+        return CloseVerdict.WRONG_CODE, (
+            f"The peer closed with {describe_remote_close(obs)}; it should have used "
+            f"{describe_codes(expected.close_codes)} or no code."
+        )
     # In server mode the tester always closes TCP itself, so this rule is client-only.
     if not obs.is_server and obs.dropped_by_me:
-        return CloseVerdict.FAILED_BY_CLIENT, _BY_CLIENT
+        return CloseVerdict.FAILED_BY_CLIENT, (
+            "The server did not close the TCP connection after the closing handshake, so "
+            "the tester did (RFC 6455 section 7.1.1: the server closes it first)."
+        )
     return CloseVerdict.OK, _CLOSED_OK
 
 
+def _never_opened(obs: Observation) -> str:
+    reason = obs.was_not_clean_reason or "no response was recorded"
+    reason = reason.removeprefix(_HANDSHAKE_PREFIX)
+    return f"The WebSocket opening handshake did not complete: {reason}."
+
+
 def judge(case: Case, obs: Observation) -> Verdicts:
-    """Compute the verdicts of a finished case (catalog 3.2 and 3.3, then the overrides).
+    """Compute the verdicts of a finished case (Autobahn's rules, then the overrides).
 
     1. ``behavior`` starts FAILED, or at what case logic decided during the run; if the
        received list equals an expected alternative (in order: OK, then NON-STRICT),
@@ -97,28 +161,33 @@ def judge(case: Case, obs: Observation) -> Verdicts:
     3. ``fatal_wrong_endpoint`` and a wrong closing side force ``behavior`` FAILED.
     4. Overrides: WRONG CODE fails ``behavior`` (7.x); INFORMATIONAL (7.1.6, 7.13);
        the tester's own frame counts (10.1.1).
+
+    Every verdict that is not OK gets a sentence saying what the peer did and what it
+    should have done.
     """
-    behavior = Verdict.FAILED
-    result = DEFAULT_RESULT
-    if obs.logic_behavior is not None:
-        behavior = obs.logic_behavior
-        result = obs.logic_result or result
-
     if not obs.opened:
-        return Verdicts(Verdict.FAILED, CloseVerdict.FAILED, _NEVER_OPENED, _NEVER_OPENED)
-
-    matched = _match(case, obs)
-    if matched is not None:
-        behavior, result = matched, _MATCHED.format(verdict=matched)
-    elif obs.received_truncated:
-        result = _TRUNCATED
+        text = _never_opened(obs)
+        return Verdicts(Verdict.FAILED, CloseVerdict.FAILED, text, text)
 
     behavior_close, result_close = _close(case, obs)
+    if obs.logic_behavior is not None:
+        behavior = obs.logic_behavior
+        result = obs.logic_result or DEFAULT_RESULT
+        if behavior is Verdict.FAILED:
+            result = f"{result.rstrip('.')}; {describe_ending(obs)}."
+    else:
+        behavior, result = Verdict.FAILED, _mismatch(case, obs)
+    matched = _match(case, obs)
+    if matched is Verdict.OK:
+        behavior, result = matched, _MATCHED
+    elif matched is not None:
+        behavior, result = matched, _non_strict(case, obs)
+
     if case.expected_close.fatal_wrong_endpoint and (
         case.expected_close.closed_by_me != obs.closed_by_me
     ):
         # The peer never noticed the invalid UTF-8 (it did not close first).
-        behavior = Verdict.FAILED
+        behavior, result = Verdict.FAILED, result_close
 
     if case.wrong_code_fails and behavior_close is CloseVerdict.WRONG_CODE:
         behavior, result = Verdict.FAILED, result_close
@@ -170,8 +239,16 @@ class LogicOutcome:
 
 
 def echo_waiting(step: ExpectEcho) -> LogicOutcome:
-    """9.1-9.6, when the :class:`ExpectEcho` step runs: FAILED until the echo arrives."""
-    return LogicOutcome(Verdict.FAILED, f"No message was received within {step.wait:g} s.")
+    """9.1-9.6, when the :class:`ExpectEcho` step runs: FAILED until the echo arrives.
+
+    :func:`judge` completes the sentence with how the connection ended (the peer may
+    close with 1009 long before the wait is over).
+    """
+    kind = "binary" if step.binary else "text"
+    return LogicOutcome(
+        Verdict.FAILED,
+        f"No echo of the {step.length}-byte {kind} message came back within {step.wait:g} s",
+    )
 
 
 def judge_echo(step: ExpectEcho, binary: bool, length: int) -> LogicOutcome:
@@ -266,7 +343,8 @@ class EchoLoopJudge:
 
     def start(self) -> tuple[LogicOutcome, SendFrame | SendMessage]:
         """The initial outcome (FAILED until the loop completes) and the first send."""
-        text = f"The case did not finish within {self.loop.wait:g} s."
+        loop = self.loop
+        text = f"The {loop.count} echo round trips did not finish within {loop.wait:g} s"
         return LogicOutcome(Verdict.FAILED, text), self._next()
 
     def _next(self) -> SendFrame | SendMessage:

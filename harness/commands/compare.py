@@ -20,7 +20,7 @@ from typing import Any, TextIO
 from wsconform.cases.model import case_sort_key
 
 from ..gate import EXIT_ERROR, EXIT_FAILED, EXIT_OK, BaselineError, CaseVerdict, load_outcomes
-from ..report.outcome import Outcome
+from ..record.outcome import Outcome
 
 __all__ = ["Comparison", "compare", "print_comparison", "register", "run"]
 

@@ -4,10 +4,11 @@ It starts the reference server as a subprocess (``wsconform reference-server --h
 127.0.0.1 --port 0``, waiting for its ``listening on`` line), runs every case of the
 catalog against it, writes ``<outdir>/servers/`` (Autobahn's JSON layout, HTML, JUnit
 and a Markdown summary), prints a summary
-and stops the server. The exit status is 0 only when every case passes: ``behavior`` and
-``behaviorClose`` OK (INFORMATIONAL for informational cases), or verdicts allowed by a
-documented, RFC-cited exemption (:mod:`wsconform.harness.runner.exemptions`); 1 when a
-case does not pass; 2 when the server cannot be started or a harness error occurred.
+and stops the server. The exit status is the CI gate's (:mod:`wsconform.harness.gate`)
+at ``--fail-on informational``: 0 only when every case is OK (INFORMATIONAL for the
+informational cases) or within a documented, RFC-cited exemption
+(:mod:`wsconform.harness.runner.exemptions`); 1 when a case is not; 2 when the server
+cannot be started or a harness error occurred.
 """
 
 from __future__ import annotations
@@ -25,16 +26,16 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
-from wsconform.harness.report.exceptions import ReportError
-from wsconform.harness.report.render import write_reports
+from wsconform.harness.gate import run_gate
+from wsconform.harness.record.outcome import Outcome
+from wsconform.harness.report.render import FORMATS
 from wsconform.harness.runner.config import RunOptions, Target
 from wsconform.harness.runner.data import testdata_loader
-from wsconform.harness.runner.exemptions import conforms, exemption_for
+from wsconform.harness.runner.exemptions import EXEMPTIONS, accepted
 from wsconform.harness.runner.scheduler import DEFAULT_JOBS
-from wsconform.harness.runner.summary import render_summary
 from wsconform.harness.wire.exceptions import WireError
 
-from .test_server import UsageError, check_outdir, select_cases, test_server
+from .test_server import UsageError, check_outdir, finish, select_cases, test_server
 
 __all__ = [
     "AGENT",
@@ -180,23 +181,8 @@ def run(args: argparse.Namespace) -> int:
             )
     except (ServerStartError, WireError) as exc:
         return _fail(str(exc))
-    seconds = time.monotonic() - begin
-    try:
-        write_reports(report, outdir)
-    except ReportError as exc:
-        return _fail(str(exc))
-    print(render_summary(report, seconds=seconds), flush=True)
-    failing = [r for r in report.results() if not conforms(r.case, r.verdicts)]
-    for result in report.results():
-        exemption = exemption_for(result.case_id)
-        if exemption is not None:
-            print(f"exempted {result.case_id}: {exemption.rfc}: {exemption.reason}")
-    if failing:
-        print(f"{len(failing)} cases do not pass against the reference server:")
-        for result in failing:
-            v = result.verdicts
-            print(f"  {result.case_id:<8} {v.behavior!s:<13} {v.behavior_close!s:<16} {v.result}")
-    print(f"reports written to {outdir}/", flush=True)
-    if report.errors or report.unfinished():
+    if finish(report, outdir, FORMATS, time.monotonic() - begin) is None:
         return 2
-    return 1 if failing else 0
+    for exemption in EXEMPTIONS.values():
+        print(f"exempted {exemption.case_id}: {exemption.rfc}: {exemption.reason}")
+    return run_gate(report, Outcome.INFORMATIONAL, accepted(AGENT), compare=False)

@@ -1,11 +1,14 @@
 """``wsconform test-server URL``: run the catalog against a WebSocket server.
 
-Case patterns follow Autobahn (catalog 7.5) and may be given comma-separated or
-repeated. Before the first case, the output directory is checked and one connection is
-opened and closed: an unreachable URL, a bad pattern or an unwritable directory ends
-the run at once with a one-line message and exit status 2. Afterwards the exit status
-is 0 when no case failed, 1 when some did, 2 when a harness error kept cases from a
-verdict. Reports go to ``<outdir>`` in Autobahn's JSON layout.
+Case patterns follow Autobahn's rules and may be given comma-separated or repeated.
+Before the first case, the output directory is checked and one probe connection is
+opened and closed: an unreachable URL, a target that does not complete the WebSocket
+opening handshake (a plain HTTP server: the message quotes its status line), a bad
+pattern or an unwritable directory ends the run at once with a one-line message and
+exit status 2. Afterwards one :class:`~wsconform.harness.report.collection.Collection`
+is built and every output renders it (the report files, the terminal summary), and the
+CI gate (:mod:`wsconform.harness.gate`) gives the exit status: 0 when no case fails it,
+1 when some do, 2 when a harness error kept cases from a verdict.
 """
 
 from __future__ import annotations
@@ -25,14 +28,15 @@ from wsconform.cases.exceptions import CaseError
 from wsconform.cases.model import Case
 from wsconform.cases.testdata import FILES
 from wsconform.harness.gate import Baseline, BaselineError, add_gate_arguments, apply_gate
+from wsconform.harness.report.collection import Collection
 from wsconform.harness.report.exceptions import ReportError
-from wsconform.harness.report.model import CaseFinished, HarnessErrorRaised, Report, RunnerEvent
+from wsconform.harness.report.model import Report
 from wsconform.harness.report.progress import RunProgress
 from wsconform.harness.report.render import add_report_arguments, write_reports
+from wsconform.harness.report.text import print_summary
 from wsconform.harness.runner.config import RunOptions, Target, Timeouts
 from wsconform.harness.runner.data import testdata_loader
 from wsconform.harness.runner.scheduler import DEFAULT_JOBS, UNKNOWN_AGENT, probe, run_cases
-from wsconform.harness.runner.summary import render_summary
 from wsconform.harness.wire.exceptions import WireError
 
 __all__ = [
@@ -41,6 +45,7 @@ __all__ = [
     "check_baseline",
     "check_outdir",
     "check_testdata",
+    "finish",
     "register",
     "run",
     "select_cases",
@@ -184,17 +189,6 @@ def check_baseline(args: argparse.Namespace) -> None:
             raise UsageError(f"baseline: {exc}") from exc
 
 
-def _failures_only(event: RunnerEvent) -> None:
-    if isinstance(event, CaseFinished):
-        result = event.result
-        if result.verdicts.failed:
-            v = result.verdicts
-            print(f"  {result.case_id}: {v.behavior} / {v.behavior_close}", flush=True)
-    elif isinstance(event, HarnessErrorRaised):
-        where = event.error.case_id or "run"
-        print(f"  {where}: harness error: {event.error.message}", flush=True)
-
-
 async def test_server(
     target: Target,
     cases: Sequence[Case],
@@ -210,11 +204,11 @@ async def test_server(
     without it only failures and harness errors are printed as they happen.
 
     Raises:
-        WireError: the target cannot be reached.
+        WireError: the target cannot be reached, or it is not a WebSocket server.
     """
     server = await probe(target, options)
     name = agent or server or UNKNOWN_AGENT
-    with RunProgress(len(cases), live=None if verbose else False) as progress:
+    with RunProgress(len(cases), quiet=not verbose) as progress:
         report = await run_cases(
             target,
             cases,
@@ -222,7 +216,7 @@ async def test_server(
             jobs=jobs,
             options=options,
             run_index=catalog.run_index,
-            on_event=progress.handle if verbose else _failures_only,
+            on_event=progress.handle,
         )
     return report, name
 
@@ -263,11 +257,25 @@ def run(args: argparse.Namespace) -> int:
         )  # fmt: skip
     except WireError as exc:
         return _fail(str(exc))
-    seconds = time.monotonic() - begin
-    try:
-        write_reports(report, outdir, args.formats)
-    except ReportError as exc:
-        return _fail(str(exc))
-    print(render_summary(report, seconds=seconds), flush=True)
-    print(f"reports written to {outdir}/", flush=True)
+    collection = finish(report, outdir, args.formats, time.monotonic() - begin)
+    if collection is None:
+        return EXIT_USAGE
     return apply_gate(report, args)
+
+
+def finish(
+    report: Report, outdir: pathlib.Path, formats: Sequence[str], seconds: float
+) -> Collection | None:
+    """Build the one collection of a run, write its reports, print its summary.
+
+    Returns ``None`` (after a one-line message) when the reports cannot be written.
+    """
+    try:
+        collection = Collection.of(report, outdir)
+        write_reports(collection, outdir, formats)
+    except ReportError as exc:
+        _fail(str(exc))
+        return None
+    print_summary(collection, seconds)
+    print(f"reports written to {outdir}/", flush=True)
+    return collection

@@ -1,17 +1,21 @@
-"""What the human and CI renderers show: this run's report, merged with the output directory.
+"""What every renderer reads: this run's report, merged with the output directory.
 
-The JSON writer merges ``index.json``: results of earlier runs into the same directory
-(other agents, other case selections) stay. So that runs of several agents into one
-directory give *one* report, the HTML index, the JUnit file and the Markdown summary
-are built from a :class:`Collection`: this run's :class:`~.model.Report` first, then
-the entries of the directory's ``index.json`` that this run did not produce. Earlier
-entries carry what ``index.json`` holds plus the result texts of their per-case JSON
-file (read only when it is small enough, see :data:`CASE_FILE_LIMIT`); their per-case
-HTML pages are the ones that earlier run wrote.
+A :class:`Collection` is built once, before any file is written, and every output of a
+run (``index.json`` and the per-case JSON files, the HTML index and pages, JUnit,
+Markdown and the terminal summary) renders that one object, so they cannot disagree.
 
-Which entry wins for one (agent, case): a result of this run; else a harness error of
-this run (the earlier result is stale, the case was tried again); else the earlier
-result.
+The merging rule (``docs/reports.md``): *a run replaces everything the output directory
+held for the agents it tested; the results of other agents stay.* So a subset re-run of
+one server into the same directory reports that subset and nothing older, while several
+servers tested one after another into one directory give one report with one column
+each. The per-case files of a replaced agent that this run did not write again are
+:attr:`Collection.stale_files`, which the writer removes.
+
+Entries of other agents carry what ``index.json`` holds (kept verbatim when the index
+is written again) plus the result texts of their per-case JSON file (read only when it
+is small enough, see :data:`CASE_FILE_LIMIT`); their per-case HTML pages are the ones
+that earlier run wrote. Their harness errors come from the earlier
+``harness_errors.json``.
 """
 
 from __future__ import annotations
@@ -20,22 +24,27 @@ import collections
 import dataclasses
 import json
 import pathlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from wsconform.cases import catalog
 from wsconform.cases.catalog import section_title, subsection_title
 from wsconform.cases.exceptions import UnknownCaseError
 from wsconform.cases.model import case_sort_key
+from wsconform.harness.record.outcome import Outcome, outcome_of, reason_of
 
 from .exceptions import ReportError
-from .json_report import INDEX_FILE, case_file_name
-from .model import CaseResult, HarnessError, Report
-from .outcome import Outcome, outcome_of
+from .model import CaseResult, HarnessError, Report, case_file_name
+
+#: The file names of Autobahn's JSON layout, and ours beside it.
+INDEX_FILE = "index.json"
+ERRORS_FILE = "harness_errors.json"
 
 __all__ = [
     "CASE_FILE_LIMIT",
     "ERROR",
+    "ERRORS_FILE",
+    "INDEX_FILE",
     "MISSING",
     "STATES",
     "Collection",
@@ -72,22 +81,20 @@ class Entry:
     result_close_text: str | None
     description: str | None
     result: CaseResult | None = None
+    summary: Mapping[str, Any] | None = None
 
     @property
     def outcome(self) -> Outcome:
-        """The folded verdict (:func:`~.outcome.outcome_of`)."""
+        """The folded verdict (:func:`~wsconform.harness.record.outcome.outcome_of`)."""
         return outcome_of(self.behavior, self.behavior_close)
 
     @property
-    def problem_text(self) -> str:
-        """The result texts of the verdicts that are not OK (both when both are not)."""
-        texts = []
-        if self.behavior != "OK":
-            texts.append(self.result_text)
-        if self.behavior_close != "OK":
-            texts.append(self.result_close_text)
-        kept = [text for text in dict.fromkeys(texts or [self.result_text]) if text]
-        return " / ".join(kept) or f"{self.behavior} / {self.behavior_close}"
+    def reason(self) -> str:
+        """The sentence that explains the outcome (:func:`~.outcome.reason_of`)."""
+        text = reason_of(
+            self.behavior, self.behavior_close, self.result_text, self.result_close_text
+        )
+        return text or f"{self.behavior} / {self.behavior_close}"
 
     @property
     def current(self) -> bool:
@@ -160,7 +167,15 @@ def _int(value: Any) -> int | None:
 class Collection:
     """Entries, harness errors and the section layout of one output directory."""
 
-    def __init__(self, entries: Iterable[Entry], errors: Iterable[HarnessError] = ()) -> None:
+    def __init__(
+        self,
+        entries: Iterable[Entry],
+        errors: Iterable[HarnessError] = (),
+        *,
+        pages: Iterable[str] = (),
+        stale_files: Iterable[str] = (),
+        tested: Iterable[str] | None = None,
+    ) -> None:
         self._entries: dict[tuple[str, str], Entry] = {}
         for entry in entries:
             self._entries[(entry.agent, entry.case_id)] = entry
@@ -175,16 +190,22 @@ class Collection:
         agents = {agent for agent, _ in keys} | {e.agent for e in self.run_errors}
         self.agents: list[str] = sorted(agents)
         self.case_ids: list[str] = sorted({case_id for _, case_id in keys}, key=case_sort_key)
+        #: Per-case HTML pages that earlier runs wrote and that are still current.
+        self.pages: frozenset[str] = frozenset(pages)
+        #: Files of earlier runs that this run's agents replace (see the module docstring).
+        self.stale_files: list[str] = sorted(set(stale_files))
+        #: The agents this run tested (all of them when the collection holds no earlier run).
+        self.tested: list[str] = self.agents if tested is None else sorted(set(tested))
 
     # -- building
 
     @classmethod
     def of(cls, report: Report, outdir: pathlib.Path | str | None = None) -> Collection:
-        """This run's report, plus the earlier entries of ``outdir``'s ``index.json``.
+        """This run's report, plus what ``outdir`` holds for the agents it did not test.
 
         Raises:
-            ReportError: ``outdir`` holds an ``index.json`` that cannot be read or is not
-                a report index.
+            ReportError: ``outdir`` holds an ``index.json`` (or ``harness_errors.json``)
+                that cannot be read or is not a report file.
         """
         entries = [Entry.of(result) for result in report.results()]
         errors = list(report.errors)
@@ -192,12 +213,29 @@ class Collection:
             HarnessError(started.agent, started.case_id, _UNFINISHED)
             for started in report.unfinished()
         ]
-        if outdir is not None:
-            taken = {(e.agent, e.case_id) for e in entries}
-            taken |= {(e.agent, e.case_id) for e in errors if e.case_id is not None}
-            earlier = _earlier_entries(pathlib.Path(outdir))
-            entries += [e for e in earlier if (e.agent, e.case_id) not in taken]
-        return cls(entries, errors)
+        if outdir is None:
+            return cls(entries, errors)
+        out = pathlib.Path(outdir)
+        tested = set(report.agents) | {e.agent for e in errors}
+        stale: list[str] = []
+        kept_pages: list[str] = []
+        for entry in _earlier_entries(out):
+            if entry.agent in tested:
+                stale += [entry.json_file, entry.html_file]
+            else:
+                entries.append(entry)
+                kept_pages.append(entry.html_file)
+        for error in _earlier_errors(out):
+            if error.agent not in tested:
+                errors.append(error)
+            elif error.case_id is not None:
+                stale.append(case_file_name(error.agent, error.case_id, "html"))
+        written = {e.json_file for e in entries if e.current}
+        written |= {e.html_file for e in entries if e.current}
+        written |= {case_file_name(e.agent, e.case_id, "html") for e in errors if e.case_id}
+        existing = {p.name for p in out.glob("*_case_*.html")}
+        pages = [name for name in kept_pages if name in existing]
+        return cls(entries, errors, pages=pages, stale_files=set(stale) - written, tested=tested)
 
     # -- reading
 
@@ -331,6 +369,29 @@ def _earlier_entries(outdir: pathlib.Path) -> list[Entry]:
                     result_text=_text(_get(detail, "result")),
                     result_close_text=_text(_get(detail, "resultClose")),
                     description=_text(_get(detail, "description")),
+                    summary=summary,
                 )
             )
     return entries
+
+
+def _earlier_errors(outdir: pathlib.Path) -> list[HarnessError]:
+    """The harness errors of ``outdir/harness_errors.json``, as an earlier run wrote them.
+
+    Raises:
+        ReportError: the file cannot be read or is not a list of harness errors.
+    """
+    path = outdir / ERRORS_FILE
+    data = _read_json(path, _INDEX_LIMIT)
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise ReportError(path, "the existing file is not a list of harness errors")
+    errors = []
+    for item in data:
+        agent, message = _text(_get(item, "agent")), _text(_get(item, "message"))
+        if agent is None or message is None:
+            raise ReportError(path, "the existing file is not a list of harness errors")
+        case_id = _text(_get(item, "case"))
+        errors.append(HarnessError(agent, case_id, message, _text(_get(item, "traceback"))))
+    return errors

@@ -22,6 +22,7 @@ import dataclasses
 import datetime
 import functools
 import pathlib
+from collections.abc import Iterator
 from typing import Any
 
 import jinja2
@@ -29,9 +30,7 @@ import jinja2
 from wsconform import __version__
 from wsconform.cases.catalog import section_title
 
-from .atomic import write_text
 from .collection import ERROR, MISSING, STATES, Collection
-from .exceptions import ReportError
 from .html_views import (
     STATE_CSS,
     STATE_TEXT,
@@ -39,24 +38,22 @@ from .html_views import (
     cell,
     close_rows,
     event_rows,
-    local_reason,
     opcode_name,
     safe_description,
     timing_rows,
     who_closed,
     wirelog_lines,
 )
-from .json_report import case_file_name
-from .model import CaseResult, HarnessError, Report
-from .outcome import result_outcome
+from .json_report import decode_reason
+from .model import CaseResult, HarnessError, case_file_name
 
 __all__ = [
     "INDEX_HTML",
     "LEGEND",
+    "html_files",
     "render_case_page",
     "render_error_page",
     "render_index",
-    "write_html_report",
 ]
 
 INDEX_HTML = "index.html"
@@ -219,18 +216,10 @@ def _frame_table(title: str, stats: dict[int, int]) -> dict[str, Any]:
     }
 
 
-def _reproduce(result: CaseResult) -> str | None:
-    if result.target is None:
-        return None
-    return (
-        f"wsconform test-server {result.target} --agent '{result.agent}' --cases {result.case_id}"
-    )
-
-
 def render_case_page(result: CaseResult, errors: list[HarnessError] | None = None) -> str:
     """The per-case page of one result."""
     case, obs, verdicts = result.case, result.observation, result.verdicts
-    outcome = result_outcome(result)
+    outcome = result.outcome
     expected = {str(name): events for name, events in case.expected.items()}
     matched = next(
         (name for name, events in expected.items() if tuple(obs.received) == events), None
@@ -258,9 +247,9 @@ def render_case_page(result: CaseResult, errors: list[HarnessError] | None = Non
         received_truncated=obs.received_truncated,
         expected_close=case.expected_close,
         who_closed=who_closed(obs),
-        close_rows=close_rows(result, local_reason(result)),
+        close_rows=close_rows(result, decode_reason(result)),
         timing_rows=timing_rows(result),
-        reproduce=_reproduce(result),
+        reproduce=result.reproduce,
         errors=errors or [],
         http_request=obs.http_request or "(not recorded)",
         http_response=obs.http_response or "(not recorded)",
@@ -293,43 +282,26 @@ def render_error_page(
 # --- writing -----------------------------------------------------------------------------
 
 
-def write_html_report(
-    report: Report, outdir: pathlib.Path | str, collection: Collection | None = None
-) -> list[pathlib.Path]:
-    """Write the per-case pages of this run, then ``index.html``; return the paths.
+def html_files(collection: Collection) -> Iterator[tuple[str, str]]:
+    """(file name, text) of the per-case pages of this run, then of ``index.html``.
 
-    ``collection`` defaults to this report merged with ``outdir``'s ``index.json``
-    (:meth:`Collection.of`).
-
-    Raises:
-        ReportError: the directory cannot be created or written, or its ``index.json``
-            cannot be read.
+    Pages are written for this run's results and harness errors; entries of other
+    agents keep the pages their run wrote (:attr:`Collection.pages`).
     """
-    out = pathlib.Path(outdir)
-    if collection is None:
-        collection = Collection.of(report, out)
-    written: list[pathlib.Path] = []
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        for result in report.results():
-            path = out / case_file_name(result.agent, result.case_id, "html")
-            errors = collection.errors(result.agent, result.case_id)
-            write_text(path, render_case_page(result, errors))
-            written.append(path)
-        for error in collection.case_errors():
-            assert error.case_id is not None
-            if report.get(error.agent, error.case_id) is not None:
-                continue  # its case page lists the error
-            path = out / case_file_name(error.agent, error.case_id, "html")
-            if path in written:
-                continue
-            errors = collection.errors(error.agent, error.case_id)
-            description = collection.description(error.case_id)
-            write_text(path, render_error_page(error.agent, error.case_id, errors, description))
-            written.append(path)
-        pages = frozenset(p.name for p in out.glob("*_case_*.html"))
-        index = out / INDEX_HTML
-        write_text(index, render_index(collection, pages))
-    except OSError as exc:
-        raise ReportError(out, exc.strerror or str(exc)) from exc
-    return [index, *written]
+    pages = set(collection.pages)
+    for entry in collection.entries():
+        if entry.result is not None:
+            errors = collection.errors(entry.agent, entry.case_id)
+            pages.add(entry.html_file)
+            yield entry.html_file, render_case_page(entry.result, errors)
+    for error in collection.case_errors():
+        assert error.case_id is not None
+        current = collection.entry(error.agent, error.case_id)
+        name = case_file_name(error.agent, error.case_id, "html")
+        if (current is not None and current.current) or name in pages:
+            continue  # its case page lists the error, or the page is written already
+        errors = collection.errors(error.agent, error.case_id)
+        description = collection.description(error.case_id)
+        pages.add(name)
+        yield name, render_error_page(error.agent, error.case_id, errors, description)
+    yield INDEX_HTML, render_index(collection, frozenset(pages))

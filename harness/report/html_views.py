@@ -26,8 +26,8 @@ from wsconform.cases.model import (
 )
 
 from .collection import ERROR, MISSING, Collection, Entry
-from .json_report import case_file_name, payload_text
-from .model import CaseResult
+from .json_report import payload_text
+from .model import CaseResult, case_file_name
 from .observation import (
     CloseAfterArmed,
     CloseAfterFired,
@@ -57,7 +57,6 @@ __all__ = [
     "event_rows",
     "event_text",
     "hex_rows",
-    "local_reason",
     "opcode_name",
     "safe_description",
     "timing_rows",
@@ -227,23 +226,6 @@ def who_closed(obs: Observation) -> str:
     if obs.was_clean or obs.remote_close_code is not None:
         return "the peer sent the first close frame"
     return "nobody: no close frame from the peer, the TCP connection just ended"
-
-
-def local_reason(result: CaseResult) -> str | None:
-    """The tester's close reason as text; hex where the case says so or it is not UTF-8.
-
-    7.5.1 sends invalid UTF-8 on purpose, and reports it as hex (``?`` when empty), as
-    Autobahn and the JSON report do.
-    """
-    reason = result.observation.local_close_reason
-    if result.case.hex_local_close_reason:
-        return reason.hex() if reason else "?"
-    if reason is None:
-        return None
-    try:
-        return reason.decode("utf-8")
-    except UnicodeDecodeError:
-        return reason.hex()
 
 
 def close_rows(result: CaseResult, local_reason: str | None) -> list[KeyValue]:

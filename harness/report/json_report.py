@@ -7,25 +7,21 @@ integer keys as strings (sorted numerically, as Python sorts them before convert
 Our own additions live under one extra key, ``wsconform``, and ``harness_errors.json``
 lists harness errors apart from the verdicts.
 
-By default an existing ``index.json`` in the output directory is merged: entries of this
-report replace the same (agent, case) pairs, and other entries stay. So runs against
-several targets (or several case selections) into one directory give one index.
+:func:`json_files` renders a :class:`~.collection.Collection`: this run's results, and
+the index entries of other agents kept verbatim (see the collection's merging rule).
 """
 
 from __future__ import annotations
 
 import datetime
 import json
-import os
-import pathlib
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator
 from typing import Any
 
 from wsconform.cases.model import Case, Event, ExpectedClose, Message, Pong
 
-from .exceptions import ReportError
-from .model import CaseResult, HarnessError, Report
+from .collection import ERRORS_FILE, INDEX_FILE, Collection, Entry
+from .model import CaseResult, HarnessError
 from .observation import (
     CloseAfterArmed,
     CloseAfterFired,
@@ -43,49 +39,25 @@ from .observation import (
 )
 
 __all__ = [
-    "ERRORS_FILE",
-    "INDEX_FILE",
-    "case_file_name",
     "case_json",
-    "clean_agent",
+    "decode_reason",
     "dumps",
     "event_json",
     "expected_close_json",
     "hex_text",
     "index_json",
+    "json_files",
     "payload_text",
     "traffic_stats_json",
     "wirelog_entry_json",
-    "write_json_report",
 ]
 
-INDEX_FILE = "index.json"
-ERRORS_FILE = "harness_errors.json"
-
 _ELLIPSIS = b" ..."
-_FILENAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 def dumps(obj: object) -> str:
     """JSON exactly as Autobahn formats it."""
     return json.dumps(obj, sort_keys=True, indent=3, separators=(",", ": "))
-
-
-def clean_agent(agent: str) -> str:
-    """Autobahn's file-name form of an agent (catalog 5.1).
-
-    Trim and lower-case; every character outside ``[a-z0-9]`` becomes a space; trim
-    again; each remaining space becomes ``_`` (runs are not collapsed). Lower-casing is
-    ASCII-only, as in Autobahn's byte strings.
-    """
-    lowered = "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in agent.strip())
-    spaced = "".join(c if c in _FILENAME_CHARS else " " for c in lowered)
-    return spaced.strip().replace(" ", "_")
-
-
-def case_file_name(agent: str, case_id: str, ext: str = "json") -> str:
-    """``<clean(agent)>_case_<id with '.' replaced by '_'>.<ext>``."""
-    return f"{clean_agent(agent)}_case_{case_id.replace('.', '_')}.{ext}"
 
 
 def hex_text(head: bytes, length: int | None = None) -> str:
@@ -216,10 +188,14 @@ def _started(moment: datetime.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def _local_reason(result: CaseResult) -> str | None:
+def decode_reason(result: CaseResult) -> str | None:
+    """The tester's close reason as the reports show it: text, else hex.
+
+    7.5.1 sends invalid UTF-8 on purpose; Autobahn reports that reason as hex, ``?``
+    when it is empty.
+    """
     reason = result.observation.local_close_reason
     if result.case.hex_local_close_reason:
-        # 7.5.1 sends invalid UTF-8 on purpose; Autobahn reports it as hex, "?" if empty.
         return reason.hex() if reason else "?"
     if reason is None:
         return None
@@ -253,7 +229,7 @@ def case_json(result: CaseResult) -> dict[str, Any]:
         "id": case.id,
         "isServer": obs.is_server,
         "localCloseCode": obs.local_close_code,
-        "localCloseReason": _local_reason(result),
+        "localCloseReason": decode_reason(result),
         "received": [event_json(e) for e in obs.received],
         "remoteCloseCode": obs.remote_close_code,
         "remoteCloseReason": obs.remote_close_reason,
@@ -281,17 +257,24 @@ def case_json(result: CaseResult) -> dict[str, Any]:
     }
 
 
-def index_json(report: Report) -> dict[str, dict[str, dict[str, Any]]]:
-    """``index.json`` of one report: agent -> case id -> summary (catalog 5.2)."""
+def _summary(entry: Entry) -> dict[str, Any]:
+    """An ``index.json`` entry: this run's computed, an earlier run's kept verbatim."""
+    if entry.summary is not None and entry.result is None:
+        return dict(entry.summary)
+    return {
+        "behavior": entry.behavior,
+        "behaviorClose": entry.behavior_close,
+        "duration": entry.duration_ms,
+        "remoteCloseCode": entry.remote_close_code,
+        "reportfile": entry.json_file,
+    }
+
+
+def index_json(collection: Collection) -> dict[str, dict[str, dict[str, Any]]]:
+    """``index.json``: agent -> case id -> summary."""
     index: dict[str, dict[str, dict[str, Any]]] = {}
-    for result in report.results():
-        index.setdefault(result.agent, {})[result.case_id] = {
-            "behavior": str(result.verdicts.behavior),
-            "behaviorClose": str(result.verdicts.behavior_close),
-            "duration": result.duration_ms,
-            "remoteCloseCode": result.observation.remote_close_code,
-            "reportfile": case_file_name(result.agent, result.case_id),
-        }
+    for entry in collection.entries():
+        index.setdefault(entry.agent, {})[entry.case_id] = _summary(entry)
     return index
 
 
@@ -304,79 +287,12 @@ def _error_json(error: HarnessError) -> dict[str, Any]:
     }
 
 
-def _read_index(path: pathlib.Path) -> dict[str, dict[str, Any]]:
-    try:
-        existing = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        raise ReportError(path, f"the existing index cannot be read ({exc})") from exc
-    if not isinstance(existing, dict) or not all(isinstance(v, dict) for v in existing.values()):
-        raise ReportError(path, "the existing file is not a report index; remove it")
-    return existing
-
-
-def _merge(
-    old: Mapping[str, Mapping[str, Any]], new: Mapping[str, Mapping[str, Any]]
-) -> dict[str, dict[str, Any]]:
-    merged = {agent: dict(cases) for agent, cases in old.items()}
-    for agent, cases in new.items():
-        merged.setdefault(agent, {}).update(cases)
-    return merged
-
-
-def _write(path: pathlib.Path, text: str) -> None:
-    """Write through a temporary file and rename, so a reader never sees half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        pathlib.Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _check_prefixes(report: Report) -> None:
-    seen: dict[str, str] = {}
-    for agent in report.agents:
-        prefix = clean_agent(agent)
-        if prefix in seen:
-            raise ReportError(
-                pathlib.Path(case_file_name(agent, "1.1.1")),
-                f"agents {seen[prefix]!r} and {agent!r} give the same file names",
-            )
-        seen[prefix] = agent
-
-
-def write_json_report(
-    report: Report, outdir: pathlib.Path | str, *, merge: bool = True
-) -> list[pathlib.Path]:
-    """Write ``index.json``, one file per result and ``harness_errors.json``.
-
-    Returns the paths written. The directory is created when missing.
-
-    Raises:
-        ReportError: the directory cannot be created or written, two agents clean to the
-            same file prefix, or (with ``merge``) an existing ``index.json`` is not a
-            report index.
-    """
-    out = pathlib.Path(outdir)
-    _check_prefixes(report)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        index_path = out / INDEX_FILE
-        index = index_json(report)
-        if merge:
-            index = _merge(_read_index(index_path), index)
-        written = []
-        for result in report.results():
-            path = out / case_file_name(result.agent, result.case_id)
-            _write(path, dumps(case_json(result)))
-            written.append(path)
-        _write(index_path, dumps(index))
-        errors_path = out / ERRORS_FILE
-        _write(errors_path, dumps([_error_json(e) for e in report.errors]))
-    except OSError as exc:
-        raise ReportError(out, exc.strerror or str(exc)) from exc
-    return [index_path, *written, errors_path]
+def json_files(collection: Collection) -> Iterator[tuple[str, str]]:
+    """(file name, text) of every JSON file: one per result of this run, the index, and
+    ``harness_errors.json``."""
+    for entry in collection.entries():
+        if entry.result is not None:
+            yield entry.json_file, dumps(case_json(entry.result))
+    yield INDEX_FILE, dumps(index_json(collection))
+    errors = [*collection.run_errors, *collection.case_errors()]
+    yield ERRORS_FILE, dumps([_error_json(e) for e in errors])

@@ -21,21 +21,18 @@ is the case id and the start of its description.
 from __future__ import annotations
 
 import datetime
-import pathlib
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
 
 from wsconform import __version__
 from wsconform.cases.catalog import section_title, subsection_title
+from wsconform.harness.record.outcome import Outcome
 
-from .atomic import write_text
 from .collection import ERROR, Collection, Entry
-from .exceptions import ReportError
-from .json_report import clean_agent
-from .model import HarnessError, Report
-from .outcome import Outcome
+from .model import HarnessError, clean_agent
 
-__all__ = ["JUNIT_FILE", "classname", "junit_xml", "short_description", "write_junit"]
+__all__ = ["JUNIT_FILE", "classname", "junit_files", "junit_xml", "short_description"]
 
 JUNIT_FILE = "junit.xml"
 _SHORT = 80
@@ -84,11 +81,8 @@ def _failure_body(entry: Entry) -> str:
         f"remote close code: {entry.remote_close_code}",
         f"details: {entry.html_file} (wire log, events, close details)",
     ]
-    if entry.result is not None and entry.result.target is not None:
-        lines.append(
-            f"reproduce: wsconform test-server {entry.result.target} "
-            f"--agent '{entry.agent}' --cases {entry.case_id}"
-        )
+    if entry.result is not None and entry.result.reproduce is not None:
+        lines.append(f"reproduce: {entry.result.reproduce}")
     return "\n".join(lines)
 
 
@@ -116,7 +110,7 @@ def _testcase(suite: ET.Element, collection: Collection, agent: str, case_id: st
         return ERROR
     outcome = entry.outcome
     if outcome is Outcome.FAILED:
-        message = entry.problem_text
+        message = entry.reason
         failure = ET.SubElement(
             testcase,
             "failure",
@@ -181,22 +175,6 @@ def junit_xml(collection: Collection, timestamp: datetime.datetime | None = None
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + body + "\n"
 
 
-def write_junit(
-    report: Report, outdir: pathlib.Path | str, collection: Collection | None = None
-) -> pathlib.Path:
-    """Write ``junit.xml`` into ``outdir`` and return its path.
-
-    Raises:
-        ReportError: the directory cannot be written, or its ``index.json`` cannot be
-            read (when ``collection`` is not given).
-    """
-    out = pathlib.Path(outdir)
-    if collection is None:
-        collection = Collection.of(report, out)
-    path = out / JUNIT_FILE
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        write_text(path, junit_xml(collection))
-    except OSError as exc:
-        raise ReportError(out, exc.strerror or str(exc)) from exc
-    return path
+def junit_files(collection: Collection) -> Iterator[tuple[str, str]]:
+    """(file name, text) of ``junit.xml``."""
+    yield JUNIT_FILE, junit_xml(collection)

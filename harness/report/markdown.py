@@ -9,17 +9,15 @@ failures still gives a summary a CI page accepts.
 
 from __future__ import annotations
 
-import pathlib
 import re
+from collections.abc import Iterator
 
-from .atomic import write_text
+from wsconform.harness.record.outcome import Outcome
+
 from .collection import ERROR, MISSING, STATES, Collection
-from .exceptions import ReportError
-from .json_report import case_file_name
-from .model import Report
-from .outcome import Outcome
+from .model import case_file_name
 
-__all__ = ["MARKDOWN_FILE", "MAX_LISTED", "markdown_summary", "write_markdown"]
+__all__ = ["MARKDOWN_FILE", "MAX_LISTED", "markdown_files", "markdown_summary"]
 
 MARKDOWN_FILE = "summary.md"
 #: Cases listed in the "not OK" table at most; the rest are counted.
@@ -82,7 +80,7 @@ def _problems(collection: Collection, link_base: str) -> list[str]:
                 text = errors[0].message if errors else "harness error"
                 page = case_file_name(agent, case_id, "html")
             else:
-                text = entry.problem_text
+                text = entry.reason
                 page = entry.html_file
             label = f"[{case_id}]({link_base}{page})" if page else case_id
             rows.append(f"| {_md(agent)} | {label} | {state} | {_md(text)} |")
@@ -126,25 +124,6 @@ def markdown_summary(collection: Collection, link_base: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_markdown(
-    report: Report,
-    outdir: pathlib.Path | str,
-    collection: Collection | None = None,
-    link_base: str = "",
-) -> pathlib.Path:
-    """Write ``summary.md`` into ``outdir`` and return its path.
-
-    Raises:
-        ReportError: the directory cannot be written, or its ``index.json`` cannot be
-            read (when ``collection`` is not given).
-    """
-    out = pathlib.Path(outdir)
-    if collection is None:
-        collection = Collection.of(report, out)
-    path = out / MARKDOWN_FILE
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        write_text(path, markdown_summary(collection, link_base))
-    except OSError as exc:
-        raise ReportError(out, exc.strerror or str(exc)) from exc
-    return path
+def markdown_files(collection: Collection, link_base: str = "") -> Iterator[tuple[str, str]]:
+    """(file name, text) of ``summary.md``; links are relative unless ``link_base``."""
+    yield MARKDOWN_FILE, markdown_summary(collection, link_base)

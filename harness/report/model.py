@@ -14,13 +14,13 @@ replaces the earlier result, as in Autobahn.
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import datetime
-import enum
+import shlex
 import traceback as traceback_module
 
-from wsconform.cases.model import Case, Verdict, case_sort_key
+from wsconform.cases.model import Case, case_sort_key
+from wsconform.harness.record.outcome import Outcome, Verdicts
 
 from .observation import Observation
 
@@ -28,47 +28,14 @@ __all__ = [
     "CaseFinished",
     "CaseResult",
     "CaseStarted",
-    "CloseVerdict",
     "HarnessError",
     "HarnessErrorRaised",
     "Report",
     "RunnerEvent",
-    "Verdicts",
+    "case_file_name",
+    "clean_agent",
+    "reproduce_command",
 ]
-
-
-class CloseVerdict(enum.StrEnum):
-    """``behaviorClose`` values (catalog 3.4), as the exact strings of the reports."""
-
-    OK = "OK"
-    FAILED = "FAILED"
-    UNCLEAN = "UNCLEAN"
-    WRONG_CODE = "WRONG CODE"
-    FAILED_BY_CLIENT = "FAILED BY CLIENT"
-    INFORMATIONAL = "INFORMATIONAL"
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Verdicts:
-    """The two verdicts of a case and their explanations (catalog 3)."""
-
-    behavior: Verdict
-    behavior_close: CloseVerdict
-    result: str
-    result_close: str
-
-    @property
-    def failed(self) -> bool:
-        """Whether the target failed this case.
-
-        ``behavior`` FAILED, or a close verdict FAILED or UNCLEAN: the cells Autobahn's
-        report paints red. WRONG CODE outside section 7 (which turns it into a FAILED
-        behavior) and FAILED BY CLIENT are shown as near-passes and do not count.
-        """
-        return self.behavior is Verdict.FAILED or self.behavior_close in (
-            CloseVerdict.FAILED,
-            CloseVerdict.UNCLEAN,
-        )
 
 
 @dataclasses.dataclass(slots=True)
@@ -96,6 +63,44 @@ class CaseResult:
     def case_id(self) -> str:
         """The case id, e.g. ``"6.4.1"``."""
         return self.case.id
+
+    @property
+    def outcome(self) -> Outcome:
+        """The folded verdict of the case."""
+        return self.verdicts.outcome
+
+    @property
+    def reproduce(self) -> str | None:
+        """The command that runs this case again, when the target URL is known."""
+        if self.target is None:
+            return None
+        return reproduce_command(self.target, self.agent, self.case_id)
+
+
+def reproduce_command(target: str, agent: str, case_id: str) -> str:
+    """``wsconform test-server URL --agent A --cases ID``, quoted for a POSIX shell."""
+    quoted = f"{shlex.quote(target)} --agent {shlex.quote(agent)}"
+    return f"wsconform test-server {quoted} --cases {case_id}"
+
+
+_FILENAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+def clean_agent(agent: str) -> str:
+    """Autobahn's file-name form of an agent.
+
+    Trim and lower-case; every character outside ``[a-z0-9]`` becomes a space; trim
+    again; each remaining space becomes ``_`` (runs are not collapsed). Lower-casing is
+    ASCII-only, as in Autobahn's byte strings.
+    """
+    lowered = "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in agent.strip())
+    spaced = "".join(c if c in _FILENAME_CHARS else " " for c in lowered)
+    return spaced.strip().replace(" ", "_")
+
+
+def case_file_name(agent: str, case_id: str, ext: str = "json") -> str:
+    """``<clean(agent)>_case_<id with '.' replaced by '_'>.<ext>``, as Autobahn names them."""
+    return f"{clean_agent(agent)}_case_{case_id.replace('.', '_')}.{ext}"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -196,17 +201,3 @@ class Report:
     def unfinished(self) -> list[CaseStarted]:
         """Cases that started and neither finished nor raised a harness error."""
         return sorted(self._running.values(), key=lambda e: (e.agent, case_sort_key(e.case_id)))
-
-    def counts(self, agent: str | None = None) -> collections.Counter[str]:
-        """How many results have each ``behavior`` value."""
-        return collections.Counter(str(r.verdicts.behavior) for r in self.results(agent))
-
-    def failed(self) -> list[CaseResult]:
-        """Results whose verdicts count as failed (see :attr:`Verdicts.failed`)."""
-        return [r for r in self.results() if r.verdicts.failed]
-
-    def exit_code(self) -> int:
-        """The CLI's exit status: 2 on any harness error, 1 when a case failed, else 0."""
-        if self.errors or self._running:
-            return 2
-        return 1 if self.failed() else 0

@@ -26,8 +26,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from wsconform.harness.gate import result_fails
+
 from .model import CaseFinished, CaseStarted, HarnessErrorRaised, RunnerEvent
-from .outcome import Outcome, result_outcome
 
 __all__ = ["RunProgress"]
 
@@ -39,7 +40,9 @@ class RunProgress:
     """Progress of ``total`` cases, shown on ``stream`` (default stdout).
 
     ``live`` forces the terminal bar on or off (default: on when ``stream`` is a
-    terminal). Use it as a context manager, or call :meth:`start` and :meth:`stop`.
+    terminal). ``quiet`` shows neither the bar nor a line per case, only the cases that
+    fail (:func:`~wsconform.harness.gate.result_fails`) and harness errors as they
+    happen. Use it as a context manager, or call :meth:`start` and :meth:`stop`.
     """
 
     def __init__(
@@ -48,11 +51,13 @@ class RunProgress:
         *,
         stream: TextIO | None = None,
         live: bool | None = None,
+        quiet: bool = False,
         console: Console | None = None,
     ) -> None:
         self.total = total
         self.stream = stream if stream is not None else sys.stdout
-        self.live = self.stream.isatty() if live is None else live
+        self.quiet = quiet
+        self.live = not quiet and (self.stream.isatty() if live is None else live)
         self.done = 0
         self.failing = 0
         self.errors = 0
@@ -115,14 +120,15 @@ class RunProgress:
             result = event.result
             self.running.pop((result.agent, result.case_id), None)
             self.done += 1
-            outcome = result_outcome(result)
-            if outcome is Outcome.FAILED:
-                self.failing += 1
+            failing = result_fails(result)
+            self.failing += failing
             verdicts = result.verdicts
-            self._line(
-                f"{result.agent} {result.case_id} {outcome.label} (behavior "
-                f"{verdicts.behavior}, close {verdicts.behavior_close}) {result.duration_ms} ms"
-            )
+            if failing or not self.quiet:
+                self._line(
+                    f"{result.agent} {result.case_id} {result.outcome.label} (behavior "
+                    f"{verdicts.behavior}, close {verdicts.behavior_close}) "
+                    f"{result.duration_ms} ms"
+                )
         elif isinstance(event, HarnessErrorRaised):
             error = event.error
             if error.case_id is not None:

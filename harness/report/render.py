@@ -1,28 +1,47 @@
 """One entry point that writes every report file of a run: :func:`write_reports`.
 
-The JSON report (Autobahn's layout) is written first, because it merges the output
-directory's ``index.json``; the HTML index, JUnit file and Markdown summary are then
-rendered from one :class:`~.collection.Collection` of this run plus the earlier entries
-of that index, so runs of several agents into one directory give one report.
+Every renderer has one small interface: a function from the
+:class:`~.collection.Collection` to the (file name, text) pairs it produces. The
+collection is built once, before anything is written, so the formats cannot disagree;
+this module alone touches the disk, writing each file atomically and removing the files
+of earlier runs that this run replaced (:attr:`~.collection.Collection.stale_files`).
 """
 
 from __future__ import annotations
 
 import argparse
 import pathlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 
+from .atomic import write_text
 from .collection import Collection
-from .html import write_html_report
-from .json_report import write_json_report
-from .junit import write_junit
-from .markdown import write_markdown
-from .model import Report
+from .exceptions import ReportError
+from .html import html_files
+from .json_report import json_files
+from .junit import junit_files
+from .markdown import markdown_files
+from .model import case_file_name, clean_agent
 
-__all__ = ["FORMATS", "add_report_arguments", "parse_formats", "write_reports"]
+__all__ = [
+    "FORMATS",
+    "RENDERERS",
+    "Renderer",
+    "add_report_arguments",
+    "parse_formats",
+    "write_reports",
+]
 
-#: Every report format, in the order they are written.
-FORMATS: tuple[str, ...] = ("json", "html", "junit", "markdown")
+#: A renderer: the collection in, (file name, text) pairs out.
+Renderer = Callable[[Collection], Iterator[tuple[str, str]]]
+
+#: Every report format and its renderer, in the order they are written.
+RENDERERS: dict[str, Renderer] = {
+    "json": json_files,
+    "html": html_files,
+    "junit": junit_files,
+    "markdown": markdown_files,
+}
+FORMATS: tuple[str, ...] = tuple(RENDERERS)
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -56,30 +75,48 @@ def add_report_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _check_prefixes(collection: Collection) -> None:
+    seen: dict[str, str] = {}
+    for agent in collection.agents:
+        prefix = clean_agent(agent)
+        if prefix in seen:
+            raise ReportError(
+                pathlib.Path(case_file_name(agent, "1.1.1")),
+                f"agents {seen[prefix]!r} and {agent!r} give the same file names",
+            )
+        seen[prefix] = agent
+
+
 def write_reports(
-    report: Report, outdir: pathlib.Path | str, formats: Iterable[str] = FORMATS
+    collection: Collection, outdir: pathlib.Path | str, formats: Iterable[str] = FORMATS
 ) -> list[pathlib.Path]:
-    """Write the chosen formats into ``outdir``; return every path written.
+    """Write the chosen formats of ``collection`` into ``outdir``; return every path written.
 
     Raises:
-        ReportError: the directory cannot be created or written, two agents give the
-            same file names, or an existing ``index.json`` there is not a report.
+        ReportError: the directory cannot be created or written, or two agents give the
+            same file names.
         ValueError: an unknown format name.
     """
-    chosen = set(formats)
-    unknown = chosen - set(FORMATS)
+    chosen = [name for name in FORMATS if name in set(formats)]
+    unknown = set(formats) - set(FORMATS)
     if unknown:
         raise ValueError(f"unknown report formats: {', '.join(sorted(unknown))}")
+    _check_prefixes(collection)
     out = pathlib.Path(outdir)
     written: list[pathlib.Path] = []
-    if "json" in chosen:
-        written += write_json_report(report, out)
-    if chosen - {"json"}:
-        collection = Collection.of(report, out)
-        if "html" in chosen:
-            written += write_html_report(report, out, collection)
-        if "junit" in chosen:
-            written.append(write_junit(report, out, collection))
-        if "markdown" in chosen:
-            written.append(write_markdown(report, out, collection))
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name in chosen:
+            for file_name, text in RENDERERS[name](collection):
+                path = out / file_name
+                write_text(path, text)
+                written.append(path)
+        # Only the formats written now replace their files of earlier runs.
+        suffixes = {".json"} if "json" in chosen else set()
+        suffixes |= {".html"} if "html" in chosen else set()
+        for file_name in collection.stale_files:
+            if pathlib.PurePath(file_name).suffix in suffixes:
+                (out / file_name).unlink(missing_ok=True)
+    except OSError as exc:
+        raise ReportError(out, exc.strerror or str(exc)) from exc
     return written

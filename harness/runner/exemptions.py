@@ -1,29 +1,29 @@
-"""Documented exceptions to "every case OK" in the conformance run of the reference server.
+"""Documented exceptions to "every case OK" in the conformance run of the reference.
 
-``wsconform conformance`` (``make test-conformance``) fails unless every case against
-the reference server has ``behavior`` OK (INFORMATIONAL for informational cases) and
-``behaviorClose`` OK (INFORMATIONAL likewise). A case may deviate only if it is listed
-here, with the verdicts it may have instead, the RFC text that allows the deviation
-and why we accept it. The list is meant to stay empty: an entry is a debt.
+``wsconform conformance`` (``make test-conformance``) runs the one CI gate at
+``--fail-on informational``: every case must be OK, and the informational cases
+INFORMATIONAL (their expected outcome). A case may deviate only if it is listed here,
+with the outcome it may have instead, the RFC text that allows the deviation and why we
+accept it; the gate takes the list as accepted outcomes (:func:`accepted`). The list is
+meant to stay empty: an entry is a debt.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from wsconform.cases.model import Case, Verdict
-from wsconform.harness.report.model import CloseVerdict, Verdicts
+from wsconform.harness.gate import Baseline
+from wsconform.harness.record.outcome import Outcome
 
-__all__ = ["EXEMPTIONS", "Exemption", "conforms", "exemption_for"]
+__all__ = ["EXEMPTIONS", "Exemption", "accepted", "exemption_for"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Exemption:
-    """A tolerated deviation of one case: the verdicts allowed, and why (with the RFC)."""
+    """A tolerated deviation of one case: the worst outcome allowed, and why (with the RFC)."""
 
     case_id: str
-    behaviors: frozenset[Verdict]
-    close_verdicts: frozenset[CloseVerdict]
+    outcome: Outcome
     rfc: str
     reason: str
 
@@ -37,19 +37,6 @@ def exemption_for(case_id: str) -> Exemption | None:
     return EXEMPTIONS.get(case_id)
 
 
-def conforms(case: Case, verdicts: Verdicts) -> bool:
-    """Whether a result passes the conformance run (see the module docstring)."""
-    if case.informational is not None:
-        ok_behavior = verdicts.behavior is Verdict.INFORMATIONAL
-        ok_close = verdicts.behavior_close is CloseVerdict.INFORMATIONAL
-    else:
-        ok_behavior = verdicts.behavior is Verdict.OK
-        ok_close = verdicts.behavior_close is CloseVerdict.OK
-    if ok_behavior and ok_close:
-        return True
-    exemption = exemption_for(case.id)
-    return (
-        exemption is not None
-        and verdicts.behavior in exemption.behaviors
-        and verdicts.behavior_close in exemption.close_verdicts
-    )
+def accepted(agent: str) -> Baseline:
+    """The exemptions as the accepted outcomes of ``agent``, for the gate."""
+    return Baseline({agent: {case_id: e.outcome for case_id, e in EXEMPTIONS.items()}})

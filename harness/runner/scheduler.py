@@ -41,7 +41,7 @@ from wsconform.harness.report.model import (
 from wsconform.harness.report.observation import Observation
 from wsconform.harness.wire.client import connect
 from wsconform.harness.wire.connection import TesterConnection
-from wsconform.harness.wire.exceptions import ConnectError
+from wsconform.harness.wire.exceptions import ConnectError, NotWebSocket
 
 from .config import RunOptions, Target
 from .executor import execute_case
@@ -90,11 +90,12 @@ class _Probe:
 async def probe(target: Target, options: RunOptions | None = None) -> str | None:
     """Open one connection to ``target``, close it, and return its ``Server`` header.
 
-    Returns ``None`` when the server sends no ``Server`` header or the handshake does
-    not complete (that is for the cases to judge).
+    Returns ``None`` when the server sends no ``Server`` header.
 
     Raises:
         ConnectError: the target cannot be reached.
+        NotWebSocket: the opening handshake did not complete (a plain HTTP server, a
+            wrong accept key, no answer in time): no case could be judged.
     """
     options = options if options is not None else RunOptions()
     obs = Observation()
@@ -123,6 +124,9 @@ async def probe(target: Target, options: RunOptions | None = None) -> str | None
         await asyncio.wait_for(asyncio.shield(events.lost), _PROBE_TIMEOUT)
     except TimeoutError:
         conn.drop(abort=True)
+    if not obs.opened:
+        reason = obs.was_not_clean_reason or "no response"
+        raise NotWebSocket(target.url, reason.removeprefix("opening handshake failed: "))
     return _server_header(obs.http_response)
 
 

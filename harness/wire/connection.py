@@ -502,6 +502,8 @@ class TesterConnection(asyncio.Protocol):
             return
         self.obs.failed_by_me = True
         if self.state is CLOSING:
+            # The close that was under way can no longer be clean: say why in the report.
+            self.obs.was_not_clean_reason = f"the tester failed the closing handshake: {reason}"
             self.drop(abort=False)
         else:
             self.send_close(code, reason.encode("utf-8")[:123])

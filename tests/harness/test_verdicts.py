@@ -29,7 +29,7 @@ from wsconform.cases.model import (
     Verdict,
 )
 from wsconform.harness import verdicts
-from wsconform.harness.report.model import CloseVerdict
+from wsconform.harness.record.outcome import CloseVerdict
 from wsconform.harness.report.observation import RECEIVED_LIMIT, Observation
 from wsconform.harness.verdicts import (
     EchoLoopJudge,
@@ -109,7 +109,8 @@ def test_wrong_type_wrong_bytes_or_extra_events_fail() -> None:
     ):
         result = judge(case(), closed_by_tester(*events))
         assert result.behavior is Verdict.FAILED, events
-        assert result.result == verdicts.DEFAULT_RESULT
+        assert result.result.startswith("The peer sent ")
+        assert "but a conforming peer sends" in result.result
 
 
 def test_alternatives_are_tried_in_order() -> None:
@@ -126,7 +127,8 @@ def test_silent_peer_in_fail_case_keeps_behavior_ok() -> None:
     result = judge(c, killed())
     assert result.behavior is Verdict.OK
     assert result.behavior_close is CloseVerdict.FAILED
-    assert "wrong endpoint" in result.result_close
+    assert result.result_close.startswith("The peer did not close the connection itself")
+    assert "should have closed first with 1002 (protocol error)" in result.result_close
 
 
 def test_late_pong_fails_2_5() -> None:
@@ -150,7 +152,7 @@ def test_wrong_code_list_is_comma_joined() -> None:
     c = case("7.5.1", expected={OK: ()}, expected_close=ExpectedClose(True, (1002, 1007), False))
     result = judge(c, closed_by_tester(code=1000))
     assert result.behavior_close is CloseVerdict.WRONG_CODE
-    assert "1002,1007" in result.result_close
+    assert "1002 (protocol error) or 1007 (invalid frame payload data)" in result.result_close
 
 
 def test_unclean_close() -> None:
@@ -197,7 +199,7 @@ def test_handshake_never_completed() -> None:
     obs = Observation(opened=False, was_open_handshake_timeout=True, dropped_by_me=True)
     result = judge(c, obs)
     assert (result.behavior, result.behavior_close) == (Verdict.FAILED, CloseVerdict.FAILED)
-    assert "never completed" in result.result_close
+    assert "opening handshake did not complete" in result.result_close
     # Case logic cannot rescue it either.
     obs.logic_behavior = Verdict.OK
     assert judge(c, obs).behavior is Verdict.FAILED
@@ -258,12 +260,12 @@ def test_informational_7_1_6() -> None:
     for obs, text in (
         (closed_by_tester(Message(b"Hello World!")), "message first"),
         (closed_by_tester(), "close first"),
-        (closed_by_tester(Message(b"x"), Message(b"Hello World!")), verdicts.DEFAULT_RESULT),
+        (closed_by_tester(Message(b"x"), Message(b"Hello World!")), "The peer sent text 'x'"),
     ):
         result = judge(c, obs)
         assert result.behavior is Verdict.INFORMATIONAL
         assert result.behavior_close is CloseVerdict.INFORMATIONAL
-        assert result.result == text
+        assert result.result.startswith(text)
     # Even a wrong endpoint and a dropped connection are only information.
     result = judge(c, killed(answered=False))
     assert result.behavior_close is CloseVerdict.INFORMATIONAL

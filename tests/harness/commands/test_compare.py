@@ -10,10 +10,9 @@ from wsconform.harness.cli import main
 from wsconform.harness.commands import compare as compare_module
 from wsconform.harness.commands.compare import compare
 from wsconform.harness.gate import Baseline
-from wsconform.harness.report.json_report import write_json_report
-from wsconform.harness.report.outcome import Outcome
+from wsconform.harness.record.outcome import Outcome
 
-from ..report.sample import BAD, GOOD, sample_report
+from ..report.sample import BAD, GOOD, sample_report, write
 
 OK, NS, FAILED = Outcome.OK, Outcome.NON_STRICT, Outcome.FAILED
 
@@ -49,14 +48,14 @@ def test_command_on_report_dirs_and_baselines(
 ) -> None:
     old_dir, new_dir = tmp_path / "old", tmp_path / "new"
     report = sample_report()
-    write_json_report(report, new_dir)
+    write(report, new_dir, ("json",))
     baseline = Baseline.of(report)
     # OLD: BAD was better on 1.1.2 and worse on 3.2.
     baseline.outcomes[BAD]["1.1.2"] = OK
     baseline.outcomes[BAD]["3.2"] = FAILED
     del baseline.outcomes[GOOD]["7.7.1"]
     baseline.save(tmp_path / "old.json")
-    write_json_report(report, old_dir)
+    write(report, old_dir, ("json",))
     assert main(["compare", str(old_dir), str(new_dir)]) == 0
     assert "0 changed (0 worse, 0 better), 12 unchanged" in capsys.readouterr().out
     assert main(["compare", str(tmp_path / "old.json"), str(new_dir / "index.json")]) == 1

@@ -10,6 +10,7 @@ defects listed in :data:`DEFECTS`; "GoodServer/2.0" passes what it runs.
 from __future__ import annotations
 
 import datetime
+import pathlib
 
 from wsconform.cases import catalog
 from wsconform.cases.model import (
@@ -25,12 +26,14 @@ from wsconform.cases.model import (
     SendMessage,
     Verdict,
 )
+from wsconform.harness.report.collection import Collection
 from wsconform.harness.report.model import CaseResult, HarnessError, Report
 from wsconform.harness.report.observation import (
     KillAfterArmed,
     KillAfterFired,
     Observation,
 )
+from wsconform.harness.report.render import FORMATS, write_reports
 from wsconform.harness.verdicts import deflate_missing, judge
 from wsconform.reference.protocol.wire import WireFrame
 
@@ -242,3 +245,10 @@ def sample_report() -> Report:
         report.add_error(HarnessError.from_exception(BAD, "5.1", exc))
     report.add_error(HarnessError(GOOD, None, "the run was cut short: out of file descriptors"))
     return report
+
+
+def write(
+    report: Report, outdir: pathlib.Path, formats: tuple[str, ...] = FORMATS
+) -> list[pathlib.Path]:
+    """Write a report as the commands do: one collection, then the chosen formats."""
+    return write_reports(Collection.of(report, outdir), outdir, formats)

@@ -7,14 +7,13 @@ import pathlib
 
 import pytest
 
+from wsconform.harness.record.outcome import Outcome
 from wsconform.harness.report import collection
 from wsconform.harness.report.collection import ERROR, MISSING, Collection, Entry
 from wsconform.harness.report.exceptions import ReportError
-from wsconform.harness.report.json_report import write_json_report
 from wsconform.harness.report.model import CaseStarted, HarnessError, Report
-from wsconform.harness.report.outcome import Outcome
 
-from .sample import BAD, GOOD, T0, sample_report
+from .sample import BAD, GOOD, T0, sample_report, write
 
 
 def test_exports() -> None:
@@ -75,15 +74,15 @@ def test_sections_follow_the_catalog_titles() -> None:
     assert [g.subsection for g in sections[5].groups] == ["7.1", "7.7"]
 
 
-def test_problem_text_names_the_verdicts_that_are_not_ok() -> None:
+def test_the_reason_explains_the_verdict_that_is_not_ok() -> None:
     c = Collection.of(sample_report())
     utf8 = c.entry(BAD, "6.3.1")
-    assert utf8 is not None and " / " in utf8.problem_text
-    assert "wrong endpoint" in utf8.problem_text
+    assert utf8 is not None and utf8.reason.startswith("The peer did not close the connection")
+    assert "1007" in utf8.reason
     close = c.entry(BAD, "7.7.1")
-    assert close is not None and close.problem_text.startswith("The close code should")
+    assert close is not None and close.reason.startswith("The peer closed with close code")
     ok = c.entry(BAD, "1.1.1")
-    assert ok is not None and ok.problem_text == ok.result_text
+    assert ok is not None and ok.reason == ok.result_text
 
 
 def test_earlier_runs_in_the_directory_are_merged(tmp_path: pathlib.Path) -> None:
@@ -91,7 +90,7 @@ def test_earlier_runs_in_the_directory_are_merged(tmp_path: pathlib.Path) -> Non
     first = Report()
     for result in full.results(GOOD):
         first.add(result)
-    write_json_report(first, tmp_path)
+    write(first, tmp_path, ("json",))
     second = Report()
     for result in full.results(BAD):
         second.add(result)
@@ -100,7 +99,7 @@ def test_earlier_runs_in_the_directory_are_merged(tmp_path: pathlib.Path) -> Non
     earlier = c.entry(GOOD, "7.7.1")
     assert earlier is not None and not earlier.current
     assert earlier.outcome is Outcome.OK
-    assert earlier.result_text == "The received events match the OK alternative."
+    assert earlier.result_text == "The peer answered exactly as a conforming peer does."
     assert earlier.description is not None and "1000" in earlier.description
     current = c.entry(BAD, "7.7.1")
     assert current is not None and current.current
@@ -108,7 +107,7 @@ def test_earlier_runs_in_the_directory_are_merged(tmp_path: pathlib.Path) -> Non
 
 def test_this_run_wins_over_the_directory(tmp_path: pathlib.Path) -> None:
     report = sample_report()
-    write_json_report(report, tmp_path)
+    write(report, tmp_path, ("json",))
     # Rewrite the earlier 1.1.2 of BAD as OK: this run's FAILED must still show.
     index_path = tmp_path / "index.json"
     index = json.loads(index_path.read_text())
@@ -123,7 +122,12 @@ def test_this_run_wins_over_the_directory(tmp_path: pathlib.Path) -> None:
     c = Collection.of(rerun, tmp_path)
     assert c.state(BAD, "1.1.2") == "FAILED"  # this run's result
     assert c.state(BAD, "1.1.1") == ERROR  # this run's error beats the earlier OK
-    assert c.state(BAD, "2.2") == "FAILED"  # earlier entry, as the index says
+    # BAD was tested again: nothing of its earlier run is reported, its files are stale.
+    assert c.state(BAD, "2.2") == MISSING
+    assert "brokenserver_1_0_case_2_2.json" in c.stale_files
+    assert "brokenserver_1_0_case_1_1_2.json" not in c.stale_files  # written again
+    assert c.tested == [BAD]
+    assert c.state(GOOD, "1.1.1") == "OK"  # another agent's entry stays
 
 
 def test_unfinished_cases_count_as_harness_errors() -> None:
@@ -162,7 +166,9 @@ def test_index_entries_tolerate_missing_details(tmp_path: pathlib.Path) -> None:
     c = Collection.of(Report(), tmp_path)
     assert c.case_ids == ["2.1", "2.2"]
     entry = c.entry("Other", "2.1")
-    assert entry == Entry("Other", "2.1", "OK", "OK", 1000, 3, None, None, None)
+    assert entry == Entry(
+        "Other", "2.1", "OK", "OK", 1000, 3, None, None, None, summary=index["Other"]["2.1"]
+    )
     assert c.state("Other", "2.2") == "FAILED"  # no behavior recorded: not a pass
 
 

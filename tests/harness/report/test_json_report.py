@@ -9,6 +9,7 @@ import pathlib
 
 import pytest
 
+from tests.harness.report.sample import write
 from wsconform.cases.model import (
     NON_STRICT,
     OK,
@@ -19,21 +20,26 @@ from wsconform.cases.model import (
     Timeout,
     Verdict,
 )
+from wsconform.harness.record.outcome import CloseVerdict, Verdicts
 from wsconform.harness.report import json_report
+from wsconform.harness.report.collection import Collection
 from wsconform.harness.report.exceptions import ReportError
 from wsconform.harness.report.json_report import (
-    case_file_name,
     case_json,
-    clean_agent,
     dumps,
     event_json,
     hex_text,
     index_json,
     payload_text,
     wirelog_entry_json,
-    write_json_report,
 )
-from wsconform.harness.report.model import CaseResult, CloseVerdict, HarnessError, Report, Verdicts
+from wsconform.harness.report.model import (
+    CaseResult,
+    HarnessError,
+    Report,
+    case_file_name,
+    clean_agent,
+)
 from wsconform.harness.report.observation import (
     CloseAfterArmed,
     CloseAfterFired,
@@ -305,7 +311,7 @@ def test_index_shape() -> None:
     report.add(make_result("3.2"))
     report.add(make_result("10.1.1", expected={}))
     report.add(make_result("2.1", agent="Other/1.0"))
-    index = index_json(report)
+    index = index_json(Collection.of(report))
     assert index == {
         "AutobahnServer": {
             "3.2": {
@@ -343,7 +349,7 @@ def test_write_report(tmp_path: pathlib.Path) -> None:
     report.add(make_result("3.2"))
     report.add_error(HarnessError("AutobahnServer", "3.3", "ConnectionRefusedError: refused"))
     outdir = tmp_path / "reports" / "servers"
-    paths = write_json_report(report, outdir)
+    paths = write(report, outdir, ("json",))
     names = sorted(p.name for p in paths)
     assert names == ["autobahnserver_case_3_2.json", "harness_errors.json", "index.json"]
     text = (outdir / "autobahnserver_case_3_2.json").read_text()
@@ -363,23 +369,30 @@ def test_write_report(tmp_path: pathlib.Path) -> None:
     assert not [p for p in outdir.iterdir() if p.name.endswith(".tmp")]
 
 
-def test_write_merges_existing_index(tmp_path: pathlib.Path) -> None:
+def test_a_run_replaces_its_agents_and_keeps_the_others(tmp_path: pathlib.Path) -> None:
     first = Report()
     first.add(make_result("3.2", agent="A"))
     first.add(make_result("3.3", agent="A"))
-    write_json_report(first, tmp_path)
+    first.add(make_result("3.2", agent="B"))
+    first.add_error(HarnessError("B", "3.4", "boom"))
+    write(first, tmp_path, ("json",))
+    kept = json.loads((tmp_path / "index.json").read_text())["B"]
     second = Report()
     replaced = make_result("3.3", agent="A")
     replaced.duration_ms = 99
     second.add(replaced)
-    second.add(make_result("3.2", agent="B"))
-    write_json_report(second, tmp_path)
+    write(second, tmp_path, ("json",))
     index = json.loads((tmp_path / "index.json").read_text())
     assert sorted(index) == ["A", "B"]
-    assert sorted(index["A"]) == ["3.2", "3.3"]
+    # A's subset re-run is all that is reported for A; its older 3.2 file is gone.
+    assert sorted(index["A"]) == ["3.3"]
     assert index["A"]["3.3"]["duration"] == 99
-    write_json_report(second, tmp_path, merge=False)
-    assert sorted(json.loads((tmp_path / "index.json").read_text())["A"]) == ["3.3"]
+    assert not (tmp_path / "a_case_3_2.json").exists()
+    # B's entries and harness errors are kept verbatim.
+    assert index["B"] == kept
+    assert (tmp_path / "b_case_3_2.json").exists()
+    errors = json.loads((tmp_path / "harness_errors.json").read_text())
+    assert [(e["agent"], e["case"]) for e in errors] == [("B", "3.4")]
 
 
 def test_write_refuses_a_foreign_index(tmp_path: pathlib.Path) -> None:
@@ -387,10 +400,10 @@ def test_write_refuses_a_foreign_index(tmp_path: pathlib.Path) -> None:
     report = Report()
     report.add(make_result())
     with pytest.raises(ReportError, match="not a report index"):
-        write_json_report(report, tmp_path)
+        write(report, tmp_path, ("json",))
     (tmp_path / "index.json").write_text("{")
     with pytest.raises(ReportError, match="cannot be read"):
-        write_json_report(report, tmp_path)
+        write(report, tmp_path, ("json",))
 
 
 def test_write_refuses_clashing_agents(tmp_path: pathlib.Path) -> None:
@@ -398,7 +411,7 @@ def test_write_refuses_clashing_agents(tmp_path: pathlib.Path) -> None:
     report.add(make_result(agent="My Server!"))
     report.add(make_result(agent="my server?"))
     with pytest.raises(ReportError, match="same file names"):
-        write_json_report(report, tmp_path)
+        write(report, tmp_path, ("json",))
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
@@ -410,7 +423,7 @@ def test_write_unwritable_outdir(tmp_path: pathlib.Path) -> None:
     report.add(make_result())
     try:
         with pytest.raises(ReportError):
-            write_json_report(report, locked / "sub")
+            write(report, locked / "sub", ("json",))
     finally:
         locked.chmod(0o700)
 
@@ -421,4 +434,4 @@ def test_write_outdir_is_a_file(tmp_path: pathlib.Path) -> None:
     report = Report()
     report.add(make_result())
     with pytest.raises(ReportError):
-        write_json_report(report, target)
+        write(report, target, ("json",))

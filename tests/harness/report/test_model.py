@@ -5,16 +5,18 @@ from __future__ import annotations
 import datetime
 
 from wsconform.cases.model import OK, Case, ExpectedClose, Verdict
+from wsconform.harness.record.outcome import CloseVerdict, Outcome, Verdicts
 from wsconform.harness.report import model
 from wsconform.harness.report.model import (
     CaseFinished,
     CaseResult,
     CaseStarted,
-    CloseVerdict,
     HarnessError,
     HarnessErrorRaised,
     Report,
-    Verdicts,
+    case_file_name,
+    clean_agent,
+    reproduce_command,
 )
 from wsconform.harness.report.observation import Observation
 
@@ -38,35 +40,11 @@ def test_exports() -> None:
         assert hasattr(model, name), name
 
 
-def test_close_verdict_strings() -> None:
-    assert [str(v) for v in CloseVerdict] == [
-        "OK",
-        "FAILED",
-        "UNCLEAN",
-        "WRONG CODE",
-        "FAILED BY CLIENT",
-        "INFORMATIONAL",
-    ]
-
-
-def test_failed_classification() -> None:
-    assert not Verdicts(Verdict.OK, CloseVerdict.OK, "", "").failed
-    assert not Verdicts(Verdict.NON_STRICT, CloseVerdict.WRONG_CODE, "", "").failed
-    assert not Verdicts(Verdict.OK, CloseVerdict.FAILED_BY_CLIENT, "", "").failed
-    assert not Verdicts(Verdict.UNIMPLEMENTED, CloseVerdict.OK, "", "").failed
-    assert not Verdicts(Verdict.INFORMATIONAL, CloseVerdict.INFORMATIONAL, "", "").failed
-    assert Verdicts(Verdict.FAILED, CloseVerdict.OK, "", "").failed
-    assert Verdicts(Verdict.OK, CloseVerdict.FAILED, "", "").failed
-    assert Verdicts(Verdict.OK, CloseVerdict.UNCLEAN, "", "").failed
-
-
 def test_events_fill_the_report() -> None:
     report = Report()
-    assert report.exit_code() == 0
     report.handle(CaseStarted("B", "2.10", 27, T0))
     report.handle(CaseStarted("B", "2.9", 25, T0))
     assert [e.case_id for e in report.unfinished()] == ["2.9", "2.10"]
-    assert report.exit_code() == 2  # a case that never ended is a harness problem
     report.handle(CaseFinished(result("2.10", "B")))
     report.handle(CaseFinished(result("2.9", "B", Verdict.FAILED)))
     report.handle(CaseFinished(result("1.1.1", "A")))
@@ -74,14 +52,11 @@ def test_events_fill_the_report() -> None:
     assert report.agents == ["A", "B"]
     assert [r.case_id for r in report.results()] == ["1.1.1", "2.9", "2.10"]
     assert [r.case_id for r in report.results("B")] == ["2.9", "2.10"]
-    assert report.counts("B") == {"OK": 1, "FAILED": 1}
-    assert [r.case_id for r in report.failed()] == ["2.9"]
-    assert report.exit_code() == 1
+    assert [r.outcome for r in report.results("B")] == [Outcome.FAILED, Outcome.OK]
     # A re-run replaces the earlier result.
     report.handle(CaseFinished(result("2.9", "B")))
-    assert report.get("B", "2.9") is not None
-    assert report.failed() == []
-    assert report.exit_code() == 0
+    found = report.get("B", "2.9")
+    assert found is not None and found.outcome is Outcome.OK
     assert report.get("C", "2.9") is None
 
 
@@ -95,9 +70,21 @@ def test_harness_errors_are_apart() -> None:
     report.handle(HarnessErrorRaised(error))
     assert report.unfinished() == []
     assert report.results() == []
-    assert report.failed() == []
     assert report.errors == [error]
     assert error.message == "ConnectionRefusedError: refused"
     assert error.traceback is not None
     assert "ConnectionRefusedError" in error.traceback
-    assert report.exit_code() == 2
+
+
+def test_file_names_follow_autobahn() -> None:
+    assert clean_agent("  AutobahnPython/0.7.0 ") == "autobahnpython_0_7_0"
+    assert case_file_name("My Server", "6.4.1") == "my_server_case_6_4_1.json"
+    assert case_file_name("x", "1.1.1", "html") == "x_case_1_1_1.html"
+
+
+def test_reproduce_command_is_quoted_for_a_shell() -> None:
+    command = reproduce_command("ws://127.0.0.1:9001/a b", "it's", "6.4.1")
+    assert command == (
+        "wsconform test-server 'ws://127.0.0.1:9001/a b' --agent 'it'\"'\"'s' --cases 6.4.1"
+    )
+    assert result("1.1.1").reproduce is None

@@ -15,10 +15,9 @@ from wsconform.harness.report.render import (
     FORMATS,
     add_report_arguments,
     parse_formats,
-    write_reports,
 )
 
-from .sample import BAD, GOOD, sample_report
+from .sample import BAD, GOOD, sample_report, write
 
 
 def test_exports() -> None:
@@ -40,7 +39,7 @@ def test_parse_formats() -> None:
 
 
 def test_every_format(tmp_path: pathlib.Path) -> None:
-    written = write_reports(sample_report(), tmp_path)
+    written = write(sample_report(), tmp_path)
     names = {p.name for p in written}
     assert {"index.json", "index.html", "junit.xml", "summary.md", "harness_errors.json"} <= names
     assert "brokenserver_1_0_case_1_1_2.json" in names
@@ -49,11 +48,11 @@ def test_every_format(tmp_path: pathlib.Path) -> None:
 
 
 def test_some_formats(tmp_path: pathlib.Path) -> None:
-    written = write_reports(sample_report(), tmp_path, ("junit", "markdown"))
+    written = write(sample_report(), tmp_path, ("junit", "markdown"))
     assert sorted(p.name for p in written) == ["junit.xml", "summary.md"]
     assert not (tmp_path / "index.json").exists()
     with pytest.raises(ValueError, match="unknown report formats: pdf"):
-        write_reports(sample_report(), tmp_path, ("pdf",))
+        write(sample_report(), tmp_path, ("pdf",))
 
 
 def test_two_runs_into_one_directory_give_one_report(tmp_path: pathlib.Path) -> None:
@@ -62,7 +61,7 @@ def test_two_runs_into_one_directory_give_one_report(tmp_path: pathlib.Path) -> 
         run = Report()
         for result in full.results(agent):
             run.add(result)
-        write_reports(run, tmp_path)
+        write(run, tmp_path)
     index = json.loads((tmp_path / "index.json").read_text())
     assert sorted(index) == [BAD, GOOD]
     html = (tmp_path / "index.html").read_text()
@@ -76,8 +75,8 @@ def test_unwritable_directory(tmp_path: pathlib.Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
     with pytest.raises(ReportError):
-        write_reports(sample_report(), blocker / "sub", ("html",))
+        write(sample_report(), blocker / "sub", ("html",))
     with pytest.raises(ReportError):
-        write_reports(sample_report(), blocker / "sub", ("junit",))
+        write(sample_report(), blocker / "sub", ("junit",))
     with pytest.raises(ReportError):
-        write_reports(sample_report(), blocker / "sub", ("markdown",))
+        write(sample_report(), blocker / "sub", ("markdown",))

@@ -26,7 +26,7 @@ def test_text_summary() -> None:
     )
     assert any(line.strip().startswith("1 Framing") and "1 FAILED" in line for line in out)
     failed = [line for line in out if line.strip().startswith("1.1.2")]
-    assert failed and "FAILED" in failed[0] and "differ" in failed[0]
+    assert failed and "FAILED" in failed[0] and "but a conforming peer sends" in failed[0]
     assert not any(line.strip().startswith("1.1.1 ") for line in out)
     assert f"{GOOD}: 4 cases: 4 OK" in out
     assert out[-1] == f"harness error ({GOOD}): the run was cut short: out of file descriptors"
@@ -41,9 +41,13 @@ def test_listing_is_bounded() -> None:
 
 def test_print_summary_colours_on_a_terminal() -> None:
     stream = io.StringIO()
-    print_summary(sample_report(), Console(file=stream, force_terminal=True, width=200))
+    print_summary(
+        Collection.of(sample_report()), console=Console(file=stream, force_terminal=True, width=200)
+    )
     printed = stream.getvalue()
     assert "\x1b[" in printed and "FAILED" in printed
     plain = io.StringIO()
-    print_summary(sample_report(), Console(file=plain, force_terminal=False, width=200))
+    print_summary(
+        Collection.of(sample_report()), console=Console(file=plain, force_terminal=False, width=200)
+    )
     assert "\x1b[" not in plain.getvalue()

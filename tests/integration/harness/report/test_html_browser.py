@@ -25,10 +25,9 @@ from typing import Any
 import pytest
 
 from tests.browser import Browser, ChromiumNotFound
-from tests.harness.report.sample import BAD, DEFECTS, GOOD, sample_report
+from tests.harness.report.sample import BAD, DEFECTS, GOOD, sample_report, write
 from tests.timing import unit
 from wsconform.harness.report import html as html_module
-from wsconform.harness.report.render import write_reports
 
 ROOT = pathlib.Path(__file__).resolve().parents[4]
 ARTIFACTS = ROOT / "reports" / "test-artifacts"
@@ -115,7 +114,7 @@ def _keep(browser: Browser, tmp_path: pathlib.Path, name: str) -> None:
 @pytest.fixture(scope="module")
 def report_dir(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     outdir = tmp_path_factory.mktemp("report")
-    write_reports(sample_report(), outdir)
+    write(sample_report(), outdir)
     assert (outdir / "index.html").is_file()
     return outdir
 

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from wsconform.harness.report import outcome
-from wsconform.harness.report.outcome import Outcome, outcome_of, parse_outcome
+from wsconform.cases.model import Verdict
+from wsconform.harness.record import outcome
+from wsconform.harness.record.outcome import (
+    CloseVerdict,
+    Outcome,
+    Verdicts,
+    outcome_of,
+    parse_outcome,
+    reason_of,
+)
 
 
 def test_exports() -> None:
@@ -61,3 +69,40 @@ def test_labels_and_parsing() -> None:
     assert parse_outcome(" non_strict ") is Outcome.NON_STRICT
     with pytest.raises(ValueError, match="unknown verdict 'PASS'"):
         parse_outcome("PASS")
+
+
+def test_close_verdict_strings() -> None:
+    assert [str(v) for v in CloseVerdict] == [
+        "OK",
+        "FAILED",
+        "UNCLEAN",
+        "WRONG CODE",
+        "FAILED BY CLIENT",
+        "INFORMATIONAL",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("behavior", "close", "outcome"),
+    [
+        (Verdict.OK, CloseVerdict.OK, Outcome.OK),
+        (Verdict.NON_STRICT, CloseVerdict.WRONG_CODE, Outcome.NON_STRICT),
+        (Verdict.OK, CloseVerdict.FAILED_BY_CLIENT, Outcome.NON_STRICT),
+        (Verdict.UNIMPLEMENTED, CloseVerdict.OK, Outcome.UNIMPLEMENTED),
+        (Verdict.INFORMATIONAL, CloseVerdict.INFORMATIONAL, Outcome.INFORMATIONAL),
+        (Verdict.FAILED, CloseVerdict.OK, Outcome.FAILED),
+        (Verdict.OK, CloseVerdict.FAILED, Outcome.FAILED),
+        (Verdict.OK, CloseVerdict.UNCLEAN, Outcome.FAILED),
+    ],
+)
+def test_verdicts_fold_with_the_one_rule(
+    behavior: Verdict, close: CloseVerdict, outcome: Outcome
+) -> None:
+    assert Verdicts(behavior, close, "", "").outcome is outcome
+
+
+def test_the_reason_is_the_text_of_the_verdict_that_is_not_ok() -> None:
+    assert Verdicts(Verdict.FAILED, CloseVerdict.OK, "why", "closed").reason == "why"
+    assert Verdicts(Verdict.OK, CloseVerdict.UNCLEAN, "fine", "unclean").reason == "unclean"
+    assert Verdicts(Verdict.OK, CloseVerdict.OK, "fine", "closed").reason == "fine"
+    assert reason_of("OK", "WRONG CODE", "fine", None) == ""

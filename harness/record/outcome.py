@@ -1,29 +1,28 @@
-"""One verdict per case for people and for CI: the two Autobahn verdicts folded into one.
+"""The verdicts of a case and the one rule that folds them into an outcome.
 
-A case carries two verdicts, ``behavior`` and ``behaviorClose`` (catalog 3). The HTML
-matrix, the JUnit and Markdown renderers, the CI gate and ``wsconform compare`` need a
-single value per case, ordered by how bad it is. :class:`Outcome` is that value; its
-integer order *is* the gate's severity order::
+A case carries two verdicts, Autobahn's ``behavior`` and ``behaviorClose``
+(:class:`Verdicts`). Everything that needs a single value per case (the HTML matrix,
+JUnit, Markdown, the terminal, the CI gate, ``wsconform compare``) takes
+:func:`outcome_of`, and nothing else decides what counts as failing. The integer order
+of :class:`Outcome` is the gate's severity order::
 
     OK < INFORMATIONAL < UNIMPLEMENTED < NON_STRICT < FAILED
 
-The folding follows the colours of Autobahn's report (catalog 6.1): ``behavior`` FAILED
-or a close verdict FAILED/UNCLEAN is red (FAILED, the same rule as
-:attr:`~wsconform.harness.report.model.Verdicts.failed`); a close verdict WRONG CODE or
-FAILED BY CLIENT is olive or light green, a pass that misses a SHOULD (NON-STRICT);
-UNIMPLEMENTED (no permessage-deflate) and INFORMATIONAL keep their names.
+The folding follows the colours of Autobahn's report: ``behavior`` FAILED or a close
+verdict FAILED/UNCLEAN is red (FAILED); a close verdict WRONG CODE or FAILED BY CLIENT is
+a pass that misses a SHOULD (NON-STRICT); UNIMPLEMENTED (no permessage-deflate) and
+INFORMATIONAL keep their names.
 
 A harness error is not an outcome: it says nothing about the target and is reported
-apart (house style 5).
+apart.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 
 from wsconform.cases.model import Verdict
-
-from .model import CaseResult, CloseVerdict
 
 __all__ = [
     "FAILED",
@@ -31,11 +30,24 @@ __all__ = [
     "NON_STRICT",
     "OK",
     "UNIMPLEMENTED",
+    "CloseVerdict",
     "Outcome",
+    "Verdicts",
     "outcome_of",
     "parse_outcome",
-    "result_outcome",
+    "reason_of",
 ]
+
+
+class CloseVerdict(enum.StrEnum):
+    """``behaviorClose`` values, as the exact strings of Autobahn's reports."""
+
+    OK = "OK"
+    FAILED = "FAILED"
+    UNCLEAN = "UNCLEAN"
+    WRONG_CODE = "WRONG CODE"
+    FAILED_BY_CLIENT = "FAILED BY CLIENT"
+    INFORMATIONAL = "INFORMATIONAL"
 
 
 class Outcome(enum.IntEnum):
@@ -90,11 +102,6 @@ def outcome_of(behavior: str, behavior_close: str) -> Outcome:
     return FAILED
 
 
-def result_outcome(result: CaseResult) -> Outcome:
-    """The outcome of one case result."""
-    return outcome_of(str(result.verdicts.behavior), str(result.verdicts.behavior_close))
-
-
 def parse_outcome(text: str) -> Outcome:
     """An outcome from its label (``"NON-STRICT"``), case-insensitive, ``_`` or ``-``.
 
@@ -107,3 +114,44 @@ def parse_outcome(text: str) -> Outcome:
     except KeyError:
         labels = ", ".join(o.label for o in Outcome)
         raise ValueError(f"unknown verdict {text!r} (expected one of {labels})") from None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Verdicts:
+    """The two verdicts of a case and the sentences that explain them.
+
+    ``result`` explains ``behavior`` and ``result_close`` explains ``behavior_close``;
+    a verdict that is not OK always comes with a sentence saying what the peer did and
+    what it should have done.
+    """
+
+    behavior: Verdict
+    behavior_close: CloseVerdict
+    result: str
+    result_close: str
+
+    @property
+    def outcome(self) -> Outcome:
+        """The folded verdict (:func:`outcome_of`)."""
+        return outcome_of(str(self.behavior), str(self.behavior_close))
+
+    @property
+    def reason(self) -> str:
+        """The sentence that explains the outcome (:func:`reason_of`)."""
+        return reason_of(self.behavior, self.behavior_close, self.result, self.result_close)
+
+
+def reason_of(
+    behavior: str, behavior_close: str, result: str | None, result_close: str | None
+) -> str:
+    """The sentence that explains a case's outcome, from its two verdicts and their texts.
+
+    When ``behavior`` is not OK its text explains the outcome; otherwise the close
+    verdict's text does (a case can pass on behaviour and fail on closing). Returns an
+    empty string when the needed text is missing (a report from another tool).
+    """
+    if behavior != Verdict.OK:
+        return result or ""
+    if behavior_close != CloseVerdict.OK:
+        return result_close or ""
+    return result or ""

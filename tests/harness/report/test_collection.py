@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+from typing import Any
 
 import pytest
 
@@ -148,7 +149,7 @@ def test_a_broken_index_is_a_report_error(tmp_path: pathlib.Path) -> None:
 
 
 def test_index_entries_tolerate_missing_details(tmp_path: pathlib.Path) -> None:
-    index = {
+    index: dict[str, dict[str, dict[str, Any]]] = {
         "Other": {
             "2.1": {
                 "behavior": "OK",

@@ -144,6 +144,14 @@ def _close(case: Case, obs: Observation) -> tuple[CloseVerdict, str]:
     return CloseVerdict.OK, _CLOSED_OK
 
 
+def _logic_ending(case: Case, obs: Observation) -> str:
+    """How a case whose logic failed ended: the peer's close says more than a timer."""
+    waits = [step.wait for step in case.steps if isinstance(step, ExpectEcho | EchoLoop)]
+    if obs.closed_by_me and not obs.failed_by_me and waits:
+        return f"the tester closed the connection when its {waits[0]:g} s were up"
+    return describe_ending(obs)
+
+
 def _never_opened(obs: Observation) -> str:
     reason = obs.was_not_clean_reason or "no response was recorded"
     reason = reason.removeprefix(_HANDSHAKE_PREFIX)
@@ -174,7 +182,7 @@ def judge(case: Case, obs: Observation) -> Verdicts:
         behavior = obs.logic_behavior
         result = obs.logic_result or DEFAULT_RESULT
         if behavior is Verdict.FAILED:
-            result = f"{result.rstrip('.')}; {describe_ending(obs)}."
+            result = f"{result.rstrip('.')}; {_logic_ending(case, obs)}."
     else:
         behavior, result = Verdict.FAILED, _mismatch(case, obs)
     matched = _match(case, obs)
@@ -247,7 +255,7 @@ def echo_waiting(step: ExpectEcho) -> LogicOutcome:
     kind = "binary" if step.binary else "text"
     return LogicOutcome(
         Verdict.FAILED,
-        f"No echo of the {step.length}-byte {kind} message came back within {step.wait:g} s",
+        f"No echo of the {step.length}-byte {kind} message came back",
     )
 
 
@@ -344,7 +352,7 @@ class EchoLoopJudge:
     def start(self) -> tuple[LogicOutcome, SendFrame | SendMessage]:
         """The initial outcome (FAILED until the loop completes) and the first send."""
         loop = self.loop
-        text = f"The {loop.count} echo round trips did not finish within {loop.wait:g} s"
+        text = f"The {loop.count} echo round trips did not complete"
         return LogicOutcome(Verdict.FAILED, text), self._next()
 
     def _next(self) -> SendFrame | SendMessage:

@@ -343,7 +343,7 @@ def test_auto_close_rule() -> None:
 def test_echo_check_9_1_to_9_6() -> None:
     step = ExpectEcho(binary=False, length=65536, wait=10)
     assert echo_waiting(step).behavior is Verdict.FAILED
-    assert "10 s" in echo_waiting(step).result
+    assert "65536-byte text message" in echo_waiting(step).result
     assert judge_echo(step, False, 65536).behavior is Verdict.OK
     wrong_type = judge_echo(step, True, 65536)
     assert wrong_type.behavior is None
@@ -485,3 +485,63 @@ def test_catalog_12_4_1_loop_on_generated_html() -> None:
     assert reply.outcome is not None
     assert reply.outcome.behavior is Verdict.OK
     assert reply.capture_traffic_stats
+
+
+def _echo_case(wait: float = 100) -> Case:
+    step = ExpectEcho(binary=False, length=16 * 2**20, wait=wait)
+    return case(
+        "9.1.6", expected={}, steps=(step,), expected_close=ExpectedClose(True, (1000,), True)
+    )
+
+
+def test_9x_reason_says_the_peer_closed_with_1009_rather_than_a_timeout() -> None:
+    """A peer that refuses a 16 MiB message at once: the reason names its close, not 100 s."""
+    c = _echo_case()
+    obs = peer_closed(code=1009)
+    waiting = echo_waiting(c.steps[0])  # type: ignore[arg-type]
+    obs.logic_behavior, obs.logic_result = waiting.behavior, waiting.result
+    result = judge(c, obs)
+    assert result.behavior is Verdict.FAILED
+    assert result.result == (
+        "No echo of the 16777216-byte text message came back; the peer closed the "
+        "connection with close code 1009 (message too big)."
+    )
+    assert "100 s" not in result.result
+    # When the wait ran out, the tester closed: then the time is what happened.
+    obs = closed_by_tester()
+    obs.logic_behavior, obs.logic_result = waiting.behavior, waiting.result
+    assert judge(c, obs).result.endswith("the tester closed the connection when its 100 s were up.")
+
+
+def test_unclean_reason_describes_what_happened() -> None:
+    """7.3.1: the peer's close came at once but was invalid; the reason says so."""
+    c = case("7.3.1", expected={OK: ()}, expected_close=ExpectedClose(True, (1000,), True))
+    obs = Observation(opened=True, closed_by_me=True, failed_by_me=True, dropped_by_me=True)
+    obs.remote_close_code = 999
+    obs.was_not_clean_reason = "the tester failed the closing handshake: invalid close code 999"
+    result = judge(c, obs)
+    assert result.behavior_close is CloseVerdict.UNCLEAN
+    assert "never came" not in result.result_close
+    assert result.result_close == (
+        "The connection did not close cleanly: the tester failed the closing handshake: "
+        "invalid close code 999."
+    )
+    timed_out = killed(answered=False)
+    assert "never answered the tester's close frame in time" in judge(c, timed_out).result_close
+
+
+def test_every_non_ok_verdict_carries_a_reason() -> None:
+    """No verdict that is not OK comes with the text of a rule it did not meet."""
+    fail_case = case(expected={OK: ()}, expected_close=PEER_1002)
+    for obs in (closed_by_tester(HELLO), peer_closed(HELLO), killed(), killed(answered=False)):
+        for c in (case(), fail_case):
+            result = judge(c, obs)
+            if result.behavior is not Verdict.OK:
+                assert result.result.startswith("The peer"), result
+            if result.behavior_close is not CloseVerdict.OK:
+                assert result.result_close.startswith("The "), result
+                assert (
+                    "should" in result.result_close
+                    or "must" in result.result_close
+                    or ("cleanly" in result.result_close)
+                ), result

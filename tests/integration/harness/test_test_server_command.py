@@ -16,12 +16,23 @@ import socket
 import subprocess
 import sys
 import threading
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
-from tests.peers import DeferredEchoPeer, PeerConnection, SilentPeer, serve_peer
+from tests.peers import (
+    DeferredEchoPeer,
+    NaiveEchoPeer,
+    PeerConnection,
+    RejectingPeer,
+    SilentPeer,
+    serve_peer,
+)
+from tests.peers.running import run, run_cases_at
 from tests.timing import unit
 from wsconform.cases import testdata
 from wsconform.harness.commands.conformance import reference_server
+from wsconform.harness.record.outcome import Outcome, outcome_of
+from wsconform.harness.report.model import Report
 
 AGENT = "target"
 
@@ -160,3 +171,121 @@ def test_testdata_directory_is_used(tmp_path: pathlib.Path) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     record = json.loads((tmp_path / "out" / "target_case_12_1_1.json").read_text())
     assert record["behavior"] == "OK"
+
+
+# --- every output of one run tells the same story -----------------------------------------
+
+
+def _junit_failures(outdir: pathlib.Path) -> list[str]:
+    root = ET.parse(outdir / "junit.xml").getroot()
+    return [
+        (case.get("name") or "").split(" ")[0]
+        for case in root.iter("testcase")
+        if case.find("failure") is not None
+    ]
+
+
+def _index_failed(outdir: pathlib.Path) -> list[str]:
+    index = json.loads((outdir / "index.json").read_text())[AGENT]
+    return sorted(
+        case_id
+        for case_id, summary in index.items()
+        if outcome_of(summary["behavior"], summary["behaviorClose"]) is Outcome.FAILED
+    )
+
+
+def test_reasons_of_a_failing_run_explain_it_in_every_format(tmp_path: pathlib.Path) -> None:
+    # A server that never checks UTF-8: the wrong endpoint closes every 6.3.x case.
+    with peer_in_thread(NaiveEchoPeer) as url:
+        done = run_test_server(url, tmp_path, "--cases", "6.3.*")
+    assert done.returncode == 1, done.stdout + done.stderr
+    reason = "The peer did not close the connection itself"
+    outputs = {
+        "terminal": done.stdout,
+        "summary.md": (tmp_path / "summary.md").read_text(),
+        "junit.xml": (tmp_path / "junit.xml").read_text(),
+        "case page": (tmp_path / "target_case_6_3_1.html").read_text(),
+        "case JSON": (tmp_path / "target_case_6_3_1.json").read_text(),
+    }
+    for name, text in outputs.items():
+        assert reason in text, name
+        assert "match the OK alternative" not in text, name
+        assert "should have closed first with 1007" in text, name
+    # The terminal details the first failures: expected against actual, and how to rerun.
+    assert "expected: " in done.stdout and "actual:   " in done.stdout
+    assert f"again:    wsconform test-server {url} --agent {AGENT} --cases 6.3.1" in done.stdout
+    # The gate names each failing case once, without an empty baseline column.
+    assert f"gate: 2 cases at FAILED or worse:\n  {AGENT}: 6.3.1, 6.3.2\n" in done.stdout
+    assert "- -> FAILED" not in done.stdout
+
+
+def test_a_subset_rerun_into_the_same_outdir_agrees_in_every_output(
+    tmp_path: pathlib.Path,
+) -> None:
+    with peer_in_thread(NaiveEchoPeer) as url:
+        first = run_test_server(url, tmp_path, "--cases", "1.1.1,6.3.*", "-q")
+        again = run_test_server(url, tmp_path, "--cases", "6.3.1", "-q")
+    assert first.returncode == again.returncode == 1, again.stdout + again.stderr
+    # The rerun replaces the agent's earlier results: one failure, everywhere.
+    assert _index_failed(tmp_path) == ["6.3.1"]
+    assert _junit_failures(tmp_path) == ["6.3.1"]
+    summary = (tmp_path / "summary.md").read_text()
+    assert summary.startswith("## wsconform: failed (1 failed case(s), 0 harness error(s))")
+    assert f"{AGENT}: 1 case" in again.stdout and "1 FAILED" in again.stdout
+    assert f"gate: 1 case at FAILED or worse:\n  {AGENT}: 6.3.1\n" in again.stdout
+    assert not (tmp_path / "target_case_6_3_2.json").exists()
+    assert not (tmp_path / "target_case_1_1_1.html").exists()
+
+
+@contextlib.contextmanager
+def plain_http_server() -> Iterator[int]:
+    """A plain HTTP server on 127.0.0.1 (not WebSocket): 200 OK to every request."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(0.2)
+    stop = threading.Event()
+
+    def serve() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except TimeoutError:
+                continue
+            with conn:
+                conn.settimeout(unit(5))
+                with contextlib.suppress(OSError):
+                    conn.recv(65536)
+                    conn.sendall(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nhi")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        stop.set()
+        thread.join(unit(5))
+        listener.close()
+
+
+def test_a_plain_http_server_is_a_harness_error_quoting_its_status_line(
+    tmp_path: pathlib.Path,
+) -> None:
+    with plain_http_server() as port:
+        done = run_test_server(f"ws://127.0.0.1:{port}/", tmp_path, "--cases", "1.*")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert "HTTP/1.0 200 OK" in done.stderr
+    assert "did not complete the WebSocket opening handshake" in done.stderr
+    assert not (tmp_path / "index.json").exists()
+
+
+def test_a_handshake_that_fails_in_one_case_is_its_verdict_with_the_status_line() -> None:
+    """Past the probe, a rejected upgrade is the case's FAILED verdict, not an error."""
+
+    async def go() -> Report:
+        async with serve_peer(RejectingPeer) as url:
+            return await run_cases_at(url, ["1.1.1"])
+
+    report = run(go(), unit(30))
+    [result] = report.results()
+    assert result.outcome is Outcome.FAILED
+    assert "403" in result.verdicts.reason

@@ -237,6 +237,7 @@ def render_case_page(result: CaseResult, errors: list[HarnessError] | None = Non
         behavior_close=str(verdicts.behavior_close),
         result=verdicts.result,
         result_close=verdicts.result_close,
+        reason=verdicts.reason,
         duration_ms=result.duration_ms,
         started=result.started.isoformat(timespec="milliseconds"),
         description=safe_description(case.description),

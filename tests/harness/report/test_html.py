@@ -233,6 +233,9 @@ def test_case_page() -> None:
     assert 'class="summary v-failed"' in text
     assert "Send one text message of 125 bytes" in text
     assert "but a conforming peer sends text" in text
+    # The sentence that explains the verdict comes first, inside the summary box.
+    summary = text.index('id="summary"')
+    assert summary < text.index('id="reason"') < text.index('id="description"')
     assert "Expected (OK)" in text and "text message, 124 B" in text
     assert 'class="mono diff"' in text
     assert "closedByMe" in text and "wasCloseHandshakeTimeout" in text

@@ -95,10 +95,10 @@ def _wrong_side(case: Case, obs: Observation) -> str:
     expected = case.expected_close
     if not expected.closed_by_me:
         # The peer should have failed (or closed) the connection, and it did not.
+        sent = f"it sent {describe_events(obs.received)}, then " if obs.received else ""
         return (
-            f"The peer did not close the connection itself: it sent "
-            f"{describe_events(obs.received)} and {describe_ending(obs)}; it should have "
-            f"closed first with {describe_codes(expected.close_codes)}."
+            f"The peer did not close the connection itself: {sent}{describe_ending(obs)}; "
+            f"it should have closed first with {describe_codes(expected.close_codes)}."
         )
     return (
         f"The peer ended the connection first ({describe_ending(obs)}); it should have "

@@ -91,7 +91,8 @@ def describe_ending(obs: Observation) -> str:
         code = obs.local_close_code
         reason = obs.local_close_reason.decode("utf-8", "replace") if obs.local_close_reason else ""
         why = f": {reason}" if reason else ""
-        return f"the tester failed the connection with close code {code}{why}"
+        named = "" if code is None else f" with {describe_codes((code,))}"
+        return f"the tester failed the connection{named} on what the peer sent{why}"
     if obs.closed_by_me:
         return "the tester closed the connection"
     if obs.was_clean:

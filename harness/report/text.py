@@ -131,7 +131,8 @@ def _agent_lines(collection: Collection, agent: str, seconds: float | None) -> l
     ]
     if failures:
         shown = min(len(failures), DETAILED)
-        lines.append(Text(f"  the first {_plural(shown, 'failure')} in detail:"))
+        which = "the failure" if len(failures) == 1 else f"the first {_plural(shown, 'failure')}"
+        lines.append(Text(f"  {which} in detail:"))
         for result in failures[:DETAILED]:
             lines += _detail(result)
     return lines

@@ -67,3 +67,16 @@ def test_live_bar_on_a_terminal() -> None:
     shown = stream.getvalue()
     assert "4/10" in shown and "1 failing" in shown and "2 harness error(s)" in shown
     assert f"{BAD} 1.1.1 OK" not in shown  # no per-case lines under the bar
+
+
+def test_quiet_shows_only_failures_and_harness_errors() -> None:
+    stream = io.StringIO()
+    with RunProgress(10, stream=stream, live=True, quiet=True) as bar:
+        assert not bar.live  # quiet wins over a terminal
+        for event in _events():
+            bar.handle(event)  # type: ignore[arg-type]
+    assert stream.getvalue().splitlines() == [
+        f"[ 2/10] {BAD} 1.1.2 FAILED (behavior FAILED, close OK) 12 ms",
+        f"[ 4/10] {BAD} 5.1 ERROR (harness, no verdict): connection refused",
+        f"[ 4/10] {BAD} ERROR (harness, no verdict): 2 cases not run",
+    ]

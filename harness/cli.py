@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "wsconform.reference.cli",
     "wsconform.harness.commands.test_server",
     "wsconform.harness.commands.compare",
+    "wsconform.harness.commands.cases",
 )
 
 

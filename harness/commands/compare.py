@@ -102,12 +102,27 @@ def print_comparison(comparison: Comparison, out: TextIO) -> None:
     )
 
 
+#: The module docstring for ``--help``, without its reST markup.
+_DESCRIPTION = """\
+List the cases whose verdict changed between two runs.
+
+OLD and NEW are report directories (their index.json), index.json files, or baseline
+files (written by test-server --update-baseline). Each case's verdicts fold into one
+outcome, in the order OK < INFORMATIONAL < UNIMPLEMENTED < NON-STRICT < FAILED; the
+command lists the cases that got worse, those that got better, and those present on
+one side only. Agents are matched by name; when each side holds exactly one agent,
+those two are compared whatever their names (an agent string often carries a version).
+
+Exit codes: 0 nothing got worse, 1 some case got worse, 2 an input cannot be read.
+"""
+
+
 def register(subparsers: Any) -> None:
     """Add the ``compare`` sub-command."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
         "compare",
         help="list the cases whose verdict changed between two reports or baselines",
-        description=__doc__,
+        description=_DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("old", metavar="OLD", help="report directory, index.json or baseline")

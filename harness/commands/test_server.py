@@ -93,7 +93,11 @@ def register(subparsers: Any) -> None:
         "--jobs",
         type=int,
         default=DEFAULT_JOBS,
-        help="cases run at once, each on its own connection (default: %(default)s)",
+        help=(
+            "cases run at once, each on its own connection (default: 4 per core, at most "
+            "16, so %(default)s here; the CPU-bound compression loops of 12 and 13 at most "
+            "one per core)"
+        ),
     )
     parser.add_argument(
         "--testdata", metavar="DIR", help="directory with Autobahn's original 12.x data files"

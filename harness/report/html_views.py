@@ -228,35 +228,103 @@ def who_closed(obs: Observation) -> str:
     return "nobody: no close frame from the peer, the TCP connection just ended"
 
 
+def _flag(key: str, value: bool, yes: str, no: str) -> KeyValue:
+    """A yes/no row whose meaning states what the value says, not what a yes would."""
+    return KeyValue(key, _show(value), yes if value else no)
+
+
+def _given(key: str, value: object, given: str, absent: str) -> KeyValue:
+    """A row of a value that may be missing (``None`` or empty), with a meaning for each."""
+    return KeyValue(key, _show(value), absent if value is None or value == "" else given)
+
+
 def close_rows(result: CaseResult, local_reason: str | None) -> list[KeyValue]:
-    """The closing-behaviour table, in Autobahn's order (catalog 6.2)."""
+    """The closing-behaviour table: the keys of Autobahn's case report, in its order.
+
+    Each row's meaning describes the value shown: ``closedByMe | no`` reads "the tester
+    did not send the first close frame", never the claim that a yes would make.
+    """
     obs = result.observation
+    if obs.was_not_clean_reason is not None:
+        not_clean = "why the close was not clean"
+    elif obs.was_clean:
+        not_clean = "nothing to explain: the close was clean"
+    else:
+        not_clean = "not clean, and no reason was recorded"
     return [
-        KeyValue("isServer", _show(obs.is_server), "the tester acted as the server"),
-        KeyValue("closedByMe", _show(obs.closed_by_me), "the tester sent the first close"),
-        KeyValue("failedByMe", _show(obs.failed_by_me), "the tester failed the connection"),
-        KeyValue("droppedByMe", _show(obs.dropped_by_me), "the tester closed TCP itself"),
-        KeyValue("wasClean", _show(obs.was_clean), "the peer's close frame arrived"),
-        KeyValue("wasNotCleanReason", _show(obs.was_not_clean_reason), "why it was not clean"),
-        KeyValue(
+        _flag(
+            "isServer",
+            obs.is_server,
+            "the tester acted as the server (testing a client)",
+            "the tester acted as the client (testing a server)",
+        ),
+        _flag(
+            "closedByMe",
+            obs.closed_by_me,
+            "the tester sent the first close frame",
+            "the tester did not send the first close frame",
+        ),
+        _flag(
+            "failedByMe",
+            obs.failed_by_me,
+            "the tester failed the connection",
+            "the tester did not fail the connection",
+        ),
+        _flag(
+            "droppedByMe",
+            obs.dropped_by_me,
+            "the tester closed the TCP connection itself",
+            "the tester did not close the TCP connection; the peer did",
+        ),
+        _flag(
+            "wasClean",
+            obs.was_clean,
+            "the closing handshake completed: the peer's close frame arrived",
+            "the closing handshake did not complete cleanly",
+        ),
+        KeyValue("wasNotCleanReason", _show(obs.was_not_clean_reason), not_clean),
+        _flag(
             "wasServerConnectionDropTimeout",
-            _show(obs.was_server_connection_drop_timeout),
+            obs.was_server_connection_drop_timeout,
             "the server did not drop TCP in time after the close handshake",
+            "the server's TCP drop did not time out",
         ),
-        KeyValue(
+        _flag(
             "wasOpenHandshakeTimeout",
-            _show(obs.was_open_handshake_timeout),
+            obs.was_open_handshake_timeout,
             "the opening handshake did not finish in time",
+            "the opening handshake did not time out",
         ),
-        KeyValue(
+        _flag(
             "wasCloseHandshakeTimeout",
-            _show(obs.was_close_handshake_timeout),
+            obs.was_close_handshake_timeout,
             "the tester's close got no reply in time",
+            "the closing handshake did not time out",
         ),
-        KeyValue("localCloseCode", _show(obs.local_close_code), "code the tester sent"),
-        KeyValue("localCloseReason", _show(local_reason), "reason the tester sent"),
-        KeyValue("remoteCloseCode", _show(obs.remote_close_code), "code the peer sent"),
-        KeyValue("remoteCloseReason", _show(obs.remote_close_reason), "reason the peer sent"),
+        _given(
+            "localCloseCode",
+            obs.local_close_code,
+            "code the tester sent",
+            "the tester sent no close code",
+        ),
+        _given(
+            "localCloseReason",
+            local_reason,
+            "reason the tester sent",
+            "the tester sent no close reason",
+        ),
+        _given(
+            "remoteCloseCode",
+            obs.remote_close_code,
+            "code the peer sent",
+            "the peer sent no close code",
+        ),
+        _given(
+            "remoteCloseReason",
+            obs.remote_close_reason,
+            "reason the peer sent",
+            "the peer sent no close reason",
+        ),
     ]
 
 

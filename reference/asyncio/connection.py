@@ -20,10 +20,10 @@ import random
 import struct
 from collections.abc import AsyncIterable, Iterable, Mapping
 from types import TracebackType
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 from ..protocol.close import CloseCode
-from ..protocol.connection import CLOSED, CONNECTING, FAILURE_GRACE, OPEN, Protocol, State
+from ..protocol.connection import CLOSED, CONNECTING, OPEN, Protocol, State
 from ..protocol.exceptions import (
     ConcurrencyError,
     ConnectionClosed,
@@ -42,6 +42,12 @@ __all__ = [
     "MaxQueue",
     "WriteLimit",
 ]
+
+#: Seconds the front end gives its application to read the messages that arrived before
+#: bad input (see :meth:`~wsconform.reference.protocol.connection.Protocol.fail_pending`)
+#: before it fails the connection anyway; it fails at once when the application has
+#: read them all. The protocol core has no clock: waiting is the front end's part.
+FAILURE_GRACE: Final = 0.5
 
 #: A message: ``str`` for a text message, ``bytes`` for a binary one.
 Data: TypeAlias = str | bytes

@@ -45,7 +45,6 @@ __all__ = [
     "CLOSED",
     "CLOSING",
     "CONNECTING",
-    "FAILURE_GRACE",
     "OPEN",
     "SERVER",
     "Event",
@@ -77,11 +76,6 @@ class State(enum.IntEnum):
 CONNECTING, OPEN, CLOSING, CLOSED = State.CONNECTING, State.OPEN, State.CLOSING, State.CLOSED
 
 Event: TypeAlias = Frame | Request | Response
-
-#: Seconds a front end gives its application to read the messages that arrived before
-#: bad input (see :meth:`Protocol.fail_pending`) before it fails the connection anyway;
-#: it fails at once when the application has read them all.
-FAILURE_GRACE: Final = 0.5
 
 # Closes that end a connection normally: ConnectionClosedOK rather than ...Error. An
 # empty close frame (1005) is a normal closure without a stated reason.

@@ -34,9 +34,9 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from types import TracebackType
-from typing import Any, NoReturn
+from typing import Any, Final, NoReturn
 
-from ..protocol.connection import FAILURE_GRACE, OPEN, Protocol, State
+from ..protocol.connection import OPEN, Protocol, State
 from ..protocol.exceptions import (
     ConcurrencyError,
     ConnectionClosed,
@@ -47,7 +47,13 @@ from ..protocol.frames import BINARY, CONT, PONG, TEXT, Frame
 from ..protocol.http import Request, Response
 from .messages import Assembler
 
-__all__ = ["Connection", "Data", "PongWaiter"]
+__all__ = ["FAILURE_GRACE", "Connection", "Data", "PongWaiter"]
+
+#: Seconds the front end gives its application to read the messages that arrived before
+#: bad input (see :meth:`~wsconform.reference.protocol.connection.Protocol.fail_pending`)
+#: before it fails the connection anyway; it fails at once when the application has
+#: read them all. The protocol core has no clock: waiting is the front end's part.
+FAILURE_GRACE: Final = 0.5
 
 #: A message: ``str`` is sent as text, bytes-like as binary.
 Data = str | bytes | bytearray | memoryview

@@ -1,26 +1,31 @@
 """All 517 cases against real third-party servers: ``websockets`` and ``aiohttp``.
 
-The test starts each library's echo server (permessage-deflate on, see
-:mod:`tests.peers.third_party`), runs ``wsconform test-server`` on it as a user would
-(the real command in its own process), and checks the JSON report case by case:
-every case has the verdicts its rules give for that server. A case is expected OK (or
-INFORMATIONAL for the informational cases) unless the table of the server lists it,
-each entry with the behaviour of the library that earns it.
+Each test item starts one library's echo server (permessage-deflate on, see
+:mod:`tests.peers.third_party`), runs ``wsconform test-server`` on it for one group of
+cases as a user would (the real command in its own process), and checks the JSON
+report case by case: every case has the verdicts its rules give for that server. A
+case is expected OK (or INFORMATIONAL for the informational cases) unless the table of
+the server lists it, each entry with the behaviour of the library that earns it.
+
+The items are one per library and section, and per subsection in sections 12 and 13
+(one data file or one set of deflate parameters each, the CPU-bound part), so xdist
+spreads them over the cores and a failure names its group.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import pathlib
 import subprocess
 import sys
+from collections.abc import Sequence
 
 import pytest
 
 from tests.peers.third_party import third_party_server
 from tests.timing import unit
 from wsconform.cases import catalog
+from wsconform.cases.model import Case, case_sort_key
 
 AGENT = "peer"
 OK, NS, INFO, FAILED = "OK", "NON-STRICT", "INFORMATIONAL", "FAILED"
@@ -79,54 +84,77 @@ DEVIATIONS: dict[str, dict[str, frozenset[Verdicts]]] = {
 }
 
 
-def expected_verdicts(library: str) -> dict[str, frozenset[Verdicts]]:
-    """The allowed (behavior, behaviorClose) of every case of the catalog for ``library``."""
+def group_of(case: Case) -> str:
+    """The test item a case runs in: its section, or its subsection in 12 and 13."""
+    if case.section in (12, 13) and case.subsection is not None:
+        return case.subsection
+    return str(case.section)
+
+
+def _groups() -> list[str]:
+    """Every group once. The compressed echo loops come first: xdist hands items out in
+    this order, so the long ones do not start last and leave a core idle at the end."""
+    groups = dict.fromkeys(group_of(case) for case in catalog.CASES)
+    return sorted(groups, key=lambda g: (case_sort_key(g)[0] not in (12, 13), case_sort_key(g)))
+
+
+GROUPS = _groups()
+
+
+def expected_verdicts(library: str, cases: Sequence[Case]) -> dict[str, frozenset[Verdicts]]:
+    """The allowed (behavior, behaviorClose) of each of ``cases`` for ``library``."""
     expected = {}
-    for case in catalog.CASES:
+    for case in cases:
         default = (INFO, INFO) if case.informational is not None else (OK, OK)
         expected[case.id] = DEVIATIONS[library].get(case.id, frozenset({default}))
     return expected
 
 
-def check_run(library: str, outdir: pathlib.Path, returncode: int, output: str) -> list[str]:
+def check_run(
+    library: str, cases: Sequence[Case], outdir: pathlib.Path, returncode: int, output: str
+) -> list[str]:
     """Every difference between a run's report and what the rules give for ``library``."""
     index = json.loads((outdir / "index.json").read_text())[AGENT]
     found = {case_id: (r["behavior"], r["behaviorClose"]) for case_id, r in index.items()}
     problems = [
         f"{library} {case_id}: {found.get(case_id)} instead of {sorted(allowed)}"
-        for case_id, allowed in expected_verdicts(library).items()
+        for case_id, allowed in expected_verdicts(library, cases).items()
         if found.get(case_id) not in allowed
     ]
-    if len(found) != len(catalog.CASES):
-        problems.append(f"{library}: {len(found)} cases in the report")
+    if sorted(found) != sorted(case.id for case in cases):
+        problems.append(f"{library}: {len(found)} cases in the report, not {len(cases)}")
     any_failed = any(FAILED in verdicts or WRONG_CODE in verdicts for verdicts in found.values())
     if returncode != (1 if any_failed else 0):
         problems.append(f"{library}: exit status {returncode}:\n{output[-3000:]}")
     return problems
 
 
-@pytest.mark.timeout(1800)
-def test_every_case_against_third_party_servers(tmp_path: pathlib.Path) -> None:
-    """Both servers at once: each run is bound by zlib in one process, so side by side
-    they use the machine's two cores."""
+def test_groups_cover_the_catalog_once() -> None:
     assert len(catalog.CASES) == 517
-    runs: dict[str, tuple[subprocess.Popen[bytes], pathlib.Path]] = {}
-    with contextlib.ExitStack() as stack:
-        for library in sorted(DEVIATIONS):
-            url = stack.enter_context(third_party_server(library))
-            outdir = tmp_path / library
-            log = stack.enter_context((tmp_path / f"{library}.log").open("wb"))
-            command = [
-                sys.executable, "-m", "wsconform.harness.cli", "test-server", url,
-                "--agent", AGENT, "--outdir", str(outdir), "--quiet",
-            ]  # fmt: skip
-            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-            stack.callback(process.kill)
-            runs[library] = (process, outdir)
-        for process, _ in runs.values():
-            process.wait(unit(1500))
-    problems: list[str] = []
-    for library, (process, outdir) in runs.items():
-        output = (tmp_path / f"{library}.log").read_text(errors="replace")
-        problems += check_run(library, outdir, process.returncode, output)
+    selected = [case.id for group in GROUPS for case in catalog.select([f"{group}.*"])]
+    assert sorted(selected) == sorted(case.id for case in catalog.CASES)
+    for group in GROUPS:
+        assert {group_of(case) for case in catalog.select([f"{group}.*"])} == {group}
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize(
+    ("library", "group"),
+    [(library, group) for group in GROUPS for library in sorted(DEVIATIONS)],
+    ids=[f"{library}-{group}" for group in GROUPS for library in sorted(DEVIATIONS)],
+)
+def test_cases_against_third_party_server(library: str, group: str, tmp_path: pathlib.Path) -> None:
+    cases = catalog.select([f"{group}.*"])
+    outdir = tmp_path / "report"
+    log = tmp_path / "test-server.log"
+    with third_party_server(library) as url, log.open("wb") as output:
+        command = [
+            sys.executable, "-m", "wsconform.harness.cli", "test-server", url,
+            "--agent", AGENT, "--outdir", str(outdir), "--quiet", "--cases", f"{group}.*",
+        ]  # fmt: skip
+        process = subprocess.run(
+            command, stdout=output, stderr=subprocess.STDOUT, timeout=unit(800), check=False
+        )
+    text = log.read_text(errors="replace")
+    problems = check_run(library, cases, outdir, process.returncode, text)
     assert problems == [], "\n".join(problems)

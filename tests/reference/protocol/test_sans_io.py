@@ -43,3 +43,26 @@ def test_checker_sees_forbidden_imports(tmp_path: pathlib.Path) -> None:
     sample = tmp_path / "sample.py"
     sample.write_text("import asyncio\nfrom time import monotonic\nimport os\n")
     assert _imported_roots(sample) & FORBIDDEN == {"asyncio", "time"}
+
+
+def test_core_keeps_no_clock_constants() -> None:
+    """How long to wait is a front end's choice; the core only counts bytes and events."""
+    package = pathlib.Path(core.__file__).parent
+    timing = ("GRACE", "TIMEOUT", "DELAY", "INTERVAL", "SECONDS")
+    offenders = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            targets = node.targets if isinstance(node, ast.Assign) else []
+            if isinstance(node, ast.AnnAssign):
+                targets = [node.target]
+            for target in targets:
+                if isinstance(target, ast.Name) and any(w in target.id.upper() for w in timing):
+                    offenders.append(f"{path.relative_to(package)}: {target.id}")
+    assert offenders == []
+
+
+def test_front_ends_share_the_failure_grace() -> None:
+    from wsconform.reference.asyncio import connection as asyncio_connection
+    from wsconform.reference.sync import connection as sync_connection
+
+    assert asyncio_connection.FAILURE_GRACE == sync_connection.FAILURE_GRACE > 0

@@ -13,7 +13,6 @@ from tests.timing import unit
 from wsconform.reference.protocol.connection import (
     CLIENT,
     CLOSED,
-    FAILURE_GRACE,
     OPEN,
     SERVER,
     Protocol,
@@ -25,7 +24,7 @@ from wsconform.reference.protocol.exceptions import (
     ConnectionClosedOK,
 )
 from wsconform.reference.protocol.frames import Frame
-from wsconform.reference.sync.connection import Connection, Data
+from wsconform.reference.sync.connection import FAILURE_GRACE, Connection, Data
 
 
 @pytest.fixture

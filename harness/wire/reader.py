@@ -31,6 +31,12 @@ Bounds: at most one partial frame header (14 bytes) is kept between reads; paylo
 consumed as it arrives; a data message is kept only while the tester has not failed the
 connection, and only up to ``max_message_size`` bytes; a frame's declared length above
 that limit is a violation (so a second one drops TCP).
+
+Batches: :meth:`Reader.feed` processes at most ``batch`` frames of the bytes it is given
+and keeps the rest (one read of the transport at most, as the connection stops reading
+meanwhile); :meth:`Reader.resume` processes the next batch. The connection calls it on
+the next turn of the event loop, so a peer that sends tiny frames as fast as it can
+cannot keep the case's timers from firing on time.
 """
 
 from __future__ import annotations
@@ -46,7 +52,15 @@ from wsconform.reference.protocol.utf8 import Utf8Validator
 
 from .codec import RSV1, mask_stream
 
-__all__ = ["INVALID_PAYLOAD", "PROTOCOL_ERROR", "TOO_BIG", "FrameInfo", "Reader", "ReaderSink"]
+__all__ = [
+    "BATCH_FRAMES",
+    "INVALID_PAYLOAD",
+    "PROTOCOL_ERROR",
+    "TOO_BIG",
+    "FrameInfo",
+    "Reader",
+    "ReaderSink",
+]
 
 #: Close codes the tester fails the connection with (RFC 6455 section 7.4.1).
 PROTOCOL_ERROR = 1002
@@ -57,6 +71,10 @@ _UINT16 = struct.Struct("!H")
 _UINT64 = struct.Struct("!Q")
 _MAX_CONTROL = 125
 _HEAD_KEEP = 64  # payload bytes kept for the wire log of a frame whose data is dropped
+
+#: Frames processed per batch before the reader hands control back (see the module
+#: docstring): about a millisecond of work for the smallest frames.
+BATCH_FRAMES = 256
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -138,11 +156,16 @@ class Reader:
         *,
         max_message_size: int,
         deflate: PerMessageDeflate | None = None,
+        batch: int = BATCH_FRAMES,
     ) -> None:
         self._sink = sink
         self._max = max_message_size
         self._deflate = deflate
+        self._batch = max(1, batch)
         self._pending = b""
+        self._data = b""
+        self._pos = 0
+        self._unlogged = False
         self._frame: _Frame | None = None
         # The data message being read.
         self._in_message = False
@@ -155,22 +178,46 @@ class Reader:
         self._parts: list[bytes] = []
         self._keep = False
 
-    def feed(self, data: bytes) -> None:
-        """Process the next bytes from the peer."""
+    @property
+    def unreported_frame(self) -> bool:
+        """A frame's header was read and the frame not yet reported to the sink: a
+        violation found now is caused by that frame (the connection logs the frame before
+        the close frame it causes)."""
+        return self._unlogged
+
+    @property
+    def backlog(self) -> int:
+        """Bytes handed to :meth:`feed` and not processed yet (:meth:`resume` goes on)."""
+        return len(self._data) - self._pos
+
+    def feed(self, data: bytes) -> bool:
+        """Process the next bytes from the peer, at most one batch of frames of them.
+
+        Returns whether bytes are left over (then call :meth:`resume`, and feed no more
+        until it returns False).
+        """
         if self._pending:
             data = self._pending + data
             self._pending = b""
+        self._data, self._pos = data, 0
+        return self.resume()
+
+    def resume(self) -> bool:
+        """Process the next batch of the bytes kept by :meth:`feed`; whether some remain."""
+        data = self._data
         sink = self._sink
-        pos, end = 0, len(data)
+        pos, end = self._pos, len(data)
+        frames = self._batch
         while sink.reading:
             frame = self._frame
             if frame is None:
-                if end - pos < 2:
+                if end - pos < 2 or frames == 0:
                     break
                 used = self._header(data, pos, end)
                 if used == 0:
                     break
                 pos += used
+                frames -= 1
                 continue
             take = min(frame.length - frame.received, end - pos)
             if take:
@@ -181,8 +228,16 @@ class Reader:
                 self._end(frame)
             elif pos >= end:
                 break
-        if sink.reading and pos < end:
-            self._pending = data[pos:]
+        if not sink.reading or pos >= end:
+            self._data, self._pos = b"", 0
+            return False
+        if frames == 0 and self._frame is None:
+            self._pos = pos
+            return True
+        # A partial frame header: kept for the next read.
+        self._pending = data[pos:]
+        self._data, self._pos = b"", 0
+        return False
 
     # --- frame header -----------------------------------------------------------------
 
@@ -200,6 +255,7 @@ class Reader:
         sink = self._sink
         fail = sink.violation
         deflate = self._deflate is not None
+        self._unlogged = True
 
         if rsv != 0 and not (deflate and rsv == RSV1):
             fail(PROTOCOL_ERROR, f"RSV = {rsv} and no extension negotiated")
@@ -312,6 +368,7 @@ class Reader:
         sink = self._sink
         payload = b"".join(frame.chunks)
         if frame.opcode > 7:
+            self._unlogged = False
             sink.frame_received(
                 FrameInfo(
                     frame.opcode,
@@ -355,6 +412,7 @@ class Reader:
         info = FrameInfo(
             frame.opcode, frame.fin, frame.rsv, length, head, frame.mask, wire_length, app_length
         )
+        self._unlogged = False
         sink.frame_received(info)
         if not sink.reading:
             return

@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import math
 import pathlib
+import ssl
 import sys
 import tempfile
 import time
@@ -33,6 +35,7 @@ from wsconform.harness.runner.config import RunOptions, Target, Timeouts
 from wsconform.harness.runner.data import testdata_loader
 from wsconform.harness.runner.scheduler import DEFAULT_JOBS, UNKNOWN_AGENT, probe, run_cases
 from wsconform.harness.runner.summary import render_summary
+from wsconform.harness.wire.client import tls_context
 from wsconform.harness.wire.exceptions import WireError
 
 __all__ = [
@@ -41,6 +44,8 @@ __all__ = [
     "check_baseline",
     "check_outdir",
     "check_testdata",
+    "check_timer",
+    "check_tls",
     "register",
     "run",
     "select_cases",
@@ -168,6 +173,38 @@ def check_testdata(directory: str | None) -> Callable[[str], bytes]:
     return load
 
 
+def check_timer(option: str, seconds: float) -> float:
+    """A timer option's value when it is a finite number of seconds above 0.
+
+    Raises:
+        UsageError: ``nan``, an infinity, 0 or a negative number.
+    """
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise UsageError(f"{option} must be a finite number of seconds above 0, not {seconds}")
+    return seconds
+
+
+def check_tls(target: Target) -> ssl.SSLContext | None:
+    """The TLS context of ``target``, built up front so that a bad ``--cafile`` is a usage
+    error before any case runs (``None`` for a ``ws://`` URL without ``--cafile``).
+
+    Raises:
+        UsageError: the CA file is missing, unreadable or holds no PEM certificate.
+    """
+    if target.cafile is None and not target.uri.secure:
+        return None
+    try:
+        context = tls_context(verify=target.verify_tls, cafile=target.cafile)
+    except ssl.SSLError as exc:
+        reason = exc.reason or str(exc)
+        raise UsageError(f"--cafile {target.cafile}: not PEM CA certificates ({reason})") from None
+    except FileNotFoundError:
+        raise UsageError(f"--cafile {target.cafile}: no such file") from None
+    except OSError as exc:
+        raise UsageError(f"--cafile {target.cafile}: {exc.strerror or exc}") from None
+    return context if target.uri.secure else None
+
+
 def check_baseline(args: argparse.Namespace) -> None:
     """Reject a gate configuration that cannot work before any case runs.
 
@@ -239,6 +276,13 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"-j must be at least 1, not {args.jobs}")
         cases = select_cases(args.cases, args.exclude)
         target = Target(args.url, verify_tls=not args.insecure, cafile=args.cafile)
+        check_tls(target)
+        timeouts = dataclasses.replace(
+            Timeouts(),
+            open_handshake=check_timer("--open-timeout", args.open_timeout),
+            close_handshake=check_timer("--close-timeout", args.close_timeout),
+            server_connection_drop=check_timer("--drop-timeout", args.drop_timeout),
+        )
         outdir = check_outdir(args.outdir)
         testdata = check_testdata(args.testdata)
         check_baseline(args)
@@ -246,12 +290,6 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     except WireError as exc:
         return _fail(str(exc))
-    timeouts = dataclasses.replace(
-        Timeouts(),
-        open_handshake=args.open_timeout,
-        close_handshake=args.close_timeout,
-        server_connection_drop=args.drop_timeout,
-    )
     options = RunOptions(timeouts=timeouts, testdata=testdata)
     begin = time.monotonic()
     try:

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
+import hashlib
 import pathlib
-import tempfile
 from collections.abc import Mapping
 from typing import Any
 
 from wsconform.cases.model import Case, Event, ExpectedClose, Message, Pong
 
+from .atomic import write_text
 from .exceptions import ReportError
 from .model import CaseResult, HarnessError, Report
 from .observation import (
@@ -43,6 +43,7 @@ from .observation import (
 )
 
 __all__ = [
+    "AGENT_FILE_LIMIT",
     "ERRORS_FILE",
     "INDEX_FILE",
     "case_file_name",
@@ -65,6 +66,9 @@ ERRORS_FILE = "harness_errors.json"
 _ELLIPSIS = b" ..."
 _FILENAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
+#: Longest agent part of a report file name (see :func:`clean_agent`).
+AGENT_FILE_LIMIT = 100
+
 
 def dumps(obj: object) -> str:
     """JSON exactly as Autobahn formats it."""
@@ -72,15 +76,24 @@ def dumps(obj: object) -> str:
 
 
 def clean_agent(agent: str) -> str:
-    """Autobahn's file-name form of an agent (catalog 5.1).
+    """Autobahn's file-name form of an agent (catalog 5.1), made safe for any name.
 
     Trim and lower-case; every character outside ``[a-z0-9]`` becomes a space; trim
     again; each remaining space becomes ``_`` (runs are not collapsed). Lower-casing is
     ASCII-only, as in Autobahn's byte strings.
+
+    A name longer than :data:`AGENT_FILE_LIMIT` characters after that would give file
+    names a file system refuses (255 bytes at most on most of them): it is cut, and the
+    first 8 hex digits of the SHA-256 of the whole name keep two long names apart.
+    Ordinary names keep Autobahn's form exactly.
     """
     lowered = "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in agent.strip())
     spaced = "".join(c if c in _FILENAME_CHARS else " " for c in lowered)
-    return spaced.strip().replace(" ", "_")
+    cleaned = spaced.strip().replace(" ", "_")
+    if len(cleaned) <= AGENT_FILE_LIMIT:
+        return cleaned
+    digest = hashlib.sha256(agent.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{cleaned[: AGENT_FILE_LIMIT - 9]}_{digest}"
 
 
 def case_file_name(agent: str, case_id: str, ext: str = "json") -> str:
@@ -274,9 +287,18 @@ def case_json(result: CaseResult) -> dict[str, Any]:
         "wasServerConnectionDropTimeout": obs.was_server_connection_drop_timeout,
         "wirelog": [wirelog_entry_json(entry) for entry in obs.wirelog],
         "wsconform": {
+            "discarded": [wirelog_entry_json(entry) for entry in obs.discarded],
+            "discardedFrames": obs.discarded_frames,
+            "handshakeFailure": obs.handshake_failure,
+            "handshakeStatus": obs.handshake_status,
+            "pongsWithheld": obs.pongs_withheld,
+            "receivedDropped": obs.received_dropped,
             "receivedTruncated": obs.received_truncated,
+            "receivedTruncatedAfter": len(obs.received) if obs.received_truncated else None,
             "target": result.target,
+            "wirelogDropped": obs.wirelog_dropped,
             "wirelogTruncated": obs.wirelog_truncated,
+            "wirelogTruncatedAfter": len(obs.wirelog) if obs.wirelog_truncated else None,
         },
     }
 
@@ -325,18 +347,6 @@ def _merge(
     return merged
 
 
-def _write(path: pathlib.Path, text: str) -> None:
-    """Write through a temporary file and rename, so a reader never sees half a file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        pathlib.Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _check_prefixes(report: Report) -> None:
     seen: dict[str, str] = {}
     for agent in report.agents:
@@ -372,11 +382,11 @@ def write_json_report(
         written = []
         for result in report.results():
             path = out / case_file_name(result.agent, result.case_id)
-            _write(path, dumps(case_json(result)))
+            write_text(path, dumps(case_json(result)))
             written.append(path)
-        _write(index_path, dumps(index))
+        write_text(index_path, dumps(index))
         errors_path = out / ERRORS_FILE
-        _write(errors_path, dumps([_error_json(e) for e in report.errors]))
+        write_text(errors_path, dumps([_error_json(e) for e in report.errors]))
     except OSError as exc:
         raise ReportError(out, exc.strerror or str(exc)) from exc
     return [index_path, *written, errors_path]

@@ -8,6 +8,11 @@ and stops the server. The exit status is 0 only when every case passes: ``behavi
 ``behaviorClose`` OK (INFORMATIONAL for informational cases), or verdicts allowed by a
 documented, RFC-cited exemption (:mod:`wsconform.harness.runner.exemptions`); 1 when a
 case does not pass; 2 when the server cannot be started or a harness error occurred.
+
+SIGINT and SIGTERM end the run alike: the finished cases are written as a partial
+report (marked interrupted, see :func:`~.test_server.interrupted_error`), the server
+(which runs in its own process group) is stopped, and the exit status is 128 plus the
+signal number (130, 143).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import asyncio
 import contextlib
 import pathlib
 import selectors
+import signal
 import subprocess
 import sys
 import tempfile
@@ -26,6 +32,7 @@ from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
 from wsconform.harness.report.exceptions import ReportError
+from wsconform.harness.report.model import Report
 from wsconform.harness.report.render import write_reports
 from wsconform.harness.runner.config import RunOptions, Target
 from wsconform.harness.runner.data import testdata_loader
@@ -34,7 +41,14 @@ from wsconform.harness.runner.scheduler import DEFAULT_JOBS
 from wsconform.harness.runner.summary import render_summary
 from wsconform.harness.wire.exceptions import WireError
 
-from .test_server import UsageError, check_outdir, select_cases, test_server
+from .test_server import (
+    UsageError,
+    check_outdir,
+    interrupted_error,
+    interruptible,
+    select_cases,
+    test_server,
+)
 
 __all__ = [
     "AGENT",
@@ -106,6 +120,14 @@ def _wait_listening(process: subprocess.Popen[str], name: str, timeout: float) -
     raise ServerStartError(f"{name} did not print its 'listening on' line")
 
 
+class Terminated(Exception):
+    """SIGTERM arrived while the reference server was starting or stopping."""
+
+
+def _raise_terminated(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
+
+
 @contextlib.contextmanager
 def listening_process(
     command: Sequence[str], name: str, timeout: float = _START_TIMEOUT
@@ -118,7 +140,15 @@ def listening_process(
             line it wrote to stderr.
     """
     with tempfile.TemporaryFile("w+") as errors:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
+        # Its own session (and process group): a signal meant for us reaches it only
+        # through our cleanup below, which runs on SIGTERM as on SIGINT (:func:`run`).
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            start_new_session=True,
+        )
         try:
             try:
                 url = _wait_listening(process, name, timeout)
@@ -172,19 +202,43 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     options = RunOptions(testdata=testdata_loader())
     begin = time.monotonic()
+    report = Report()
+    # SIGTERM ends the run as SIGINT does: through the ``finally`` that stops the server.
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    signum: int | None = None
     try:
         with reference_server(args.api) as url:
             print(f"reference server at {url}; running {len(cases)} cases", flush=True)
-            report, _agent = asyncio.run(
-                test_server(Target(url), cases, agent=AGENT, jobs=args.jobs, options=options)
-            )
+            _done, signum = asyncio.run(
+                interruptible(
+                    test_server(
+                        Target(url), cases, agent=AGENT, jobs=args.jobs, options=options,
+                        report=report,
+                    )
+                )
+            )  # fmt: skip
     except (ServerStartError, WireError) as exc:
         return _fail(str(exc))
+    except Terminated:
+        _fail("terminated by SIGTERM outside the run; the reference server is stopped")
+        return 128 + signal.SIGTERM
+    except KeyboardInterrupt:
+        _fail("interrupted by SIGINT outside the run; the reference server is stopped")
+        return 128 + signal.SIGINT
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     seconds = time.monotonic() - begin
+    if signum is not None:
+        error = interrupted_error(report, AGENT, signum, len(cases))
+        report.add_error(error)
+        print(f"wsconform conformance: {error.message}", file=sys.stderr, flush=True)
     try:
         write_reports(report, outdir)
     except ReportError as exc:
         return _fail(str(exc))
+    if signum is not None:
+        print(f"partial reports written to {outdir}/", flush=True)
+        return 128 + signum
     print(render_summary(report, seconds=seconds), flush=True)
     failing = [r for r in report.results() if not conforms(r.case, r.verdicts)]
     for result in report.results():

@@ -6,6 +6,11 @@ opened and closed: an unreachable URL, a bad pattern or an unwritable directory 
 the run at once with a one-line message and exit status 2. Afterwards the exit status
 is 0 when no case failed, 1 when some did, 2 when a harness error kept cases from a
 verdict. Reports go to ``<outdir>`` in Autobahn's JSON layout.
+
+Every option is checked before that: the timers must be finite and above 0, a
+``--cafile`` must hold PEM certificates. SIGINT or SIGTERM during the run writes the
+finished cases as a partial report, marked interrupted in every format, and exits with
+128 plus the signal number (130, 143).
 """
 
 from __future__ import annotations
@@ -15,12 +20,13 @@ import asyncio
 import dataclasses
 import math
 import pathlib
+import signal
 import ssl
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, TypeVar
 
 from wsconform.cases import catalog
 from wsconform.cases.exceptions import CaseError
@@ -28,7 +34,13 @@ from wsconform.cases.model import Case
 from wsconform.cases.testdata import FILES
 from wsconform.harness.gate import Baseline, BaselineError, add_gate_arguments, apply_gate
 from wsconform.harness.report.exceptions import ReportError
-from wsconform.harness.report.model import CaseFinished, HarnessErrorRaised, Report, RunnerEvent
+from wsconform.harness.report.model import (
+    CaseFinished,
+    HarnessError,
+    HarnessErrorRaised,
+    Report,
+    RunnerEvent,
+)
 from wsconform.harness.report.progress import RunProgress
 from wsconform.harness.report.render import add_report_arguments, write_reports
 from wsconform.harness.runner.config import RunOptions, Target, Timeouts
@@ -46,6 +58,8 @@ __all__ = [
     "check_testdata",
     "check_timer",
     "check_tls",
+    "interrupted_error",
+    "interruptible",
     "register",
     "run",
     "select_cases",
@@ -55,6 +69,8 @@ __all__ = [
 DEFAULT_OUTDIR = "reports/servers"
 
 EXIT_USAGE = 2
+
+T = TypeVar("T")
 
 
 class UsageError(Exception):
@@ -240,11 +256,14 @@ async def test_server(
     jobs: int,
     options: RunOptions,
     verbose: bool = True,
+    report: Report | None = None,
 ) -> tuple[Report, str]:
     """Probe ``target`` once, then run ``cases``; return the report and the agent.
 
     ``verbose`` shows live progress (a bar on a terminal, a line per case otherwise);
-    without it only failures and harness errors are printed as they happen.
+    without it only failures and harness errors are printed as they happen. Results go
+    into ``report`` when given, so that a caller keeps the finished cases of a run that
+    is cancelled (:func:`interruptible`).
 
     Raises:
         WireError: the target cannot be reached.
@@ -258,10 +277,65 @@ async def test_server(
             agent=name,
             jobs=jobs,
             options=options,
+            report=report,
             run_index=catalog.run_index,
             on_event=progress.handle if verbose else _failures_only,
         )
     return report, name
+
+
+async def interruptible(run: Coroutine[Any, Any, T]) -> tuple[T | None, int | None]:
+    """Run ``run`` until it ends or SIGINT / SIGTERM arrives; return its value (``None``
+    when interrupted) and the signal number (``None`` when it ended by itself).
+
+    The signal cancels the run, so the caller can still write what finished; a second
+    signal is ignored until then.
+    """
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(run)
+    caught: list[int] = []
+
+    def interrupt(signum: int) -> None:
+        if not caught:
+            caught.append(signum)
+            task.cancel()
+
+    handled = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.getsignal(signum) for signum in handled}
+    for signum in handled:
+        loop.add_signal_handler(signum, interrupt, signum)
+    try:
+        return await task, None
+    except asyncio.CancelledError:
+        if not caught:
+            raise
+        return None, caught[0]
+    finally:
+        for signum in handled:
+            loop.remove_signal_handler(signum)
+            # The loop would leave SIG_DFL behind: put the caller's handler back.
+            handler = previous[signum]
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+
+
+def interrupted_error(report: Report, agent: str, signum: int, total: int) -> HarnessError:
+    """The run-level harness error that marks a report as partial, in every format.
+
+    It goes to ``harness_errors.json`` (Autobahn's ``index.json`` keeps its layout) and
+    to the HTML index, JUnit and Markdown, which list run-level harness errors.
+    """
+    finished = len(report.results(agent))
+    running = [e.case_id for e in report.unfinished()]
+    errored = len({e.case_id for e in report.errors if e.case_id is not None})
+    name = signal.Signals(signum).name
+    left = total - finished - errored
+    detail = f" ({len(running)} were running: {', '.join(running[:10])})" if running else ""
+    return HarnessError(
+        agent,
+        None,
+        f"interrupted by {name}: partial report, {finished} of {total} cases finished, "
+        f"{left} not finished{detail}",
+    )
 
 
 def _fail(message: str) -> int:
@@ -292,20 +366,32 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     options = RunOptions(timeouts=timeouts, testdata=testdata)
     begin = time.monotonic()
+    report = Report()
     try:
-        report, _agent = asyncio.run(
-            test_server(
-                target, cases, agent=args.agent, jobs=args.jobs, options=options,
-                verbose=not args.quiet,
+        _done, signum = asyncio.run(
+            interruptible(
+                test_server(
+                    target, cases, agent=args.agent, jobs=args.jobs, options=options,
+                    verbose=not args.quiet, report=report,
+                )
             )
         )  # fmt: skip
     except WireError as exc:
         return _fail(str(exc))
     seconds = time.monotonic() - begin
+    if signum is not None:
+        agents = report.agents or [e.agent for e in report.unfinished()]
+        agent = agents[0] if agents else args.agent or UNKNOWN_AGENT
+        error = interrupted_error(report, agent, signum, len(cases))
+        report.add_error(error)
+        print(f"wsconform test-server: {error.message}", file=sys.stderr, flush=True)
     try:
         write_reports(report, outdir, args.formats)
     except ReportError as exc:
         return _fail(str(exc))
     print(render_summary(report, seconds=seconds), flush=True)
     print(f"reports written to {outdir}/", flush=True)
+    if signum is not None:
+        # The shell's convention for a process ended by a signal: 128 + its number.
+        return 128 + signum
     return apply_gate(report, args)

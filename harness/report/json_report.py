@@ -15,8 +15,8 @@ several targets (or several case selections) into one directory give one index.
 from __future__ import annotations
 
 import datetime
-import json
 import hashlib
+import json
 import pathlib
 from collections.abc import Mapping
 from typing import Any

@@ -60,7 +60,7 @@ BytesLike = bytes | bytearray | memoryview
 WIRELOG_HEAD = 64
 #: Wire log entries kept per case, and bytes of data over all of them.
 WIRELOG_LIMIT = 1_000
-WIRELOG_BYTES_LIMIT = 64 * 1024
+WIRELOG_BYTES_LIMIT = 32 * 1024
 #: Events kept in the received list, and payload bytes over all of them.
 RECEIVED_LIMIT = 256
 RECEIVED_BYTES_LIMIT = 4 * 2**20

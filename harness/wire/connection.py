@@ -343,7 +343,9 @@ class TesterConnection(asyncio.Protocol):
             if response is None:
                 # Only a response with a body waits for more: it cannot be a 101.
                 status = head.split(b"\r\n", 1)[0].decode("latin-1")
-                raise HandshakeFailed(f"the server answered {status!r}, not 101")
+                raise HandshakeFailed(
+                    f"the server answered {status!r}, not 101 Switching Protocols"
+                )
         except HandshakeFailed:
             raise
         except Exception as exc:  # the core's InvalidHandshake subclasses

@@ -73,8 +73,10 @@ _MAX_CONTROL = 125
 _HEAD_KEEP = 64  # payload bytes kept for the wire log of a frame whose data is dropped
 
 #: Frames processed per batch before the reader hands control back (see the module
-#: docstring): about a millisecond of work for the smallest frames.
-BATCH_FRAMES = 256
+#: docstring): a millisecond or two of work, for frames that each need an answer (a
+#: ping); 16 connections flooding at once still leave their timers under 0.1 s late
+#: (``bench/bench_hostile.py``).
+BATCH_FRAMES = 64
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -44,6 +44,7 @@ import asyncio
 import collections
 import dataclasses
 import enum
+import re
 import socket
 from typing import Protocol
 
@@ -91,6 +92,8 @@ PONG_BACKLOG = 2**20
 _HTTP = b"HTTP/"
 #: Bytes of a response that is not HTTP quoted in the failure.
 _QUOTE = 40
+#: The start of a status line (RFC 9112 section 4: ``HTTP-version SP status-code``).
+_STATUS_LINE = re.compile(rb"HTTP/[0-9]\.[0-9] [0-9]{3}")
 
 #: Close codes of 1000-2999 a peer may send, as Autobahn|Python 0.10.9 judges them. It
 #: predates the registration of 1012-1014 by IANA, so those count as invalid; catalog 2.0
@@ -297,7 +300,12 @@ class TesterConnection(asyncio.Protocol):
             return
         line = self._head.find(b"\r\n")
         if line >= 0 and self.obs.handshake_status is None:
-            self.obs.handshake_status = self._head[:line].decode("latin-1")
+            status = bytes(self._head[:line])
+            self.obs.handshake_status = status.decode("latin-1")
+            if not _STATUS_LINE.match(status):
+                self.obs.http_response = self._head[:_MAX_RESPONSE_HEAD].decode("latin-1")
+                self._fail_handshake(f"the answer is not HTTP: status line {status[:_QUOTE]!r}")
+                return
         end = self._head.find(b"\r\n\r\n")
         if end < 0:
             if len(self._head) > _MAX_RESPONSE_HEAD:
@@ -316,8 +324,8 @@ class TesterConnection(asyncio.Protocol):
         except HandshakeFailed as exc:
             failure = None
             if response.status_code != 101:
-                status = self.obs.handshake_status
-                failure = f"the server answered {status!r}, not 101 Switching Protocols"
+                answered = self.obs.handshake_status
+                failure = f"the server answered {answered!r}, not 101 Switching Protocols"
             self._fail_handshake(exc.reason, failure)
             return
         if self._open_timer is not None:

@@ -213,6 +213,13 @@ def test_an_answer_that_is_not_http_fails_the_handshake_at_once() -> None:
     assert obs.was_not_clean_reason == f"opening handshake failed: {obs.handshake_failure}"
 
 
+def test_a_status_line_that_is_not_one_fails_the_handshake_at_once() -> None:
+    obs = asyncio.run(converse(lambda head: b"HTTP/x.y hello\r\nand more"))
+    assert not obs.was_open_handshake_timeout
+    assert obs.handshake_status == "HTTP/x.y hello"
+    assert obs.handshake_failure == "the answer is not HTTP: status line b'HTTP/x.y hello'"
+
+
 def test_a_prefix_of_a_status_line_is_waited_for() -> None:
     obs = asyncio.run(converse(lambda head: b"HTT", open_timeout=0.2))
     assert obs.was_open_handshake_timeout

@@ -728,8 +728,9 @@ class TesterConnection(asyncio.Protocol):
                 self._close_timer = None
             obs.was_clean = True
             # In client mode the server closes TCP; if it does not, the tester does and
-            # the close is not clean after all.
-            if self.timeouts.server_connection_drop > 0:
+            # the close is not clean after all. The first close frame starts the timer;
+            # more of them (a close storm) do not re-arm it.
+            if self.timeouts.server_connection_drop > 0 and self._drop_timer is None:
                 self._drop_timer = self.loop.call_later(
                     self.timeouts.server_connection_drop, self._on_server_connection_drop_timeout
                 )

@@ -86,3 +86,15 @@ def test_a_violation_of_a_header_is_known_to_come_from_the_frame_being_read() ->
     assert [v[2] for v in sink.violations] == [True]
     assert not read.unreported_frame  # the bad frame was then reported
     assert len(sink.frames) == 2
+
+
+def test_a_message_of_many_frames_is_kept_whole() -> None:
+    read, sink = reader(batch=10_000)
+    pieces = [bytes([i % 251]) for i in range(5000)]
+    frames = [WireFrame(0x2 if i == 0 else 0x0, p, fin=False) for i, p in enumerate(pieces)]
+    data = b"".join(f.encode() for f in frames) + WireFrame(0x0, b"", fin=True).encode()
+    data += WireFrame(0x1, b"after").encode()
+    read.feed(data)
+    while read.resume():
+        pass
+    assert sink.messages == [b"".join(pieces), b"after"]

@@ -347,8 +347,9 @@ def idle_connections(kind: str, count: int, *, compression: bool) -> tuple[float
 
 def _still_open(sock: socket.socket) -> bool:
     """Whether the server still holds an idle connection open (it has not closed it)."""
+    sock.setblocking(False)  # with a timeout, recv would wait for it first
     try:
-        return sock.recv(1, socket.MSG_DONTWAIT | socket.MSG_PEEK) != b""
+        return sock.recv(1, socket.MSG_PEEK) != b""
     except BlockingIOError:
         return True
     except OSError:

@@ -36,7 +36,7 @@ import time
 import zlib
 from collections.abc import Iterator
 
-__all__ = ["main"]
+__all__ = ["idle_connections", "main"]
 
 HOST = "127.0.0.1"
 SIZES = (16, 1024, 64 * 1024, 4 * 2**20)
@@ -325,16 +325,35 @@ def _throughput(
 
 def _idle_memory(kind: str, *, compression: bool) -> float:
     """KiB of server RSS per idle connection, with IDLE_CONNECTIONS open."""
+    per_connection, _held = idle_connections(kind, IDLE_CONNECTIONS, compression=compression)
+    return per_connection
+
+
+def idle_connections(kind: str, count: int, *, compression: bool) -> tuple[float, int]:
+    """Open ``count`` idle connections to a fresh ``kind`` server; return its RSS growth
+    per connection (KiB) and how many connections it still holds a second later."""
     with _server(kind, compression=compression) as (pid, port):
         warm = _open(port, compression=compression)
         time.sleep(0.3)
         before = _rss_kib(pid)
-        sockets = [_open(port, compression=compression) for _ in range(IDLE_CONNECTIONS)]
+        sockets = [_open(port, compression=compression) for _ in range(count)]
         time.sleep(1.0)
         after = _rss_kib(pid)
+        held = sum(_still_open(sock) for sock in sockets)
         for sock in [warm, *sockets]:
             sock.close()
-    return (after - before) / IDLE_CONNECTIONS
+    return (after - before) / count, held
+
+
+def _still_open(sock: socket.socket) -> bool:
+    """Whether the server still holds an idle connection open (it has not closed it)."""
+    sock.setblocking(False)  # with a timeout, recv would wait for it first
+    try:
+        return sock.recv(1, socket.MSG_PEEK) != b""
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
 
 
 # --- tables --------------------------------------------------------------------------

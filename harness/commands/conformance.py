@@ -9,6 +9,11 @@ at ``--fail-on informational``: 0 only when every case is OK (INFORMATIONAL for 
 informational cases) or within a documented, RFC-cited exemption
 (:mod:`wsconform.harness.runner.exemptions`); 1 when a case is not; 2 when the server
 cannot be started or a harness error occurred.
+
+SIGINT and SIGTERM end the run alike: the finished cases are written as a partial
+report (marked interrupted, see :func:`~.test_server.interrupted_error`), the server
+(which runs in its own process group) is stopped, and the exit status is 128 plus the
+signal number (130, 143).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import asyncio
 import contextlib
 import pathlib
 import selectors
+import signal
 import subprocess
 import sys
 import tempfile
@@ -28,6 +34,7 @@ from typing import IO, Any
 
 from wsconform.harness.gate import run_gate
 from wsconform.harness.record.outcome import Outcome
+from wsconform.harness.report.model import Report
 from wsconform.harness.report.render import FORMATS
 from wsconform.harness.runner.config import RunOptions, Target
 from wsconform.harness.runner.data import testdata_loader
@@ -35,7 +42,15 @@ from wsconform.harness.runner.exemptions import EXEMPTIONS, accepted
 from wsconform.harness.runner.scheduler import DEFAULT_JOBS
 from wsconform.harness.wire.exceptions import WireError
 
-from .test_server import UsageError, check_outdir, finish, select_cases, test_server
+from .test_server import (
+    UsageError,
+    check_outdir,
+    finish,
+    interrupted_error,
+    interruptible,
+    select_cases,
+    test_server,
+)
 
 __all__ = [
     "AGENT",
@@ -107,6 +122,14 @@ def _wait_listening(process: subprocess.Popen[str], name: str, timeout: float) -
     raise ServerStartError(f"{name} did not print its 'listening on' line")
 
 
+class Terminated(Exception):
+    """SIGTERM arrived while the reference server was starting or stopping."""
+
+
+def _raise_terminated(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
+
+
 @contextlib.contextmanager
 def listening_process(
     command: Sequence[str], name: str, timeout: float = _START_TIMEOUT
@@ -119,7 +142,15 @@ def listening_process(
             line it wrote to stderr.
     """
     with tempfile.TemporaryFile("w+") as errors:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, text=True)
+        # Its own session (and process group): a signal meant for us reaches it only
+        # through our cleanup below, which runs on SIGTERM as on SIGINT (:func:`run`).
+        process = subprocess.Popen(
+            command,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+            text=True,
+            start_new_session=True,
+        )
         try:
             try:
                 url = _wait_listening(process, name, timeout)
@@ -173,16 +204,39 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     options = RunOptions(testdata=testdata_loader())
     begin = time.monotonic()
+    report = Report()
+    # SIGTERM ends the run as SIGINT does: through the ``finally`` that stops the server.
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    signum: int | None = None
     try:
         with reference_server(args.api) as url:
             print(f"reference server at {url}; running {len(cases)} cases", flush=True)
-            report, _agent = asyncio.run(
-                test_server(Target(url), cases, agent=AGENT, jobs=args.jobs, options=options)
-            )
+            _done, signum = asyncio.run(
+                interruptible(
+                    test_server(
+                        Target(url), cases, agent=AGENT, jobs=args.jobs, options=options,
+                        report=report,
+                    )
+                )
+            )  # fmt: skip
     except (ServerStartError, WireError) as exc:
         return _fail(str(exc))
+    except Terminated:
+        _fail("terminated by SIGTERM outside the run; the reference server is stopped")
+        return 128 + signal.SIGTERM
+    except KeyboardInterrupt:
+        _fail("interrupted by SIGINT outside the run; the reference server is stopped")
+        return 128 + signal.SIGINT
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if signum is not None:
+        error = interrupted_error(report, AGENT, signum, len(cases))
+        report.add_error(error)
+        print(f"wsconform conformance: {error.message}", file=sys.stderr, flush=True)
     if finish(report, outdir, FORMATS, time.monotonic() - begin) is None:
         return 2
+    if signum is not None:
+        return 128 + signum
     for exemption in EXEMPTIONS.values():
         print(f"exempted {exemption.case_id}: {exemption.rfc}: {exemption.reason}")
     return run_gate(report, Outcome.INFORMATIONAL, accepted(AGENT), compare=False)

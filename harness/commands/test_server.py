@@ -9,6 +9,11 @@ exit status 2. Afterwards one :class:`~wsconform.harness.report.collection.Colle
 is built and every output renders it (the report files, the terminal summary), and the
 CI gate (:mod:`wsconform.harness.gate`) gives the exit status: 0 when no case fails it,
 1 when some do, 2 when a harness error kept cases from a verdict.
+
+Every option is checked before that: the timers must be finite and above 0, a
+``--cafile`` must hold PEM certificates. SIGINT or SIGTERM during the run writes the
+finished cases as a partial report, marked interrupted in every format, and exits with
+128 plus the signal number (130, 143).
 """
 
 from __future__ import annotations
@@ -16,12 +21,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import math
 import pathlib
+import signal
+import ssl
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, TypeVar
 
 from wsconform.cases import catalog
 from wsconform.cases.exceptions import CaseError
@@ -30,13 +38,14 @@ from wsconform.cases.testdata import FILES
 from wsconform.harness.gate import Baseline, BaselineError, add_gate_arguments, apply_gate
 from wsconform.harness.report.collection import Collection
 from wsconform.harness.report.exceptions import ReportError
-from wsconform.harness.report.model import Report
+from wsconform.harness.report.model import HarnessError, Report
 from wsconform.harness.report.progress import RunProgress
 from wsconform.harness.report.render import add_report_arguments, write_reports
 from wsconform.harness.report.text import print_summary
 from wsconform.harness.runner.config import RunOptions, Target, Timeouts
 from wsconform.harness.runner.data import testdata_loader
 from wsconform.harness.runner.scheduler import DEFAULT_JOBS, UNKNOWN_AGENT, probe, run_cases
+from wsconform.harness.wire.client import tls_context
 from wsconform.harness.wire.exceptions import WireError
 
 __all__ = [
@@ -45,7 +54,11 @@ __all__ = [
     "check_baseline",
     "check_outdir",
     "check_testdata",
+    "check_timer",
+    "check_tls",
     "finish",
+    "interrupted_error",
+    "interruptible",
     "register",
     "run",
     "select_cases",
@@ -55,6 +68,8 @@ __all__ = [
 DEFAULT_OUTDIR = "reports/servers"
 
 EXIT_USAGE = 2
+
+T = TypeVar("T")
 
 
 class UsageError(Exception):
@@ -177,6 +192,38 @@ def check_testdata(directory: str | None) -> Callable[[str], bytes]:
     return load
 
 
+def check_timer(option: str, seconds: float) -> float:
+    """A timer option's value when it is a finite number of seconds above 0.
+
+    Raises:
+        UsageError: ``nan``, an infinity, 0 or a negative number.
+    """
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise UsageError(f"{option} must be a finite number of seconds above 0, not {seconds}")
+    return seconds
+
+
+def check_tls(target: Target) -> ssl.SSLContext | None:
+    """The TLS context of ``target``, built up front so that a bad ``--cafile`` is a usage
+    error before any case runs (``None`` for a ``ws://`` URL without ``--cafile``).
+
+    Raises:
+        UsageError: the CA file is missing, unreadable or holds no PEM certificate.
+    """
+    if target.cafile is None and not target.uri.secure:
+        return None
+    try:
+        context = tls_context(verify=target.verify_tls, cafile=target.cafile)
+    except ssl.SSLError as exc:
+        reason = exc.reason or str(exc)
+        raise UsageError(f"--cafile {target.cafile}: not PEM CA certificates ({reason})") from None
+    except FileNotFoundError:
+        raise UsageError(f"--cafile {target.cafile}: no such file") from None
+    except OSError as exc:
+        raise UsageError(f"--cafile {target.cafile}: {exc.strerror or exc}") from None
+    return context if target.uri.secure else None
+
+
 def check_baseline(args: argparse.Namespace) -> None:
     """Reject a gate configuration that cannot work before any case runs.
 
@@ -201,11 +248,14 @@ async def test_server(
     jobs: int,
     options: RunOptions,
     verbose: bool = True,
+    report: Report | None = None,
 ) -> tuple[Report, str]:
     """Probe ``target`` once, then run ``cases``; return the report and the agent.
 
     ``verbose`` shows live progress (a bar on a terminal, a line per case otherwise);
-    without it only failures and harness errors are printed as they happen.
+    without it only failures and harness errors are printed as they happen. Results go
+    into ``report`` when given, so that a caller keeps the finished cases of a run that
+    is cancelled (:func:`interruptible`).
 
     Raises:
         WireError: the target cannot be reached, or it is not a WebSocket server.
@@ -219,10 +269,65 @@ async def test_server(
             agent=name,
             jobs=jobs,
             options=options,
+            report=report,
             run_index=catalog.run_index,
             on_event=progress.handle,
         )
     return report, name
+
+
+async def interruptible(run: Coroutine[Any, Any, T]) -> tuple[T | None, int | None]:
+    """Run ``run`` until it ends or SIGINT / SIGTERM arrives; return its value (``None``
+    when interrupted) and the signal number (``None`` when it ended by itself).
+
+    The signal cancels the run, so the caller can still write what finished; a second
+    signal is ignored until then.
+    """
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(run)
+    caught: list[int] = []
+
+    def interrupt(signum: int) -> None:
+        if not caught:
+            caught.append(signum)
+            task.cancel()
+
+    handled = (signal.SIGINT, signal.SIGTERM)
+    previous = {signum: signal.getsignal(signum) for signum in handled}
+    for signum in handled:
+        loop.add_signal_handler(signum, interrupt, signum)
+    try:
+        return await task, None
+    except asyncio.CancelledError:
+        if not caught:
+            raise
+        return None, caught[0]
+    finally:
+        for signum in handled:
+            loop.remove_signal_handler(signum)
+            # The loop would leave SIG_DFL behind: put the caller's handler back.
+            handler = previous[signum]
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+
+
+def interrupted_error(report: Report, agent: str, signum: int, total: int) -> HarnessError:
+    """The run-level harness error that marks a report as partial, in every format.
+
+    It goes to ``harness_errors.json`` (Autobahn's ``index.json`` keeps its layout) and
+    to the HTML index, JUnit and Markdown, which list run-level harness errors.
+    """
+    finished = len(report.results(agent))
+    running = [e.case_id for e in report.unfinished()]
+    errored = len({e.case_id for e in report.errors if e.case_id is not None})
+    name = signal.Signals(signum).name
+    left = total - finished - errored
+    detail = f" ({len(running)} were running: {', '.join(running[:10])})" if running else ""
+    return HarnessError(
+        agent,
+        None,
+        f"interrupted by {name}: partial report, {finished} of {total} cases finished, "
+        f"{left} not finished{detail}",
+    )
 
 
 def _fail(message: str) -> int:
@@ -237,6 +342,13 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"-j must be at least 1, not {args.jobs}")
         cases = select_cases(args.cases, args.exclude)
         target = Target(args.url, verify_tls=not args.insecure, cafile=args.cafile)
+        check_tls(target)
+        timeouts = dataclasses.replace(
+            Timeouts(),
+            open_handshake=check_timer("--open-timeout", args.open_timeout),
+            close_handshake=check_timer("--close-timeout", args.close_timeout),
+            server_connection_drop=check_timer("--drop-timeout", args.drop_timeout),
+        )
         outdir = check_outdir(args.outdir)
         testdata = check_testdata(args.testdata)
         check_baseline(args)
@@ -244,26 +356,32 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     except WireError as exc:
         return _fail(str(exc))
-    timeouts = dataclasses.replace(
-        Timeouts(),
-        open_handshake=args.open_timeout,
-        close_handshake=args.close_timeout,
-        server_connection_drop=args.drop_timeout,
-    )
     options = RunOptions(timeouts=timeouts, testdata=testdata)
     begin = time.monotonic()
+    report = Report()
     try:
-        report, _agent = asyncio.run(
-            test_server(
-                target, cases, agent=args.agent, jobs=args.jobs, options=options,
-                verbose=not args.quiet,
+        _done, signum = asyncio.run(
+            interruptible(
+                test_server(
+                    target, cases, agent=args.agent, jobs=args.jobs, options=options,
+                    verbose=not args.quiet, report=report,
+                )
             )
         )  # fmt: skip
     except WireError as exc:
         return _fail(str(exc))
-    collection = finish(report, outdir, args.formats, time.monotonic() - begin)
-    if collection is None:
+    seconds = time.monotonic() - begin
+    if signum is not None:
+        agents = report.agents or [e.agent for e in report.unfinished()]
+        agent = agents[0] if agents else args.agent or UNKNOWN_AGENT
+        error = interrupted_error(report, agent, signum, len(cases))
+        report.add_error(error)
+        print(f"wsconform test-server: {error.message}", file=sys.stderr, flush=True)
+    if finish(report, outdir, args.formats, seconds) is None:
         return EXIT_USAGE
+    if signum is not None:
+        # The shell's convention for a process ended by a signal: 128 + its number.
+        return 128 + signum
     return apply_gate(report, args)
 
 

@@ -37,6 +37,7 @@ from .html_views import (
     Cell,
     cell,
     close_rows,
+    discarded_lines,
     event_rows,
     opcode_name,
     safe_description,
@@ -246,6 +247,11 @@ def render_case_page(result: CaseResult, errors: list[HarnessError] | None = Non
         matched=matched,
         event_rows=event_rows(obs.received, expected),
         received_truncated=obs.received_truncated,
+        received_kept=len(obs.received),
+        received_dropped=obs.received_dropped,
+        discarded_frames=obs.discarded_frames,
+        discarded=discarded_lines(obs),
+        failed_by_me=obs.failed_by_me,
         expected_close=case.expected_close,
         who_closed=who_closed(obs),
         close_rows=close_rows(result, decode_reason(result)),
@@ -262,6 +268,8 @@ def render_case_page(result: CaseResult, errors: list[HarnessError] | None = Non
         ],
         create_wirelog=obs.create_wirelog,
         wirelog_truncated=obs.wirelog_truncated,
+        wirelog_dropped=obs.wirelog_dropped,
+        pongs_withheld=obs.pongs_withheld,
         wirelog=wirelog_lines(obs),
     )
 

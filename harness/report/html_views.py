@@ -54,6 +54,7 @@ __all__ = [
     "LogLine",
     "cell",
     "close_rows",
+    "discarded_lines",
     "event_rows",
     "event_text",
     "hex_rows",
@@ -445,6 +446,11 @@ def _line(number: int, entry: WireLogEntry) -> LogLine:
             state = "enabled" if enabled else "disabled (statistics still count)"
             return LogLine(number, "mode", "WIRELOG", f"wire logging {state}")
     raise TypeError(f"not a wire log entry: {entry!r}")  # pragma: no cover
+
+
+def discarded_lines(obs: Observation) -> list[LogLine]:
+    """The first data frames the tester discarded after failing the connection."""
+    return [_line(i, entry) for i, entry in enumerate(obs.discarded, start=1)]
 
 
 def wirelog_lines(obs: Observation) -> list[LogLine]:

@@ -250,9 +250,18 @@ def case_json(result: CaseResult) -> dict[str, Any]:
         "wasServerConnectionDropTimeout": obs.was_server_connection_drop_timeout,
         "wirelog": [wirelog_entry_json(entry) for entry in obs.wirelog],
         "wsconform": {
+            "discarded": [wirelog_entry_json(entry) for entry in obs.discarded],
+            "discardedFrames": obs.discarded_frames,
+            "handshakeFailure": obs.handshake_failure,
+            "handshakeStatus": obs.handshake_status,
+            "pongsWithheld": obs.pongs_withheld,
+            "receivedDropped": obs.received_dropped,
             "receivedTruncated": obs.received_truncated,
+            "receivedTruncatedAfter": len(obs.received) if obs.received_truncated else None,
             "target": result.target,
+            "wirelogDropped": obs.wirelog_dropped,
             "wirelogTruncated": obs.wirelog_truncated,
+            "wirelogTruncatedAfter": len(obs.wirelog) if obs.wirelog_truncated else None,
         },
     }
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 import shlex
 import traceback as traceback_module
 
@@ -25,6 +26,7 @@ from wsconform.harness.record.outcome import Outcome, Verdicts
 from .observation import Observation
 
 __all__ = [
+    "AGENT_FILE_LIMIT",
     "CaseFinished",
     "CaseResult",
     "CaseStarted",
@@ -86,16 +88,29 @@ def reproduce_command(target: str, agent: str, case_id: str) -> str:
 _FILENAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
+#: Longest agent part of a report file name (see :func:`clean_agent`).
+AGENT_FILE_LIMIT = 100
+
+
 def clean_agent(agent: str) -> str:
-    """Autobahn's file-name form of an agent.
+    """Autobahn's file-name form of an agent, made safe for any name.
 
     Trim and lower-case; every character outside ``[a-z0-9]`` becomes a space; trim
     again; each remaining space becomes ``_`` (runs are not collapsed). Lower-casing is
     ASCII-only, as in Autobahn's byte strings.
+
+    A name longer than :data:`AGENT_FILE_LIMIT` characters after that would give file
+    names a file system refuses (255 bytes at most on most of them): it is cut, and the
+    first 8 hex digits of the SHA-256 of the whole name keep two long names apart.
+    Ordinary names keep Autobahn's form exactly.
     """
     lowered = "".join(chr(ord(c) + 32) if "A" <= c <= "Z" else c for c in agent.strip())
     spaced = "".join(c if c in _FILENAME_CHARS else " " for c in lowered)
-    return spaced.strip().replace(" ", "_")
+    cleaned = spaced.strip().replace(" ", "_")
+    if len(cleaned) <= AGENT_FILE_LIMIT:
+        return cleaned
+    digest = hashlib.sha256(agent.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{cleaned[: AGENT_FILE_LIMIT - 9]}_{digest}"
 
 
 def case_file_name(agent: str, case_id: str, ext: str = "json") -> str:

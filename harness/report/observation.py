@@ -6,11 +6,21 @@ the connection, in Autobahn's names, catalog 5.3 and 9.4), then hands it with th
 Everything here is plain data with small helpers that keep the statistics and the wire
 log consistent; nothing does I/O.
 
-Bounds: the wire log keeps at most :data:`WIRELOG_LIMIT` entries and each entry at most
-:data:`WIRELOG_HEAD` bytes of data (all a report shows); the received-event list keeps
-at most :data:`RECEIVED_LIMIT` events and :data:`RECEIVED_BYTES_LIMIT` payload bytes.
-Past a bound the observation notes that it was truncated, and a truncated received list
-never matches an expectation (no expected list is anywhere near these sizes).
+Bounds: what one case keeps does not grow with what the peer sends, so a peer that floods
+the tester costs it neither memory nor report size. The wire log keeps at most
+:data:`WIRELOG_LIMIT` entries and :data:`WIRELOG_BYTES_LIMIT` bytes of data, each entry
+at most :data:`WIRELOG_HEAD` bytes (all a report shows); the received-event list keeps at
+most :data:`RECEIVED_LIMIT` events and :data:`RECEIVED_BYTES_LIMIT` payload bytes; the
+frames discarded after the tester failed the connection are counted, and the first
+:data:`DISCARDED_KEEP` kept. Past a bound the observation counts exactly what it did not
+keep (``wirelog_dropped``, ``received_dropped``), and a truncated received list never
+matches an expectation (no expected list is anywhere near these sizes: the longest has
+10 events, 2.11, and the largest 64 KiB, 10.1.1). The statistics (frames by opcode,
+octets by read and write size, traffic counters) are always exact.
+
+The largest wire log of a case against a conforming server has fewer than 200 entries
+(2.11); a report renders an entry in about 0.5 KB (JSON and HTML together), so a full
+log stays well under 1 MB per case.
 """
 
 from __future__ import annotations
@@ -20,8 +30,10 @@ import dataclasses
 from wsconform.cases.model import Event, Message, Pong, Verdict
 
 __all__ = [
+    "DISCARDED_KEEP",
     "RECEIVED_BYTES_LIMIT",
     "RECEIVED_LIMIT",
+    "WIRELOG_BYTES_LIMIT",
     "WIRELOG_HEAD",
     "WIRELOG_LIMIT",
     "BytesLike",
@@ -46,11 +58,14 @@ BytesLike = bytes | bytearray | memoryview
 
 #: Bytes of data kept per wire log entry: the report shows the first 64.
 WIRELOG_HEAD = 64
-#: Wire log entries kept per case.
-WIRELOG_LIMIT = 200_000
+#: Wire log entries kept per case, and bytes of data over all of them.
+WIRELOG_LIMIT = 1_000
+WIRELOG_BYTES_LIMIT = 32 * 1024
 #: Events kept in the received list, and payload bytes over all of them.
-RECEIVED_LIMIT = 10_000
-RECEIVED_BYTES_LIMIT = 256 * 2**20
+RECEIVED_LIMIT = 256
+RECEIVED_BYTES_LIMIT = 4 * 2**20
+#: Discarded frames kept (all are counted).
+DISCARDED_KEEP = 5
 
 
 # --- wire log entries (catalog 5.4) ------------------------------------------------------
@@ -176,6 +191,11 @@ WireLogEntry = (
 _TRAFFIC_ENTRIES = (RxOctets, TxOctets, RxFrame, TxFrame)
 
 
+def _data_size(entry: WireLogEntry) -> int:
+    """Bytes of data an entry keeps (its ``head``)."""
+    return len(entry.head) if isinstance(entry, _TRAFFIC_ENTRIES) else 0
+
+
 # --- traffic statistics (catalog 5.5) ----------------------------------------------------
 
 
@@ -265,8 +285,21 @@ class Observation:
     * ``traffic``: live counters; ``traffic_stats``: the snapshot a successful 12/13
       case reports (``None`` otherwise).
     * ``http_request``/``http_response``: the raw handshake heads (``None`` = unknown).
+    * ``handshake_status``: the status line of the target's answer to the upgrade
+      (``HTTP/1.0 200 OK``), ``None`` until one arrived. ``handshake_failure``: why the
+      opening handshake failed, as one line (the status that is not 101, an answer that
+      is not HTTP, a wrong ``Sec-WebSocket-Accept``, a timeout); ``None`` when it
+      succeeded. (A TLS handshake that fails is a harness error of the connect, not a
+      case's record: see :mod:`wsconform.harness.wire.client`.)
+    * ``pongs_withheld``: pings the tester did not answer because the peer was not
+      reading (see :mod:`wsconform.harness.wire.connection`).
+    * ``discarded_frames``: data frames that arrived after the tester failed the
+      connection, which it therefore did not deliver (RFC 6455 section 7.1.7: once
+      the connection is failed, the endpoint "MUST NOT continue to attempt to process
+      data"); ``discarded`` keeps the first :data:`DISCARDED_KEEP` of them.
     * Statistics and the wire log through the ``note_*`` methods, :meth:`log` and
-      :meth:`set_wirelog`.
+      :meth:`set_wirelog`; ``wirelog_dropped``/``received_dropped`` count what the
+      bounds kept out.
     """
 
     is_server: bool = False
@@ -274,6 +307,7 @@ class Observation:
     received: list[Event] = dataclasses.field(default_factory=list)
     received_truncated: bool = False
     received_bytes: int = 0
+    received_dropped: int = 0
     closed_by_me: bool = False
     failed_by_me: bool = False
     dropped_by_me: bool = False
@@ -292,9 +326,16 @@ class Observation:
     traffic_stats: TrafficStats | None = None
     http_request: str | None = None
     http_response: str | None = None
+    handshake_status: str | None = None
+    handshake_failure: str | None = None
+    pongs_withheld: int = 0
+    discarded_frames: int = 0
+    discarded: list[RxFrame] = dataclasses.field(default_factory=list)
     create_wirelog: bool = True
     wirelog: list[WireLogEntry] = dataclasses.field(default_factory=list)
     wirelog_truncated: bool = False
+    wirelog_bytes: int = 0
+    wirelog_dropped: int = 0
     rx_octet_stats: dict[int, int] = dataclasses.field(default_factory=dict)
     tx_octet_stats: dict[int, int] = dataclasses.field(default_factory=dict)
     rx_frame_stats: dict[int, int] = dataclasses.field(default_factory=dict)
@@ -311,20 +352,58 @@ class Observation:
             or self.received_bytes + size > RECEIVED_BYTES_LIMIT
         ):
             self.received_truncated = True
+            self.received_dropped += 1
             return
         self.received.append(event)
         self.received_bytes += size
 
+    def note_discarded(self, frame: RxFrame) -> None:
+        """Count a data frame the tester discarded after failing the connection."""
+        self.discarded_frames += 1
+        if len(self.discarded) < DISCARDED_KEEP:
+            self.discarded.append(frame)
+
     # -- wire log and statistics
+
+    def drop_entry(self) -> None:
+        """Count an entry that the full wire log does not keep (``wirelog_truncated``
+        is set once the log is full: callers may then count instead of building)."""
+        self.wirelog_truncated = True
+        self.wirelog_dropped += 1
 
     def log(self, entry: WireLogEntry) -> None:
         """Append a wire log entry; traffic entries only while wire logging is on."""
+        self.log_at(None, entry)
+
+    def log_at(self, slot: int | None, entry: WireLogEntry) -> None:
+        """Put an entry at position ``slot`` of the wire log (``None``: at the end).
+
+        A received frame is logged once it is whole, but what it caused (the tester's
+        close frame when its header already broke a rule) may be logged before; the
+        connection notes where the frame began (:meth:`log_slot`) and the frame's entry
+        goes there, so that the log lists causes before effects. Once the log is full
+        (:data:`WIRELOG_LIMIT` entries or :data:`WIRELOG_BYTES_LIMIT` bytes) nothing is
+        kept: the log stops at the point it was full, and later entries are counted.
+        """
         if isinstance(entry, _TRAFFIC_ENTRIES) and not self.create_wirelog:
             return
-        if len(self.wirelog) >= WIRELOG_LIMIT:
-            self.wirelog_truncated = True
+        size = _data_size(entry)
+        if (
+            self.wirelog_truncated
+            or len(self.wirelog) >= WIRELOG_LIMIT
+            or self.wirelog_bytes + size > WIRELOG_BYTES_LIMIT
+        ):
+            self.drop_entry()
             return
-        self.wirelog.append(entry)
+        self.wirelog_bytes += size
+        if slot is None or slot >= len(self.wirelog):
+            self.wirelog.append(entry)
+        else:
+            self.wirelog.insert(slot, entry)
+
+    def log_slot(self) -> int:
+        """Where an entry logged now would go (see :meth:`log_at`)."""
+        return len(self.wirelog)
 
     def set_wirelog(self, enabled: bool, *, marker: bool = True) -> None:
         """Switch wire logging; with ``marker`` log ``WLM`` when the state changes."""
@@ -336,12 +415,18 @@ class Observation:
     def note_rx_octets(self, data: BytesLike) -> None:
         """Count one TCP read and log it (``RO``)."""
         self.rx_octet_stats[len(data)] = self.rx_octet_stats.get(len(data), 0) + 1
-        self.log(RxOctets.of(data))
+        if self.wirelog_truncated and self.create_wirelog:
+            self.drop_entry()
+        else:
+            self.log(RxOctets.of(data))
 
     def note_tx_octets(self, data: BytesLike, sync: bool) -> None:
         """Count one TCP write and log it (``TO``)."""
         self.tx_octet_stats[len(data)] = self.tx_octet_stats.get(len(data), 0) + 1
-        self.log(TxOctets.of(data, sync))
+        if self.wirelog_truncated and self.create_wirelog:
+            self.drop_entry()
+        else:
+            self.log(TxOctets.of(data, sync))
 
     def note_rx_frame(
         self, opcode: int, fin: bool, rsv: int, payload: BytesLike, *, mask: bytes | None

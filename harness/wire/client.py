@@ -9,6 +9,7 @@ connection, under its own timer. A failure to reach the target is a harness erro
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 from collections.abc import Callable
 
@@ -63,19 +64,66 @@ async def connect(
     context: ssl.SSLContext | None = None
     if uri.secure:
         context = ssl_context if ssl_context is not None else tls_context()
+    deadline = loop.time() + timeout
+    sock: socket.socket | None = None
     try:
+        # TCP first, then TLS over it, so that a failure says which of the two failed: a
+        # wss:// URL of a plain ws:// server connects, and then its TLS handshake fails
+        # (or never ends: the server waits for an HTTP request that never comes).
         async with asyncio.timeout(timeout):
-            _transport, protocol = await loop.create_connection(
-                factory,
-                uri.host,
-                uri.port,
-                ssl=context,
-                server_hostname=(server_hostname or uri.host) if context is not None else None,
-            )
+            sock = await _open_tcp(uri.host, uri.port)
     except TimeoutError:
-        raise ConnectError(str(uri), f"no connection within {timeout:g} s") from None
-    except ssl.SSLError as exc:
-        raise ConnectError(str(uri), f"TLS handshake failed: {exc}") from exc
+        raise ConnectError(str(uri), f"no TCP connection within {timeout:g} s") from None
     except OSError as exc:
         raise ConnectError(str(uri), exc.strerror or str(exc)) from exc
+    try:
+        async with asyncio.timeout_at(deadline):
+            _transport, protocol = await loop.create_connection(
+                factory,
+                sock=sock,
+                ssl=context,
+                server_hostname=(server_hostname or uri.host) if context is not None else None,
+                ssl_handshake_timeout=max(deadline - loop.time(), 0.001) if context else None,
+            )
+    except (TimeoutError, ssl.SSLError, OSError) as exc:
+        sock.close()
+        if context is None:
+            raise ConnectError(str(uri), str(exc) or type(exc).__name__) from exc
+        if isinstance(exc, TimeoutError) or (
+            isinstance(exc, ConnectionError) and "handshake" in str(exc).lower()
+        ):
+            detail = f"no answer within {timeout:g} s (is it a plain ws:// server?)"
+        else:
+            detail = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
+            if isinstance(exc, ssl.SSLError) and exc.reason == "WRONG_VERSION_NUMBER":
+                detail += " (the server does not speak TLS: is it a plain ws:// server?)"
+        raise ConnectError(str(uri), f"TLS handshake failed: {detail}") from exc
     return protocol
+
+
+async def _open_tcp(host: str, port: int) -> socket.socket:
+    """A connected non-blocking TCP socket to the first address of ``host`` that answers.
+
+    Raises:
+        OSError: the name does not resolve, or no address accepts the connection.
+    """
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    if not infos:
+        raise OSError(f"{host} does not resolve")
+    error: OSError | None = None
+    for family, kind, proto, _name, address in infos:
+        sock = socket.socket(family, kind, proto)
+        sock.setblocking(False)
+        try:
+            await loop.sock_connect(sock, address)
+        except OSError as exc:
+            sock.close()
+            error = exc
+            continue
+        except BaseException:
+            sock.close()
+            raise
+        return sock
+    assert error is not None
+    raise error

@@ -25,6 +25,17 @@ Write modes (catalog 2.0), kept in one ordered queue:
 * *chopsize* n: the bytes are cut into n-byte pieces, each queued as a sync write.
 
 Every write counts in ``txOctetStats`` and the ``TO`` wire log under its own size.
+
+Bounded cost: the reader processes a read in batches of frames (:mod:`.reader`); while
+a batch is left over the connection stops reading from the transport and goes on at the
+next turn of the event loop, so the timers of the case fire on time whatever the peer
+sends. A pong answers a ping only while fewer than :data:`PONG_BACKLOG` bytes wait to
+be written: a peer that pings without reading would otherwise grow the tester's write
+buffer without bound (the pongs not sent are counted, ``pongs_withheld``).
+
+The opening handshake fails at once when the first bytes of the answer cannot begin an
+HTTP status line, rather than when the opening handshake timer fires; the observation
+keeps the status line and, on failure, why (``handshake_status``, ``handshake_failure``).
 """
 
 from __future__ import annotations
@@ -33,6 +44,7 @@ import asyncio
 import collections
 import dataclasses
 import enum
+import re
 import socket
 from typing import Protocol
 
@@ -58,6 +70,7 @@ __all__ = [
     "CONNECTING",
     "DEFAULT_MAX_MESSAGE_SIZE",
     "OPEN",
+    "PONG_BACKLOG",
     "ConnectionEvents",
     "State",
     "TesterConnection",
@@ -71,6 +84,16 @@ DEFAULT_MAX_MESSAGE_SIZE = 64 * 2**20
 
 #: Longest response head the tester reads before giving up on the handshake.
 _MAX_RESPONSE_HEAD = 65536
+
+#: Bytes waiting to be written above which a ping is no longer answered.
+PONG_BACKLOG = 2**20
+
+#: What an HTTP response starts with (RFC 9112 section 4: ``HTTP-version SP status-code``).
+_HTTP = b"HTTP/"
+#: Bytes of a response that is not HTTP quoted in the failure.
+_QUOTE = 40
+#: The start of a status line (RFC 9112 section 4: ``HTTP-version SP status-code``).
+_STATUS_LINE = re.compile(rb"HTTP/[0-9]\.[0-9] [0-9]{3}")
 
 #: Close codes of 1000-2999 a peer may send, as Autobahn|Python 0.10.9 judges them. It
 #: predates the registration of 1012-1014 by IANA, so those count as invalid; catalog 2.0
@@ -176,6 +199,12 @@ class TesterConnection(asyncio.Protocol):
         self._open_timer: asyncio.TimerHandle | None = None
         self._close_timer: asyncio.TimerHandle | None = None
         self._drop_timer: asyncio.TimerHandle | None = None
+        # Reads not yet handed to the reader while it works through a backlog (at most
+        # one: reading is paused meanwhile), whether reading is paused, and where the
+        # frame being read goes in the wire log once it broke a rule.
+        self._inbox: collections.deque[bytes] = collections.deque()
+        self._paused = False
+        self._frame_slot: int | None = None
 
     # --- asyncio.Protocol ---------------------------------------------------------------
 
@@ -207,7 +236,39 @@ class TesterConnection(asyncio.Protocol):
             self._handshake_data(data)
             return
         if self.reader is not None and state is not CLOSED:
-            self.reader.feed(data)
+            self._read(data)
+
+    def _read(self, data: bytes) -> None:
+        """Hand a read to the reader, or queue it behind the backlog (module docstring)."""
+        reader = self.reader
+        assert reader is not None
+        if self._inbox or reader.backlog:
+            self._inbox.append(data)
+            return
+        if reader.feed(data):
+            self._pause()
+
+    def _pause(self) -> None:
+        if not self._paused and self.transport is not None:
+            self._paused = True
+            self.transport.pause_reading()
+        self.loop.call_soon(self._continue)
+
+    def _continue(self) -> None:
+        """The next batch of the backlog; reading resumes once it is gone."""
+        reader = self.reader
+        if reader is None or self.state is CLOSED:
+            return
+        if reader.resume():
+            self.loop.call_soon(self._continue)
+            return
+        while self._inbox and self.state is not CLOSED:
+            if reader.feed(self._inbox.popleft()):
+                self.loop.call_soon(self._continue)
+                return
+        if self._paused and self.transport is not None and self.state is not CLOSED:
+            self._paused = False
+            self.transport.resume_reading()
 
     def eof_received(self) -> bool | None:
         # A half-close from the peer ends the connection, as in Autobahn.
@@ -220,6 +281,7 @@ class TesterConnection(asyncio.Protocol):
                 timer.cancel()
         self._queue.clear()
         self._burst.clear()
+        self._inbox.clear()
         obs = self.obs
         if not obs.was_clean and not obs.dropped_by_me and obs.was_not_clean_reason is None:
             obs.was_not_clean_reason = _PEER_DROPPED
@@ -229,6 +291,21 @@ class TesterConnection(asyncio.Protocol):
 
     def _handshake_data(self, data: bytes) -> None:
         self._head += data
+        if not _HTTP.startswith(bytes(self._head[: len(_HTTP)])):
+            # Not even the beginning of a status line: no point waiting for the rest.
+            quoted = bytes(self._head[:_QUOTE])
+            more = "..." if len(self._head) > _QUOTE else ""
+            self.obs.http_response = self._head[:_MAX_RESPONSE_HEAD].decode("latin-1")
+            self._fail_handshake(f"the answer is not HTTP: {quoted!r}{more}")
+            return
+        line = self._head.find(b"\r\n")
+        if line >= 0 and self.obs.handshake_status is None:
+            status = bytes(self._head[:line])
+            self.obs.handshake_status = status.decode("latin-1")
+            if not _STATUS_LINE.match(status):
+                self.obs.http_response = self._head[:_MAX_RESPONSE_HEAD].decode("latin-1")
+                self._fail_handshake(f"the answer is not HTTP: status line {status[:_QUOTE]!r}")
+                return
         end = self._head.find(b"\r\n\r\n")
         if end < 0:
             if len(self._head) > _MAX_RESPONSE_HEAD:
@@ -239,9 +316,17 @@ class TesterConnection(asyncio.Protocol):
         self.obs.http_response = head.decode("latin-1")
         try:
             response = self._parse_response(head)
-            negotiated = check_response(response, self._key, self.settings)
         except HandshakeFailed as exc:
             self._fail_handshake(exc.reason)
+            return
+        try:
+            negotiated = check_response(response, self._key, self.settings)
+        except HandshakeFailed as exc:
+            failure = None
+            if response.status_code != 101:
+                answered = self.obs.handshake_status
+                failure = f"the server answered {answered!r}, not 101 Switching Protocols"
+            self._fail_handshake(exc.reason, failure)
             return
         if self._open_timer is not None:
             self._open_timer.cancel()
@@ -256,7 +341,7 @@ class TesterConnection(asyncio.Protocol):
         if leftover and self.state is not CLOSED:
             self.obs.traffic.preopen_incoming_octets_wire_level -= len(leftover)
             self.obs.traffic.incoming_octets_wire_level += len(leftover)
-            self.reader.feed(leftover)
+            self._read(leftover)
 
     @staticmethod
     def _parse_response(head: bytes) -> Response:
@@ -266,21 +351,33 @@ class TesterConnection(asyncio.Protocol):
             if response is None:
                 # Only a response with a body waits for more: it cannot be a 101.
                 status = head.split(b"\r\n", 1)[0].decode("latin-1")
-                raise HandshakeFailed(f"the server answered {status!r}, not 101")
+                raise HandshakeFailed(
+                    f"the server answered {status!r}, not 101 Switching Protocols"
+                )
         except HandshakeFailed:
             raise
         except Exception as exc:  # the core's InvalidHandshake subclasses
             raise HandshakeFailed(f"invalid HTTP response: {exc}") from exc
         return response
 
-    def _fail_handshake(self, reason: str) -> None:
+    def _fail_handshake(self, reason: str, failure: str | None = None) -> None:
+        """Fail the opening handshake; ``failure`` is the one line for
+        ``handshake_failure`` when it differs from ``reason``."""
         self.obs.was_not_clean_reason = f"opening handshake failed: {reason}"
+        self.obs.handshake_failure = failure or reason
         self.drop(abort=True)
 
     def _on_open_handshake_timeout(self) -> None:
         self._open_timer = None
         if self.state is CONNECTING:
             obs = self.obs
+            got = len(self._head)
+            seconds = self.timeouts.open_handshake
+            obs.handshake_failure = (
+                f"no answer within {seconds:g} s"
+                if got == 0
+                else f"the answer was incomplete after {seconds:g} s ({got} bytes)"
+            )
             obs.was_clean = False
             obs.was_not_clean_reason = "peer did not finish (in time) the opening handshake"
             obs.was_open_handshake_timeout = True
@@ -553,18 +650,34 @@ class TesterConnection(asyncio.Protocol):
         return self.obs.failed_by_me
 
     def violation(self, code: int, reason: str) -> None:
-        """The peer broke a rule the tester enforces: fail the connection."""
+        """The peer broke a rule the tester enforces: fail the connection.
+
+        When the rule was broken by the frame being read, that frame's ``RF`` entry is
+        logged where it stands now, before the close frame it causes.
+        """
+        reader = self.reader
+        if self._frame_slot is None and reader is not None and reader.unreported_frame:
+            self._frame_slot = self.obs.log_slot()
         self.fail(code, reason)
 
     def frame_received(self, info: FrameInfo) -> None:
-        """Statistics, traffic counters and the ``RF`` wire log entry of a frame."""
+        """Statistics, traffic counters, the ``RF`` wire log entry of a frame, and the
+        discarded frames once the tester failed the connection."""
         obs = self.obs
         obs.rx_frame_stats[info.opcode] = obs.rx_frame_stats.get(info.opcode, 0) + 1
-        if obs.create_wirelog:
+        slot, self._frame_slot = self._frame_slot, None
+        discarded = info.opcode <= 2 and obs.failed_by_me
+        if obs.create_wirelog and obs.wirelog_truncated and not discarded:
+            obs.drop_entry()
+        elif obs.create_wirelog or discarded:
             masked = info.mask is not None
-            obs.log(
-                RxFrame(info.length, info.head, info.opcode, info.fin, info.rsv, masked, info.mask)
+            entry = RxFrame(
+                info.length, info.head, info.opcode, info.fin, info.rsv, masked, info.mask
             )
+            if obs.create_wirelog:
+                obs.log_at(slot, entry)
+            if discarded:
+                obs.note_discarded(entry)
         if info.opcode <= 2 and self.state is OPEN:
             traffic = obs.traffic
             traffic.incoming_octets_websocket_level += info.wire_length
@@ -579,9 +692,17 @@ class TesterConnection(asyncio.Protocol):
 
     def ping_received(self, payload: bytes) -> None:
         """RFC 6455 section 5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a
-        Pong frame in response"; only while OPEN, as Autobahn."""
-        if self.state is OPEN:
-            self.send_frame(Opcode.PONG, payload)
+        Pong frame in response"; only while OPEN, as Autobahn, and only while the peer
+        reads what the tester writes (:data:`PONG_BACKLOG`)."""
+        if self.state is not OPEN:
+            return
+        waiting = sum(len(data) for data in self._burst)
+        if self.transport is not None:
+            waiting += self.transport.get_write_buffer_size()
+        if waiting > PONG_BACKLOG:
+            self.obs.pongs_withheld += 1
+            return
+        self.send_frame(Opcode.PONG, payload)
 
     def pong_received(self, payload: bytes) -> None:
         """Hand a pong to the case (recorded even after the tester failed)."""
@@ -609,8 +730,9 @@ class TesterConnection(asyncio.Protocol):
                 self._close_timer = None
             obs.was_clean = True
             # In client mode the server closes TCP; if it does not, the tester does and
-            # the close is not clean after all.
-            if self.timeouts.server_connection_drop > 0:
+            # the close is not clean after all. The first close frame starts the timer;
+            # more of them (a close storm) do not re-arm it.
+            if self.timeouts.server_connection_drop > 0 and self._drop_timer is None:
                 self._drop_timer = self.loop.call_later(
                     self.timeouts.server_connection_drop, self._on_server_connection_drop_timeout
                 )

@@ -31,6 +31,12 @@ Bounds: at most one partial frame header (14 bytes) is kept between reads; paylo
 consumed as it arrives; a data message is kept only while the tester has not failed the
 connection, and only up to ``max_message_size`` bytes; a frame's declared length above
 that limit is a violation (so a second one drops TCP).
+
+Batches: :meth:`Reader.feed` processes at most ``batch`` frames of the bytes it is given
+and keeps the rest (one read of the transport at most, as the connection stops reading
+meanwhile); :meth:`Reader.resume` processes the next batch. The connection calls it on
+the next turn of the event loop, so a peer that sends tiny frames as fast as it can
+cannot keep the case's timers from firing on time.
 """
 
 from __future__ import annotations
@@ -46,7 +52,15 @@ from wsconform.reference.protocol.utf8 import Utf8Validator
 
 from .codec import RSV1, mask_stream
 
-__all__ = ["INVALID_PAYLOAD", "PROTOCOL_ERROR", "TOO_BIG", "FrameInfo", "Reader", "ReaderSink"]
+__all__ = [
+    "BATCH_FRAMES",
+    "INVALID_PAYLOAD",
+    "PROTOCOL_ERROR",
+    "TOO_BIG",
+    "FrameInfo",
+    "Reader",
+    "ReaderSink",
+]
 
 #: Close codes the tester fails the connection with (RFC 6455 section 7.4.1).
 PROTOCOL_ERROR = 1002
@@ -57,6 +71,16 @@ _UINT16 = struct.Struct("!H")
 _UINT64 = struct.Struct("!Q")
 _MAX_CONTROL = 125
 _HEAD_KEEP = 64  # payload bytes kept for the wire log of a frame whose data is dropped
+
+#: Frame payloads of a message kept as they are before they are joined (see
+#: :meth:`Reader._keep_part`).
+_PARTS_KEPT = 64
+
+#: Frames processed per batch before the reader hands control back (see the module
+#: docstring): a millisecond or two of work, for frames that each need an answer (a
+#: ping); 16 connections flooding at once still leave their timers under 0.1 s late
+#: (``bench/bench_hostile.py``).
+BATCH_FRAMES = 64
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -138,11 +162,16 @@ class Reader:
         *,
         max_message_size: int,
         deflate: PerMessageDeflate | None = None,
+        batch: int = BATCH_FRAMES,
     ) -> None:
         self._sink = sink
         self._max = max_message_size
         self._deflate = deflate
+        self._batch = max(1, batch)
         self._pending = b""
+        self._data = b""
+        self._pos = 0
+        self._unlogged = False
         self._frame: _Frame | None = None
         # The data message being read.
         self._in_message = False
@@ -153,24 +182,49 @@ class Reader:
         self._declared = 0
         self._app_size = 0
         self._parts: list[bytes] = []
+        self._joined: bytearray | None = None
         self._keep = False
 
-    def feed(self, data: bytes) -> None:
-        """Process the next bytes from the peer."""
+    @property
+    def unreported_frame(self) -> bool:
+        """A frame's header was read and the frame not yet reported to the sink: a
+        violation found now is caused by that frame (the connection logs the frame before
+        the close frame it causes)."""
+        return self._unlogged
+
+    @property
+    def backlog(self) -> int:
+        """Bytes handed to :meth:`feed` and not processed yet (:meth:`resume` goes on)."""
+        return len(self._data) - self._pos
+
+    def feed(self, data: bytes) -> bool:
+        """Process the next bytes from the peer, at most one batch of frames of them.
+
+        Returns whether bytes are left over (then call :meth:`resume`, and feed no more
+        until it returns False).
+        """
         if self._pending:
             data = self._pending + data
             self._pending = b""
+        self._data, self._pos = data, 0
+        return self.resume()
+
+    def resume(self) -> bool:
+        """Process the next batch of the bytes kept by :meth:`feed`; whether some remain."""
+        data = self._data
         sink = self._sink
-        pos, end = 0, len(data)
+        pos, end = self._pos, len(data)
+        frames = self._batch
         while sink.reading:
             frame = self._frame
             if frame is None:
-                if end - pos < 2:
+                if end - pos < 2 or frames == 0:
                     break
                 used = self._header(data, pos, end)
                 if used == 0:
                     break
                 pos += used
+                frames -= 1
                 continue
             take = min(frame.length - frame.received, end - pos)
             if take:
@@ -181,8 +235,16 @@ class Reader:
                 self._end(frame)
             elif pos >= end:
                 break
-        if sink.reading and pos < end:
-            self._pending = data[pos:]
+        if not sink.reading or pos >= end:
+            self._data, self._pos = b"", 0
+            return False
+        if frames == 0 and self._frame is None:
+            self._pos = pos
+            return True
+        # A partial frame header: kept for the next read.
+        self._pending = data[pos:]
+        self._data, self._pos = b"", 0
+        return False
 
     # --- frame header -----------------------------------------------------------------
 
@@ -200,6 +262,7 @@ class Reader:
         sink = self._sink
         fail = sink.violation
         deflate = self._deflate is not None
+        self._unlogged = True
 
         if rsv != 0 and not (deflate and rsv == RSV1):
             fail(PROTOCOL_ERROR, f"RSV = {rsv} and no extension negotiated")
@@ -270,6 +333,7 @@ class Reader:
             self._declared = 0
             self._app_size = 0
             self._parts = []
+            self._joined = None
         self._declared += frame.length
         self._keep = not sink.failed
         if self._compressed:
@@ -312,6 +376,7 @@ class Reader:
         sink = self._sink
         payload = b"".join(frame.chunks)
         if frame.opcode > 7:
+            self._unlogged = False
             sink.frame_received(
                 FrameInfo(
                     frame.opcode,
@@ -355,11 +420,12 @@ class Reader:
         info = FrameInfo(
             frame.opcode, frame.fin, frame.rsv, length, head, frame.mask, wire_length, app_length
         )
+        self._unlogged = False
         sink.frame_received(info)
         if not sink.reading:
             return
         if self._keep and not sink.failed:
-            self._parts.append(payload)
+            self._keep_part(payload)
         if not frame.fin:
             return
         self._in_message = False
@@ -371,10 +437,28 @@ class Reader:
                 f"octet index {utf8.consumed}",
             )
         if sink.reading and self._keep and not sink.failed:
-            message = b"".join(self._parts)
-            self._parts = []
+            joined = self._joined
+            message = b"".join(self._parts) if joined is None else bytes(joined)
             sink.message_received(message, self._binary)
         self._parts = []
+        self._joined = None
+
+    def _keep_part(self, payload: bytes) -> None:
+        """Keep a frame's payload for its message, at a bounded cost per frame.
+
+        A message of many small frames would cost an object per frame (some 40 bytes
+        for one byte of data, so 2.5 GB for a 64 MiB message of 1-byte frames): past
+        :data:`_PARTS_KEPT` frames the parts are joined into one growing buffer.
+        """
+        if self._joined is not None:
+            self._joined += payload
+        elif len(self._parts) < _PARTS_KEPT:
+            if payload:
+                self._parts.append(payload)
+        else:
+            self._joined = bytearray(b"".join(self._parts))
+            self._joined += payload
+            self._parts = []
 
     def _inflate(self, frame: _Frame, data: bytes) -> bytes:
         """Decompress one frame of a compressed message (RFC 7692 section 7.2.2)."""

@@ -5,6 +5,8 @@ They prove that each verdict rule of the harness can fail: a peer that never ans
 one that closes with the wrong code, drops TCP, lingers after the closing handshake,
 answers pings late or wrongly, echoes invalid UTF-8, masks its frames, never completes
 the opening handshake. See :mod:`tests.peers.base` for how they are built.
+:mod:`tests.peers.hostile` has the servers that attack the tester instead (floods,
+garbage, resets, a deflate bomb).
 """
 
 from __future__ import annotations

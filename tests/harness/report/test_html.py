@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html.parser
 import pathlib
 import re
@@ -28,7 +29,7 @@ from wsconform.harness.report.html_views import (
 )
 from wsconform.harness.report.json_report import decode_reason
 from wsconform.harness.report.model import CaseResult, HarnessError, Report
-from wsconform.harness.report.observation import Observation
+from wsconform.harness.report.observation import KillAfterArmed, Observation, RxFrame
 
 from .sample import BAD, GOOD, MASK, sample_report, write
 
@@ -310,3 +311,37 @@ def test_write_html_report_keeps_earlier_agents(tmp_path: pathlib.Path) -> None:
     index = (tmp_path / "index.html").read_text()
     assert GOOD in index and BAD in index
     assert 'href="goodserver_2_0_case_7_7_1.html"' in index
+
+
+def test_case_page_says_what_the_tester_discarded_and_where_it_cut() -> None:
+    report = sample_report()
+    result = _result(report, BAD, "6.3.1")
+    assert all(events == () for events in result.case.expected.values())
+    obs = Observation(opened=True, failed_by_me=True)
+    for i in range(7):
+        obs.note_discarded(RxFrame(1, bytes([0xC0 + i]), 1, True, 0, False, None))
+    for _ in range(3):
+        obs.log(KillAfterArmed(1))
+    obs.drop_entry()
+    obs.drop_entry()
+    text = render_case_page(dataclasses.replace(result, observation=obs))
+    assert "No events were observed" not in text
+    assert (
+        "the tester failed the connection and discarded the 7 data frames that arrived "
+        "from then on (the first 5 below)"
+    ) in text
+    discarded = text[
+        text.index('id="discarded"') : text.index("</ol>", text.index('id="discarded"'))
+    ]
+    assert discarded.count("(discarded)") == 5
+    assert "Truncated after 3 entries" in text and "the 2 entries that followed" in text
+    _tags(text)
+
+
+def test_case_page_without_discarded_frames_keeps_its_sentence() -> None:
+    report = sample_report()
+    result = _result(report, BAD, "6.3.1")
+    obs = Observation(opened=True)
+    text = render_case_page(dataclasses.replace(result, observation=obs))
+    assert "No events were observed, and none were expected." in text
+    assert 'id="discarded"' not in text and "Truncated after" not in text

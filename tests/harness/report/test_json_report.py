@@ -34,6 +34,7 @@ from wsconform.harness.report.json_report import (
     wirelog_entry_json,
 )
 from wsconform.harness.report.model import (
+    AGENT_FILE_LIMIT,
     CaseResult,
     HarnessError,
     Report,
@@ -165,6 +166,40 @@ def test_clean_agent(agent: str, clean: str) -> None:
     assert clean_agent(agent) == clean
 
 
+def test_a_long_agent_gets_a_short_distinct_file_name() -> None:
+    long_a, long_b = "S" * 300, "S" * 299 + "T"
+    name_a, name_b = case_file_name(long_a, "12.3.10", "html"), case_file_name(long_b, "1.1.1")
+    assert clean_agent(long_a) != clean_agent(long_b)
+    assert len(clean_agent(long_a)) == AGENT_FILE_LIMIT
+    assert clean_agent(long_a).startswith("s" * (AGENT_FILE_LIMIT - 9) + "_")
+    assert len(name_a.encode()) < 255 and len(name_b.encode()) < 255
+    assert clean_agent("s" * AGENT_FILE_LIMIT) == "s" * AGENT_FILE_LIMIT
+
+
+def test_a_300_character_agent_is_written(tmp_path: pathlib.Path) -> None:
+    report = Report()
+    report.add(make_result(agent="A" * 300))
+    written = write(report, tmp_path, ("json",))
+    index = json.loads((tmp_path / "index.json").read_text())
+    reportfile = index["A" * 300]["3.2"]["reportfile"]
+    assert (tmp_path / reportfile) in written
+    assert json.loads((tmp_path / reportfile).read_text())["agent"] == "A" * 300
+
+
+def test_report_files_honour_the_umask(tmp_path: pathlib.Path) -> None:
+    report = Report()
+    report.add(make_result())
+    old = os.umask(0o022)
+    try:
+        paths = write(report, tmp_path / "a", ("json",))
+        os.umask(0o077)
+        private = write(report, tmp_path / "b", ("json",))
+    finally:
+        os.umask(old)
+    assert {oct(p.stat().st_mode & 0o777) for p in paths} == {"0o644"}
+    assert {oct(p.stat().st_mode & 0o777) for p in private} == {"0o600"}
+
+
 def test_case_file_name() -> None:
     assert case_file_name("AutobahnServer", "6.4.1") == "autobahnserver_case_6_4_1.json"
     assert case_file_name("My Server!", "2.10", "html") == "my_server_case_2_10.html"
@@ -220,6 +255,29 @@ def test_wirelog_shapes() -> None:
     assert wirelog_entry_json(CloseAfterArmed(10)) == ["TI", 10]
     assert wirelog_entry_json(CloseAfterFired()) == ["TIE"]
     assert wirelog_entry_json(WirelogMode(False)) == ["WLM", False]
+
+
+def test_what_the_bounds_kept_out_is_in_our_own_key() -> None:
+    result = make_result()
+    obs = result.observation
+    obs.handshake_status = "HTTP/1.1 101 Switching Protocols"
+    obs.note_discarded(RxFrame(1, b"x", 1, True, 2, False, None))
+    obs.note_discarded(RxFrame(0, b"", 0, True, 0, False, None))
+    obs.drop_entry()
+    obs.drop_entry()
+    mine = case_json(result)["wsconform"]
+    assert mine["discardedFrames"] == 2
+    assert mine["discarded"] == [
+        ["RF", [1, "x"], 1, True, 2, False, None],
+        ["RF", [0, ""], 0, True, 0, False, None],
+    ]
+    assert mine["handshakeStatus"] == "HTTP/1.1 101 Switching Protocols"
+    assert mine["handshakeFailure"] is None
+    assert mine["wirelogTruncated"] is True
+    assert mine["wirelogTruncatedAfter"] == len(obs.wirelog) == 5
+    assert mine["wirelogDropped"] == 2
+    assert mine["receivedTruncatedAfter"] is None and mine["receivedDropped"] == 0
+    assert mine["pongsWithheld"] == 0
 
 
 def test_case_json_fields() -> None:

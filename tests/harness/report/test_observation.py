@@ -5,8 +5,11 @@ from __future__ import annotations
 from wsconform.cases.model import Message, Pong, Timeout
 from wsconform.harness.report import observation
 from wsconform.harness.report.observation import (
+    DISCARDED_KEEP,
     RECEIVED_BYTES_LIMIT,
     RECEIVED_LIMIT,
+    WIRELOG_BYTES_LIMIT,
+    WIRELOG_HEAD,
     WIRELOG_LIMIT,
     KillAfterArmed,
     Observation,
@@ -69,6 +72,42 @@ def test_wirelog_bound() -> None:
         obs.log(KillAfterArmed(1))
     assert len(obs.wirelog) == WIRELOG_LIMIT
     assert obs.wirelog_truncated
+    assert obs.wirelog_dropped == 5
+
+
+def test_wirelog_byte_bound_and_exact_statistics_past_it() -> None:
+    obs = Observation()
+    fits = WIRELOG_BYTES_LIMIT // WIRELOG_HEAD
+    for _ in range(fits + 10):
+        obs.note_rx_octets(bytes(1000))
+    assert len(obs.wirelog) == fits and obs.wirelog_bytes == WIRELOG_BYTES_LIMIT
+    assert obs.wirelog_dropped == 10
+    # Once full, the log keeps nothing, not even a small entry; statistics stay exact.
+    obs.log(KillAfterArmed(1))
+    obs.note_tx_octets(b"x", sync=False)
+    assert len(obs.wirelog) == fits and obs.wirelog_dropped == 12
+    assert obs.rx_octet_stats == {1000: fits + 10}
+    assert obs.tx_octet_stats == {1: 1}
+
+
+def test_log_at_puts_an_entry_before_later_ones() -> None:
+    obs = Observation()
+    obs.note_rx_octets(b"ab")
+    slot = obs.log_slot()
+    obs.note_tx_frame(8, True, 0, b"\x03\xea", mask=None)
+    obs.log_at(slot, RxFrame(1, b"a", 1, True, 2, False, None))
+    assert [type(e).__name__ for e in obs.wirelog] == ["RxOctets", "RxFrame", "TxFrame"]
+    obs.log_at(None, KillAfterArmed(1))
+    assert obs.wirelog[-1] == KillAfterArmed(1)
+
+
+def test_discarded_frames_are_counted_and_the_first_kept() -> None:
+    obs = Observation()
+    frames = [RxFrame(1, bytes([i]), 2, True, 0, False, None) for i in range(DISCARDED_KEEP + 3)]
+    for frame in frames:
+        obs.note_discarded(frame)
+    assert obs.discarded_frames == DISCARDED_KEEP + 3
+    assert obs.discarded == frames[:DISCARDED_KEEP]
 
 
 def test_received_bounds() -> None:
@@ -80,6 +119,7 @@ def test_received_bounds() -> None:
         obs.record(Pong(b""))
     assert len(obs.received) == RECEIVED_LIMIT
     assert obs.received_truncated
+    assert obs.received_dropped == 2
     big = Observation()
     big.record(Message(bytes(RECEIVED_BYTES_LIMIT + 1)))
     assert big.received == []

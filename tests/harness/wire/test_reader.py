@@ -1,0 +1,100 @@
+"""The tester's reader in batches: every frame is read, at most a batch per call."""
+
+from __future__ import annotations
+
+from wsconform.harness.wire.reader import BATCH_FRAMES, FrameInfo, Reader
+from wsconform.reference.protocol.wire import WireFrame
+
+
+class Recorder:
+    """A :class:`~wsconform.harness.wire.reader.ReaderSink` that keeps what it is told."""
+
+    def __init__(self) -> None:
+        self.frames: list[FrameInfo] = []
+        self.violations: list[tuple[int, str, bool]] = []
+        self.messages: list[bytes] = []
+        self.closed = False
+        self.reader: Reader | None = None
+
+    @property
+    def reading(self) -> bool:
+        return not self.closed
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.violations)
+
+    def violation(self, code: int, reason: str) -> None:
+        unreported = self.reader is not None and self.reader.unreported_frame
+        self.violations.append((code, reason, unreported))
+
+    def frame_received(self, info: FrameInfo) -> None:
+        self.frames.append(info)
+
+    def message_received(self, payload: bytes, binary: bool) -> None:
+        self.messages.append(payload)
+
+    def ping_received(self, payload: bytes) -> None: ...
+    def pong_received(self, payload: bytes) -> None: ...
+    def close_received(self, code: int | None, reason: bytes | None) -> None: ...
+
+
+def reader(batch: int = BATCH_FRAMES) -> tuple[Reader, Recorder]:
+    sink = Recorder()
+    read = Reader(sink, max_message_size=2**20, batch=batch)
+    sink.reader = read
+    return read, sink
+
+
+def test_a_read_is_processed_one_batch_at_a_time() -> None:
+    read, sink = reader(batch=10)
+    data = WireFrame(0x9, b"p").encode() * 35
+    assert read.feed(data)
+    assert len(sink.frames) == 10
+    assert read.backlog == len(data) - 10 * 3
+    assert read.resume() and read.resume()
+    assert len(sink.frames) == 30
+    assert not read.resume()
+    assert len(sink.frames) == 35 and read.backlog == 0
+
+
+def test_a_partial_header_waits_for_the_next_read_after_batches() -> None:
+    read, sink = reader(batch=2)
+    frame = WireFrame(0x2, b"x" * 200, fin=True).encode()
+    data = frame * 3 + frame[:3]
+    assert read.feed(data)
+    while read.resume():
+        pass
+    assert len(sink.frames) == 3 and read.backlog == 0
+    assert not read.feed(frame[3:])
+    assert len(sink.frames) == 4
+    assert sink.messages == [b"x" * 200] * 4
+
+
+def test_a_batch_ends_between_frames_of_one_message() -> None:
+    read, sink = reader(batch=1)
+    data = WireFrame(0x1, b"ab", fin=False).encode() + WireFrame(0x0, b"cd").encode()
+    assert read.feed(data)
+    assert sink.messages == []
+    assert not read.resume()
+    assert sink.messages == [b"abcd"]
+
+
+def test_a_violation_of_a_header_is_known_to_come_from_the_frame_being_read() -> None:
+    read, sink = reader()
+    read.feed(WireFrame(0x1, b"ok").encode() + WireFrame(0x2, b"bad", rsv=2).encode())
+    assert [v[2] for v in sink.violations] == [True]
+    assert not read.unreported_frame  # the bad frame was then reported
+    assert len(sink.frames) == 2
+
+
+def test_a_message_of_many_frames_is_kept_whole() -> None:
+    read, sink = reader(batch=10_000)
+    pieces = [bytes([i % 251]) for i in range(5000)]
+    frames = [WireFrame(0x2 if i == 0 else 0x0, p, fin=False) for i, p in enumerate(pieces)]
+    data = b"".join(f.encode() for f in frames) + WireFrame(0x0, b"", fin=True).encode()
+    data += WireFrame(0x1, b"after").encode()
+    read.feed(data)
+    while read.resume():
+        pass
+    assert sink.messages == [b"".join(pieces), b"after"]

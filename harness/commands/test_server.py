@@ -321,7 +321,7 @@ def interrupted_error(report: Report, agent: str, signum: int, total: int) -> Ha
     errored = len({e.case_id for e in report.errors if e.case_id is not None})
     name = signal.Signals(signum).name
     left = total - finished - errored
-    detail = f" ({len(running)} were running: {', '.join(running[:10])})" if running else ""
+    detail = f" ({len(running)} running: {', '.join(running[:10])})" if running else ""
     return HarnessError(
         agent,
         None,

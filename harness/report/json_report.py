@@ -206,7 +206,17 @@ def decode_reason(result: CaseResult) -> str | None:
 
 
 def case_json(result: CaseResult) -> dict[str, Any]:
-    """The per-case object: every field of catalog 5.3, plus ``wsconform``."""
+    """The per-case object: every field of catalog 5.3, plus ``wsconform``.
+
+    ``wsconform`` holds what Autobahn has no field for: the target URL; the handshake's
+    status line and, when it failed, why (``handshakeStatus``, ``handshakeFailure``);
+    the data frames discarded after the tester failed the connection
+    (``discardedFrames``, and the first few as wire log entries in ``discarded``); the
+    pings left unanswered because the peer was not reading (``pongsWithheld``); and
+    where the bounds of the record cut the wire log and the received list
+    (``wirelogTruncated``, ``wirelogTruncatedAfter`` entries kept, ``wirelogDropped``
+    entries not kept; the same three for ``received``).
+    """
     case, obs, verdicts = result.case, result.observation, result.verdicts
     traffic = None if obs.traffic_stats is None else traffic_stats_json(obs.traffic_stats)
     return {

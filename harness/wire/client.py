@@ -9,6 +9,7 @@ connection, under its own timer. A failure to reach the target is a harness erro
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import ssl
 from collections.abc import Callable
@@ -75,7 +76,7 @@ async def connect(
     except TimeoutError:
         raise ConnectError(str(uri), f"no TCP connection within {timeout:g} s") from None
     except OSError as exc:
-        raise ConnectError(str(uri), exc.strerror or str(exc)) from exc
+        raise ConnectError(str(uri), _reason(exc)) from exc
     try:
         async with asyncio.timeout_at(deadline):
             _transport, protocol = await loop.create_connection(
@@ -99,6 +100,13 @@ async def connect(
                 detail += " (the server does not speak TLS: is it a plain ws:// server?)"
         raise ConnectError(str(uri), f"TLS handshake failed: {detail}") from exc
     return protocol
+
+
+def _reason(exc: OSError) -> str:
+    """``Connection refused`` rather than asyncio's ``Connect call failed (...)``."""
+    if isinstance(exc, socket.gaierror) or not exc.errno or exc.errno < 0:
+        return exc.strerror or str(exc)
+    return os.strerror(exc.errno)
 
 
 async def _open_tcp(host: str, port: int) -> socket.socket:

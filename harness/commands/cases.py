@@ -94,9 +94,8 @@ def list_cases(cases: Sequence[Case], out: TextIO) -> None:
 def _bytes(payload: bytes) -> str:
     """Payload bytes as quoted text when they are UTF-8, else as ``0x`` hex."""
     shown = payload_text(payload)
-    try:
-        payload.decode("utf-8")
-    except UnicodeDecodeError:
+    # payload_text falls back to hex when its (possibly cut) text is not UTF-8.
+    if shown.startswith("0x") and not payload.startswith(b"0x"):
         return shown
     return repr(shown)
 

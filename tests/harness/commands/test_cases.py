@@ -7,10 +7,10 @@ import re
 import pytest
 
 from wsconform.cases import catalog
-from wsconform.cases.model import Case
+from wsconform.cases.model import Case, SendFrame
 from wsconform.harness.cli import build_parser, main
 from wsconform.harness.commands import cases as cases_module
-from wsconform.harness.commands.cases import describe_case, plain_text
+from wsconform.harness.commands.cases import describe_case, plain_text, step_text
 
 _CASE_LINE = re.compile(r"^ {4}(\d+(?:\.\d+)+) +(\S.*)$")
 
@@ -115,3 +115,11 @@ def test_every_case_can_be_shown(case: Case) -> None:
 
 def test_plain_text() -> None:
     assert plain_text("a <b>b</b><br>c<BR/>d") == "a b\nc\nd"
+
+
+def test_payloads_are_text_or_hex() -> None:
+    assert step_text(SendFrame(1, b"Hello")).endswith("payload 5 B 'Hello'")
+    assert step_text(SendFrame(1, b"\xf4\x90\x80\x80")).endswith("payload 4 B 0xf4908080")
+    # Cut inside a code point: the long payload falls back to hex, unquoted.
+    cut = ("κόσμε".encode() * 20)[1:]
+    assert f"payload {len(cut)} B 0x" in step_text(SendFrame(1, cut))

@@ -33,8 +33,8 @@ from .record.describe import (
     describe_events,
     describe_remote_close,
 )
+from .record.observation import Observation
 from .record.outcome import CloseVerdict, Verdicts
-from .report.observation import Observation
 
 __all__ = [
     "DEFAULT_RESULT",
@@ -319,7 +319,7 @@ class LoopReply:
 
     ``send`` is the next step to execute when the loop goes on (``outcome`` is then
     ``None``). When ``send`` is ``None`` the loop is over: store ``outcome``, take a
-    :meth:`~wsconform.harness.report.observation.TrafficStats.snapshot` into
+    :meth:`~wsconform.harness.record.observation.TrafficStats.snapshot` into
     ``traffic_stats`` if ``capture_traffic_stats``, switch wire logging on (with marker)
     and send the checked close 1000.
     """

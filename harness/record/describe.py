@@ -14,7 +14,7 @@ from wsconform.cases.model import Event, ExpectedClose, Message, Pong
 from wsconform.reference.protocol.close import GOING_AWAY
 from wsconform.reference.protocol.close import label as close_label
 
-from ..report.observation import Observation
+from .observation import Observation
 
 __all__ = [
     "EVENTS_SHOWN",

@@ -24,11 +24,7 @@ from wsconform.cases.model import (
     Pong,
     Timeout,
 )
-
-from .collection import ERROR, MISSING, Collection, Entry
-from .json_report import payload_text
-from .model import CaseResult, case_file_name
-from .observation import (
+from wsconform.harness.record.observation import (
     CloseAfterArmed,
     CloseAfterFired,
     ContinueLaterArmed,
@@ -43,6 +39,10 @@ from .observation import (
     WireLogEntry,
     WirelogMode,
 )
+
+from .collection import ERROR, MISSING, Collection, Entry
+from .json_report import payload_text
+from .model import CaseResult, case_file_name
 
 __all__ = [
     "STATE_CSS",

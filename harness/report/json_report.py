@@ -19,10 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from wsconform.cases.model import Case, Event, ExpectedClose, Message, Pong
-
-from .collection import ERRORS_FILE, INDEX_FILE, Collection, Entry
-from .model import CaseResult, HarnessError
-from .observation import (
+from wsconform.harness.record.observation import (
     CloseAfterArmed,
     CloseAfterFired,
     ContinueLaterArmed,
@@ -37,6 +34,9 @@ from .observation import (
     WireLogEntry,
     WirelogMode,
 )
+
+from .collection import ERRORS_FILE, INDEX_FILE, Collection, Entry
+from .model import CaseResult, HarnessError
 
 __all__ = [
     "case_json",

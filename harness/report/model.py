@@ -21,9 +21,8 @@ import shlex
 import traceback as traceback_module
 
 from wsconform.cases.model import Case, case_sort_key
+from wsconform.harness.record.observation import Observation
 from wsconform.harness.record.outcome import Outcome, Verdicts
-
-from .observation import Observation
 
 __all__ = [
     "AGENT_FILE_LIMIT",

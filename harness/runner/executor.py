@@ -52,8 +52,7 @@ from wsconform.cases.model import (
     StreamFrameHeader,
     Timeout,
 )
-from wsconform.harness.report.model import CaseResult
-from wsconform.harness.report.observation import (
+from wsconform.harness.record.observation import (
     CloseAfterArmed,
     CloseAfterFired,
     ContinueLaterArmed,
@@ -62,6 +61,7 @@ from wsconform.harness.report.observation import (
     KillAfterFired,
     Observation,
 )
+from wsconform.harness.report.model import CaseResult
 from wsconform.harness.verdicts import (
     EchoLoopJudge,
     LogicOutcome,

@@ -30,6 +30,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 
 from wsconform.cases.model import Case, EchoLoop
+from wsconform.harness.record.observation import Observation
 from wsconform.harness.report.model import (
     CaseFinished,
     CaseStarted,
@@ -38,7 +39,6 @@ from wsconform.harness.report.model import (
     Report,
     RunnerEvent,
 )
-from wsconform.harness.report.observation import Observation
 from wsconform.harness.wire.client import connect
 from wsconform.harness.wire.connection import TesterConnection
 from wsconform.harness.wire.exceptions import ConnectError, NotWebSocket

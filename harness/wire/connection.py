@@ -4,7 +4,7 @@ It plays the part Autobahn|Python 0.10.9 plays under Autobahn|Testsuite (catalog
 9.4, 9.5): it sends exactly what it is told, reads the peer with the tester's checks
 (:mod:`.reader`), answers pings while OPEN, replies to a peer's close with 1000, runs the
 library timers (opening handshake, closing handshake, server TCP drop) and keeps the
-tester's record in an :class:`~wsconform.harness.report.observation.Observation`:
+tester's record in an :class:`~wsconform.harness.record.observation.Observation`:
 ``closedByMe``, ``failedByMe``, ``droppedByMe``, ``wasClean`` and its reason, the close
 codes and reasons, statistics, traffic counters and the wire log.
 
@@ -49,7 +49,7 @@ import socket
 from typing import Protocol
 
 from wsconform.cases.model import fragment_payload
-from wsconform.harness.report.observation import Observation, RxFrame, TxFrame
+from wsconform.harness.record.observation import Observation, RxFrame, TxFrame
 from wsconform.reference.protocol.extensions.permessage_deflate import PerMessageDeflate
 from wsconform.reference.protocol.frames import CONT, Frame, Opcode, serialize
 from wsconform.reference.protocol.handshake import generate_key

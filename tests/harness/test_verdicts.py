@@ -29,8 +29,8 @@ from wsconform.cases.model import (
     Verdict,
 )
 from wsconform.harness import verdicts
+from wsconform.harness.record.observation import RECEIVED_LIMIT, Observation
 from wsconform.harness.record.outcome import CloseVerdict
-from wsconform.harness.report.observation import RECEIVED_LIMIT, Observation
 from wsconform.harness.verdicts import (
     EchoLoopJudge,
     auto_close_due,

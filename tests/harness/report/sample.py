@@ -26,13 +26,13 @@ from wsconform.cases.model import (
     SendMessage,
     Verdict,
 )
-from wsconform.harness.report.collection import Collection
-from wsconform.harness.report.model import CaseResult, HarnessError, Report
-from wsconform.harness.report.observation import (
+from wsconform.harness.record.observation import (
     KillAfterArmed,
     KillAfterFired,
     Observation,
 )
+from wsconform.harness.report.collection import Collection
+from wsconform.harness.report.model import CaseResult, HarnessError, Report
 from wsconform.harness.report.render import FORMATS, write_reports
 from wsconform.harness.verdicts import deflate_missing, judge
 from wsconform.reference.protocol.wire import WireFrame

@@ -9,6 +9,7 @@ import re
 
 from wsconform.cases import catalog
 from wsconform.cases.model import Message, Pong, Timeout
+from wsconform.harness.record.observation import KillAfterArmed, Observation, RxFrame
 from wsconform.harness.report import html as html_module
 from wsconform.harness.report import html_views
 from wsconform.harness.report.collection import Collection
@@ -29,7 +30,6 @@ from wsconform.harness.report.html_views import (
 )
 from wsconform.harness.report.json_report import decode_reason
 from wsconform.harness.report.model import CaseResult, HarnessError, Report
-from wsconform.harness.report.observation import KillAfterArmed, Observation, RxFrame
 
 from .sample import BAD, GOOD, MASK, sample_report, write
 

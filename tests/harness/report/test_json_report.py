@@ -20,6 +20,21 @@ from wsconform.cases.model import (
     Timeout,
     Verdict,
 )
+from wsconform.harness.record.observation import (
+    CloseAfterArmed,
+    CloseAfterFired,
+    ContinueLaterArmed,
+    ContinueLaterFired,
+    KillAfterArmed,
+    KillAfterFired,
+    Observation,
+    RxFrame,
+    RxOctets,
+    TrafficStats,
+    TxFrame,
+    TxOctets,
+    WirelogMode,
+)
 from wsconform.harness.record.outcome import CloseVerdict, Verdicts
 from wsconform.harness.report import json_report
 from wsconform.harness.report.collection import Collection
@@ -40,21 +55,6 @@ from wsconform.harness.report.model import (
     Report,
     case_file_name,
     clean_agent,
-)
-from wsconform.harness.report.observation import (
-    CloseAfterArmed,
-    CloseAfterFired,
-    ContinueLaterArmed,
-    ContinueLaterFired,
-    KillAfterArmed,
-    KillAfterFired,
-    Observation,
-    RxFrame,
-    RxOctets,
-    TrafficStats,
-    TxFrame,
-    TxOctets,
-    WirelogMode,
 )
 
 T0 = datetime.datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=datetime.UTC)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from wsconform.cases.model import OK, Case, ExpectedClose, Verdict
+from wsconform.harness.record.observation import Observation
 from wsconform.harness.record.outcome import CloseVerdict, Outcome, Verdicts
 from wsconform.harness.report import model
 from wsconform.harness.report.model import (
@@ -18,7 +19,6 @@ from wsconform.harness.report.model import (
     clean_agent,
     reproduce_command,
 )
-from wsconform.harness.report.observation import Observation
 
 T0 = datetime.datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=datetime.UTC)
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.peers.hostile import NeverAnsweringPeer, PlainHttpPeer, serve_hostile
 from tests.timing import unit
-from wsconform.harness.report.observation import Observation
+from wsconform.harness.record.observation import Observation
 from wsconform.harness.wire import connection as wire
 from wsconform.harness.wire.client import connect, tls_context
 from wsconform.harness.wire.exceptions import ConnectError

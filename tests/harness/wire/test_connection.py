@@ -25,7 +25,7 @@ import pytest
 
 from tests.peers.hostile import accept_response
 from tests.timing import unit
-from wsconform.harness.report.observation import (
+from wsconform.harness.record.observation import (
     DISCARDED_KEEP,
     WIRELOG_LIMIT,
     Observation,

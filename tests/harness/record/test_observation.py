@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from wsconform.cases.model import Message, Pong, Timeout
-from wsconform.harness.report import observation
-from wsconform.harness.report.observation import (
+from wsconform.harness.record import observation
+from wsconform.harness.record.observation import (
     DISCARDED_KEEP,
     RECEIVED_BYTES_LIMIT,
     RECEIVED_LIMIT,

@@ -1,4 +1,4 @@
-"""The catalog: counts and run indices (catalog 1.1, 1.2, 9.1) and pattern rules (7.5)."""
+"""The catalog: counts and run indices, pattern rules (docs/autobahn.md sections 1.1-1.3)."""
 
 from __future__ import annotations
 

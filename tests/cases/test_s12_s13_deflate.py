@@ -1,4 +1,4 @@
-"""Sections 12 and 13 against catalog 2.10-2.12."""
+"""Sections 12 and 13 against docs/autobahn.md sections 6.6-6.8 and case/case12_x_x.py."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A sample of cases of sections 1-7 and 10, field by field against the catalog tables."""
+"""A sample of cases of sections 1-7 and 10, field by field against Autobahn's case files."""
 
 from __future__ import annotations
 

@@ -2,14 +2,14 @@
 
 :data:`CASES` holds the cases in Autobahn's global order, which is the order of numeric
 id tuples (``2.9`` < ``2.10``, ``9.8.6`` < ``10.1.1`` < ``12.1.1``); a case's *run
-index* is its 1-based position there (catalog 9.1), e.g. 1.1.1 = 1, 6.5.1 = 78,
-10.1.1 = 301, 13.7.18 = 517. The JSON report's ``case`` field is this index in client
-mode, whatever subset runs.
+index* is its 1-based position there (docs/autobahn.md section 1.2), e.g. 1.1.1 = 1,
+6.5.1 = 78, 10.1.1 = 301, 13.7.18 = 517. The JSON report's ``case`` field is this index
+in client mode, whatever subset runs.
 
-Case-id patterns follow Autobahn (catalog 7.5): a pattern without ``*`` is a literal
-id; with ``*``, each ``.`` is escaped, each ``*`` becomes ``.*``, and the expression must
-match at the start of the id (``1*`` selects sections 1, 10, 12 and 13). The selection
-is the union of ``cases`` minus the union of ``exclude``, sorted by numeric id.
+Case-id patterns follow Autobahn (docs/autobahn.md section 1.3): a pattern without ``*``
+is a literal id; with ``*``, each ``.`` is escaped, each ``*`` becomes ``.*``, and the
+expression must match at the start of the id (``1*`` selects sections 1, 10, 12 and 13).
+The selection is the union of ``cases`` minus the union of ``exclude``, sorted by numeric id.
 ``exclude-agent-cases`` patterns use the same rewriting but must match whole strings.
 """
 

@@ -2,7 +2,7 @@
 
 The tester of Autobahn 0.10.9 offers and accepts permessage-deflate (RFC 7692) with a
 model of four fields. These classes reproduce it exactly: the header strings they build
-are the ones Autobahn sends, byte for byte (catalog section 2.12), and the accept rule
+are the ones Autobahn sends, byte for byte (docs/autobahn.md section 6.8), and the accept rule
 walks a client's offers in the same order.
 
 Nothing here compresses; the runner hands the negotiated parameters to the protocol
@@ -83,7 +83,8 @@ class DeflateOffer:
         """Build the offer the tester-as-server sees from a client's parameters.
 
         Autobahn's parser sets ``accept_no_context_takeover`` to true whether or not the
-        client sent ``client_no_context_takeover`` (catalog 2.12); this keeps that quirk.
+        client sent ``client_no_context_takeover`` (docs/autobahn.md section 6.8); this
+        keeps that quirk.
         """
         return cls(
             request_no_context_takeover=server_no_context_takeover,

@@ -6,7 +6,7 @@ A :class:`Case` says what the tester sends (``steps``), which event lists it acc
 does no I/O and asserts nothing: the runner interprets the steps against a live peer,
 fills an observation record, and :mod:`wsconform.harness.verdicts` judges it.
 
-How the runner interprets a case (Autobahn's mechanics, catalog section 2.0):
+How the runner interprets a case (Autobahn's mechanics, docs/autobahn.md section 2):
 
 * One fresh TCP + WebSocket connection per case. The case starts when the opening
   handshake completes; it ends when the TCP connection is gone. Timers never end a case
@@ -79,7 +79,7 @@ __all__ = [
     "repeat_to_length",
 ]
 
-#: Library timers of Autobahn 0.10.9 that apply to every case (catalog 4.1).
+#: Library timers of Autobahn 0.10.9 that apply to every case (docs/autobahn.md section 4.1).
 OPEN_HANDSHAKE_TIMEOUT = 5.0
 CLOSE_HANDSHAKE_TIMEOUT = 1.0
 SERVER_CONNECTION_DROP_TIMEOUT = 1.0
@@ -92,7 +92,7 @@ _MAX_CLOSE_REASON = 123
 
 
 class Verdict(enum.StrEnum):
-    """``behavior`` values (catalog 3.4), as the exact strings of the reports."""
+    """``behavior`` values (docs/autobahn.md section 3.5), as the exact strings of the reports."""
 
     OK = "OK"
     NON_STRICT = "NON-STRICT"
@@ -137,7 +137,7 @@ def fragment_payload(payload: bytes, fragment_size: int) -> list[bytes]:
 
     ``fragment_size`` 0 means no fragmentation. A payload no longer than the fragment size
     goes out as one frame. Otherwise it is cut into ``fragment_size`` pieces, and (the
-    quirk of catalog 2.0, reproduced on purpose) when its length is an exact multiple of
+    quirk of docs/autobahn.md section 2.2, kept on purpose) when its length is an exact multiple of
     the fragment size, all real pieces carry FIN=0 and one extra *empty* piece ends the
     message. The first piece carries the message opcode, the others opcode 0, only the
     last FIN=1; with permessage-deflate the compressed payload is cut and only the first
@@ -486,7 +486,7 @@ Step = (
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class ExpectedClose:
-    """How the connection must end (``expectedClose``, catalog 3.1).
+    """How the connection must end (``expectedClose``, docs/autobahn.md section 3.1).
 
     ``closed_by_me``: must the tester send the first close frame? ``close_codes``: peer
     close codes that are accepted (a close without code always is). ``require_clean``:
@@ -538,7 +538,7 @@ class Case:
 
     ``expected`` maps a verdict to the exact received-event list that earns it, in
     matching order (OK first, then NON-STRICT); it is empty for the case-logic sections
-    9, 12 and 13. The remaining fields are the per-case overrides of catalog 3.2:
+    9, 12 and 13. The remaining fields are the per-case overrides of docs/autobahn.md section 3.4:
 
     * ``suppress_auto_close``: never auto-close on a match (7.1.2-7.1.6, 7.3, 7.5, 7.13).
     * ``wrong_code_fails``: a WRONG CODE close verdict also fails ``behavior`` and copies

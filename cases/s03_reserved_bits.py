@@ -70,7 +70,7 @@ CASES: tuple[Case, ...] = (
         "a small binary message",
         SendFrame(BINARY, b"\x00\xff\xfe\xfd\xfc\xfb\x00\xff", rsv=5),
     ),
-    # Autobahn's description says "Ping", but the frame it sends is binary (catalog 8).
+    # Autobahn's description says "Ping", but the frame it sends is binary (case/case3_6.py).
     _alone(
         "3.6",
         "a binary frame (not a ping) with payload Hello, world!",

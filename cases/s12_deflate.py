@@ -1,6 +1,6 @@
 """Section 12, WebSocket compression with different payloads (permessage-deflate, RFC 7692).
 
-Each case runs the compressed message loop of catalog 2.10 on one of five data files
+Each case runs the compressed message loop of docs/autobahn.md section 6.6 on one of five data files
 (:mod:`.testdata`), with the default offer. Row k of :data:`MSG_SIZES` gives case
 ``12.j.k`` its message length, count, WAITSECS and auto-fragment size; the same rows are
 used by section 13. When the peer does not negotiate permessage-deflate the case is

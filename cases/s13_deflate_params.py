@@ -1,10 +1,10 @@
 """Section 13, WebSocket compression with different parameters (permessage-deflate).
 
 The message loop of section 12 on ``data1.json`` (sent as text), with seven offer and
-accept sets (catalog 2.12). Offers are what the tester sends when testing a server; the
-accept rule is how it answers a client when testing clients. The tuples are
-(requestNoContextTakeover, requestMaxWindowBits), printed in the subsection titles
-exactly as Autobahn prints them.
+accept sets (docs/autobahn.md section 6.8). Offers are what the tester sends when
+testing a server; the accept rule is how it answers a client when testing clients. The
+tuples are (requestNoContextTakeover, requestMaxWindowBits), printed in the subsection
+titles exactly as Autobahn prints them.
 """
 
 from __future__ import annotations

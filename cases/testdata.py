@@ -1,12 +1,12 @@
 """Test data of section 12: deterministic stand-ins of Autobahn's five files, or the originals.
 
-Autobahn's 12.x cases stream slices of five files (catalog 2.11). We do not ship them.
-:func:`generate` builds a stand-in of each with the same size (and, for the two text
-files, the same number of code points) and a similar character, so that it compresses
-about as well: a JSON report index, an 8-bit grayscale bitmap, German verse with a BOM,
-an HTML report page with the same count of non-ASCII characters, and a PDF whose
-streams are already compressed. The bytes depend only on this module (SHAKE-256 streams
-with fixed seeds), never on the Python version or platform.
+Autobahn's 12.x cases stream slices of five files (docs/autobahn.md section 6.7). We do
+not ship them. :func:`generate` builds a stand-in of each with the same size (and, for
+the two text files, the same number of code points) and a similar character, so that it
+compresses about as well: a JSON report index, an 8-bit grayscale bitmap, German verse
+with a BOM, an HTML report page with the same count of non-ASCII characters, and a PDF
+whose streams are already compressed. The bytes depend only on this module (SHAKE-256
+streams with fixed seeds), never on the Python version or platform.
 
 ``wsconform test-server --testdata DIR`` uses the original files found in ``DIR`` under
 their original names instead (:func:`load`).

@@ -1,6 +1,6 @@
 """``broadcast(connections, message)``: one message to many connections, nobody waits.
 
-A slow client must not hold the others back (R14), so broadcast never awaits: it writes
+A slow client must not hold the others back, so broadcast never awaits: it writes
 to each connection's transport at once and skips, with a warning in the log, every
 connection whose write buffer is above its high-water mark (``write_limit``), every
 connection that is not open, and every connection in the middle of a fragmented send.

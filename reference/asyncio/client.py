@@ -3,7 +3,7 @@
 ``connect(uri)`` can be awaited, used with ``async with`` (the connection is closed on
 exit, also on error), or iterated with ``async for``, which reconnects after the
 connection drops or a connection attempt fails, waiting longer after each failure
-(exponential backoff with jitter), and stops on a fatal handshake error (R11).
+(exponential backoff with jitter), and stops on a fatal handshake error.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class ClientConnection(Connection):
     """The client side of a connection; what :func:`connect` returns.
 
     Subclass it and pass ``create_connection=`` to :func:`connect` to add state or
-    methods (R16); the constructor's keyword arguments must be passed on.
+    methods; the constructor's keyword arguments must be passed on.
     """
 
     __slots__ = ()

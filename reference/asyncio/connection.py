@@ -641,7 +641,7 @@ class Connection(asyncio.Protocol):
         exc_value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        # Closing normally also on error (R10): the error is the application's, not the
+        # Closing normally also on error: the error is the application's, not the
         # peer's, and the exception goes on propagating.
         await self.close()
 

@@ -53,7 +53,7 @@ class ServerConnection(Connection):
     """The server side of a connection; what a handler receives.
 
     Subclass it and pass ``create_connection=`` to :func:`serve` to add state or
-    methods (R16); the constructor's keyword arguments must be passed on.
+    methods; the constructor's keyword arguments must be passed on.
     """
 
     __slots__ = ("server",)
@@ -88,7 +88,7 @@ class ServerConnection(Connection):
         self.server.start_connection(self)
 
     def respond(self, status: int | http.HTTPStatus, text: str) -> Response:
-        """Build a plain-text HTTP response, for ``process_request`` to return (R05).
+        """Build a plain-text HTTP response, for ``process_request`` to return.
 
         The response carries ``Content-Type: text/plain``, ``Content-Length`` and
         ``Connection: close``; headers can be added to ``response.headers``.
@@ -164,7 +164,7 @@ class ServerConnection(Connection):
 
 
 def _complete(response: Response) -> None:
-    """Give a non-101 response built by the user a Content-Length (R05)."""
+    """Give a non-101 response built by the user a Content-Length."""
     if response.status_code != 101 and "Content-Length" not in response.headers:
         response.headers["Content-Length"] = str(len(response.body))
 
@@ -338,7 +338,7 @@ class Server:
 
 
 def _takes_path(handler: Callable[..., Any]) -> bool:
-    """Whether ``handler`` is the legacy form ``handler(connection, path)`` (R03)."""
+    """Whether ``handler`` is the legacy form ``handler(connection, path)``."""
     try:
         signature = inspect.signature(handler)
     except (TypeError, ValueError):

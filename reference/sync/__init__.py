@@ -1,4 +1,4 @@
-"""The thread-based client and server (R19): the blocking twin of the asyncio API.
+"""The thread-based client and server: the blocking twin of the asyncio API.
 
 Same method names as the asyncio connection (``recv``, ``send``, ``ping``, ``pong``,
 ``close``, iteration), without ``await``::

@@ -1,4 +1,4 @@
-"""The thread-based client: :func:`connect` and :func:`unix_connect` (R19).
+"""The thread-based client: :func:`connect` and :func:`unix_connect`.
 
 ``with connect("ws://host:port/path") as ws: ws.send("hi"); print(ws.recv())``
 """
@@ -81,14 +81,14 @@ def connect(
 ) -> ClientConnection:
     """Open a WebSocket connection to ``uri`` and perform the opening handshake.
 
-    ``wss://`` uses TLS, with ``ssl`` or a default verifying context (R12); ``ssl``
+    ``wss://`` uses TLS, with ``ssl`` or a default verifying context; ``ssl``
     with ``ws://`` is an error. ``sock`` is an already connected socket (then the URI
     only gives the handshake's ``Host`` and path). ``compression="deflate"`` (the
     default) offers permessage-deflate; ``None`` does not. ``max_size`` bounds incoming
-    messages after decompression, ``None`` for no bound (R25). ``open_timeout`` bounds
+    messages after decompression, ``None`` for no bound. ``open_timeout`` bounds
     the whole opening handshake: TCP, TLS and HTTP. Extra keyword arguments go to
     :func:`socket.create_connection` (``source_address`` ...). ``create_connection`` is
-    the connection class, a subclass or a ``functools.partial`` of one (R16).
+    the connection class, a subclass or a ``functools.partial`` of one.
 
     Raises:
         InvalidURI: ``uri`` is not a valid WebSocket URI.

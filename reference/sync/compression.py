@@ -1,4 +1,4 @@
-"""Turn the ``compression`` option into extension factories (R25: on by default)."""
+"""Turn the ``compression`` option into extension factories (on by default)."""
 
 from __future__ import annotations
 

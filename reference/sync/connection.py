@@ -105,7 +105,7 @@ class PongWaiter:
 
 
 class Connection:
-    """The part of a WebSocket connection common to client and server (R19).
+    """The part of a WebSocket connection common to client and server.
 
     The method names match the asyncio connection's: ``recv``, ``send``, ``ping``,
     ``pong``, ``close``, iteration. Build it with :func:`connect` or let :func:`serve`
@@ -179,12 +179,12 @@ class Connection:
 
     @property
     def local_address(self) -> Any:
-        """The local address, as ``socket.getsockname()`` gave it (R06)."""
+        """The local address, as ``socket.getsockname()`` gave it."""
         return self._local_address
 
     @property
     def remote_address(self) -> Any:
-        """The peer's address, as ``socket.getpeername()`` gave it (R06)."""
+        """The peer's address, as ``socket.getpeername()`` gave it."""
         return self._remote_address
 
     @property
@@ -216,11 +216,11 @@ class Connection:
         exc_value: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        # R10: the connection is closed on exit, also on error (1011 then).
+        # The connection is closed on exit, also on error (1011 then).
         self.close(1000 if exc_type is None else 1011)
 
     def __iter__(self) -> Iterator[str | bytes]:
-        """Yield messages until the peer closes; a normal close ends quietly (R01).
+        """Yield messages until the peer closes; a normal close ends quietly.
 
         Raises:
             ConnectionClosedError: the connection closed abnormally or with an error.
@@ -236,7 +236,7 @@ class Connection:
     def recv(self, timeout: float | None = None, decode: bool | None = None) -> str | bytes:
         """Return the next message: ``str`` for a text message, ``bytes`` for binary.
 
-        After a timeout the connection stays usable (R20). ``decode`` overrides the
+        After a timeout the connection stays usable. ``decode`` overrides the
         type: ``False`` returns text as bytes, ``True`` decodes binary as UTF-8.
 
         Raises:
@@ -631,7 +631,7 @@ class Connection:
     # --- keepalive -------------------------------------------------------------------
 
     def start_keepalive(self) -> None:
-        """Ping every ``ping_interval`` seconds; fail with 1011 when a pong is late (R21)."""
+        """Ping every ``ping_interval`` seconds; fail with 1011 when a pong is late."""
         if self.ping_interval is None:
             return
         threading.Thread(

@@ -1,4 +1,4 @@
-"""The thread-based server: :func:`serve` and :func:`unix_serve` (R19).
+"""The thread-based server: :func:`serve` and :func:`unix_serve`.
 
 ::
 
@@ -11,7 +11,7 @@
 
 Each connection gets a handler thread (running the opening handshake, then the user's
 handler) and a reader thread; :meth:`Server.shutdown`, from any thread, stops accepting,
-closes every connection with 1001 and waits for the handlers (R08).
+closes every connection with 1001 and waits for the handlers.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ class ServerConnection(Connection):
     server: Server | None = None
 
     def respond(self, status: int | http.HTTPStatus, text: str) -> Response:
-        """Build a plain-text HTTP response, for ``process_request`` to return (R05)."""
+        """Build a plain-text HTTP response, for ``process_request`` to return."""
         status = http.HTTPStatus(status)
         body = text.encode()
         headers = Headers()
@@ -129,7 +129,7 @@ class ServerConnection(Connection):
 
 
 def _complete(response: Response) -> None:
-    """Give a non-101 response built by the user a Content-Length (R05)."""
+    """Give a non-101 response built by the user a Content-Length."""
     if response.status_code != 101 and "Content-Length" not in response.headers:
         response.headers["Content-Length"] = str(len(response.body))
 
@@ -304,7 +304,7 @@ def serve(
     """Listen on ``host:port`` (or ``sock``) and run ``handler(connection)`` per client.
 
     The handler runs in its own thread once the connection is open; when it returns the
-    connection closes with 1000, when it raises with 1011 and the error is logged (R08).
+    connection closes with 1000, when it raises with 1011 and the error is logged.
     Options have the meaning they have in the asyncio :func:`serve`; ``ssl`` is a
     server-side :class:`ssl.SSLContext`. Extra keyword arguments go to
     :func:`socket.create_server` (``backlog``, ``reuse_port``, ``family``).

@@ -1,4 +1,4 @@
-"""The catalog: counts and run indices (catalog 1.1, 1.2, 9.1) and pattern rules (7.5)."""
+"""The catalog: counts and run indices, pattern rules (docs/autobahn.md sections 1.1-1.3)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from wsconform.cases import catalog
 from wsconform.cases.exceptions import CasePatternError, UnknownCaseError
 from wsconform.cases.model import case_sort_key
 
-#: Catalog 1.2: subsection -> (number of cases, first run index, last run index).
+#: Subsection -> (number of cases, first run index, last run index), from Autobahn's case list.
 SUBSECTIONS: dict[str, tuple[int, int, int]] = {
     "1.1": (8, 1, 8),
     "1.2": (8, 9, 16),
@@ -71,7 +71,7 @@ SUBSECTIONS: dict[str, tuple[int, int, int]] = {
     "13.7": (18, 500, 517),
 }
 
-#: Catalog 1.1: section -> (cases, first run index, last run index).
+#: Section -> (cases, first run index, last run index), docs/autobahn.md section 1.1.
 SECTIONS: dict[int, tuple[int, int, int]] = {
     1: (16, 1, 16),
     2: (11, 17, 27),

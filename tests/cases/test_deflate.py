@@ -1,4 +1,4 @@
-"""permessage-deflate offers and accept rules (catalog 2.12)."""
+"""permessage-deflate offers and accept rules (docs/autobahn.md section 6.8)."""
 
 from __future__ import annotations
 

@@ -69,7 +69,7 @@ def test_fragment_payload_quirk() -> None:
     assert fragment_payload(b"", 1) == [b""]
     # Not a multiple: the last piece is short.
     assert fragment_payload(b"abcde", 2) == [b"ab", b"cd", b"e"]
-    # Exact multiple: an extra empty final frame (catalog 2.0).
+    # Exact multiple: an extra empty final frame (docs/autobahn.md section 2.2).
     assert fragment_payload(b"abcd", 2) == [b"ab", b"cd", b""]
     with pytest.raises(ValueError):
         fragment_payload(b"abc", -1)

@@ -1,4 +1,4 @@
-"""Section 9 against the tables of catalog 2.8 and the timers of 4.1."""
+"""Section 9 against Autobahn's case/case9_*.py and docs/autobahn.md sections 4.1 and 6.4."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def _rows() -> list[tuple[str, bool, int, object, float]]:
     for n, fragment in enumerate(fragments, start=1):
         send = SendMessage(b"*", fragment_size=fragment, repeat_length=4 * MIB)
         rows.append((f"9.3.{n}", False, 4 * MIB, send, 100))
-        byte = b"\xfe" if n == 1 else b"*"  # only 9.4.1 sends 0xFE (catalog 8)
+        byte = b"\xfe" if n == 1 else b"*"  # only 9.4.1 sends 0xFE (case/case9_4_1.py)
         send = SendMessage(byte, binary=True, fragment_size=fragment, repeat_length=4 * MIB)
         rows.append((f"9.4.{n}", True, 4 * MIB, send, 100))
     for n, chop in enumerate([64, 128, 256, 512, 1024, 2048], start=1):

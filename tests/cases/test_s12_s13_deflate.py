@@ -1,4 +1,4 @@
-"""Sections 12 and 13 against catalog 2.10-2.12."""
+"""Sections 12 and 13 against docs/autobahn.md sections 6.6-6.8 and case/case12_x_x.py."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from wsconform.cases.model import CloseAfter, EchoLoop, RequireDeflate, SetWirel
 from wsconform.cases.s12_deflate import MSG_SIZES
 from wsconform.cases.s13_deflate_params import PARAMETER_SETS
 
-#: Catalog 2.10: LEN, messages, WAITSECS, AUTOFRAG per row k.
+#: ``MSG_SIZES`` of Autobahn's case/case12_x_x.py: LEN, messages, WAITSECS, AUTOFRAG per row k.
 GRID = [
     (16, 1000, 60, 0),
     (64, 1000, 60, 0),
@@ -31,7 +31,7 @@ GRID = [
     (131072, 1000, 480, 32768),
 ]
 
-#: Catalog 2.11: data file and binary flag of 12.1-12.5, in that fixed order.
+#: Data file and binary flag of 12.1-12.5, in that fixed order (docs/autobahn.md section 6.7).
 FILES = [
     ("json_data1", False),
     ("lena512", True),
@@ -42,7 +42,7 @@ FILES = [
 
 BASE = "permessage-deflate; client_no_context_takeover; client_max_window_bits"
 
-#: Catalog 2.12: the exact request header of 12.x/13.1 ... 13.7.
+#: The exact request header of 12.x/13.1 ... 13.7 (docs/autobahn.md section 6.8).
 HEADERS = [
     BASE,
     BASE + "; server_no_context_takeover",

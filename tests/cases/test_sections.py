@@ -1,4 +1,4 @@
-"""A sample of cases of sections 1-7 and 10, field by field against the catalog tables."""
+"""A sample of cases of sections 1-7 and 10, field by field against Autobahn's case files."""
 
 from __future__ import annotations
 
@@ -291,7 +291,8 @@ def test_10_1_1() -> None:
     assert case.expected_close == TESTER_CLOSES
 
 
-def test_every_timer_of_catalog_4_1() -> None:
+def test_every_case_timer() -> None:
+    """The timers each case arms (docs/autobahn.md section 4.1)."""
     kill_1 = ["1.1.1", "1.2.5", "2.5", "3.1", "4.2.5", "5.1", "5.18", "6.3.2", "7.1.1", "7.13.2"]
     for case_id in kill_1:
         assert catalog.get(case_id).kill_after == 1, case_id

@@ -1,6 +1,6 @@
-"""6.5-6.23: every generated case against the vector table of the catalog (2.6).
+"""6.5-6.23: every generated case against Autobahn's vector table (case/case6_x_x.py).
 
-The table below was transcribed from the specification (id, run index, valid, payload),
+The table below was transcribed from Autobahn's case/case6_x_x.py (id, run index, valid, payload),
 independently of :mod:`wsconform.cases.utf8_vectors`, which builds the vectors from rules.
 """
 

@@ -11,7 +11,7 @@ from wsconform.reference.asyncio.server import Server
 
 __all__ = ["DOCS", "echo", "http_get", "port_of", "uri_of"]
 
-#: The user guide the R02/R09/R14/R18 tests read.
+#: The user guide (docs/reference.md); some tests check that it documents a behaviour.
 DOCS = pathlib.Path(__file__).resolve().parents[3] / "docs" / "reference.md"
 
 

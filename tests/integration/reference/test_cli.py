@@ -237,7 +237,7 @@ def _split(target: str) -> tuple[str, dict[str, str]]:
 
 @dataclass
 class FuzzingServer:
-    """The three endpoints of Autobahn's fuzzing server (catalog 7.4), on our server."""
+    """The three endpoints of Autobahn's fuzzing server (docs/autobahn.md section 9.5), on ours."""
 
     count_message: str = str(len(CASES))
     results: dict[tuple[str, int], bool] = field(default_factory=dict)

@@ -1,4 +1,4 @@
-"""Rows R10-R18 of shared/reference-features.md over real sockets: clients, TLS, tasks."""
+"""The client side of docs/reference.md over real sockets: clients, TLS, tasks, broadcast."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ from .raw import RawClient
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]
 
-# --- R10 ---------------------------------------------------------------------------
+# --- docs/reference.md "Clients": closed on exit, also on error --------------------
 
 
 async def test_R10_async_with_closes_cleanly_also_on_error() -> None:
@@ -66,7 +66,7 @@ async def test_R10_async_with_closes_cleanly_also_on_error() -> None:
     assert codes == [1000, 1000]
 
 
-# --- R11 ---------------------------------------------------------------------------
+# --- docs/reference.md "Reconnecting" ----------------------------------------------
 
 
 async def test_R11_async_for_reconnects_after_a_drop() -> None:
@@ -163,7 +163,7 @@ async def test_R11_server_error_is_retried() -> None:
     assert attempts == 3
 
 
-# --- R12 ---------------------------------------------------------------------------
+# --- docs/reference.md "TLS" -------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -204,7 +204,7 @@ async def test_R12_wss_uses_tls_by_default_and_verification_can_be_turned_off(
             assert await ws.recv() == "not verified"
 
 
-# --- R13 ---------------------------------------------------------------------------
+# --- docs/reference.md "Connections": recv and send from two tasks -----------------
 
 
 async def test_R13_recv_and_send_from_different_tasks() -> None:
@@ -231,7 +231,7 @@ async def test_R13_second_concurrent_recv_raises_a_clear_error() -> None:
         assert await asyncio.wait_for(first, unit(2)) == "for the first"
 
 
-# --- R14 ---------------------------------------------------------------------------
+# --- docs/reference.md "Broadcasting and channels" ---------------------------------
 
 
 async def test_R14_broadcast_skips_a_slow_client_without_blocking_others(
@@ -289,7 +289,7 @@ def test_R14_docs_show_the_in_memory_channels_pattern() -> None:
     assert "broadcast(channels[channel], message)" in text
 
 
-# --- R15 ---------------------------------------------------------------------------
+# --- docs/reference.md "Connections": closing and errors, 1006 ---------------------
 
 
 async def test_R15_lost_tcp_raises_1006_with_the_cause_and_normal_close_raises_ok() -> None:
@@ -315,7 +315,7 @@ async def test_R15_lost_tcp_raises_1006_with_the_cause_and_normal_close_raises_o
                 await ws.send("late")
 
 
-# --- R16 ---------------------------------------------------------------------------
+# --- docs/reference.md "Options": create_connection, a subclass or a partial -------
 
 
 class TaggedServerConnection(ServerConnection):
@@ -358,7 +358,7 @@ async def test_R16_create_connection_accepts_a_subclass_or_a_partial() -> None:
                     assert tag == {} or reply == f"{tag['tag']}:HI"
 
 
-# --- R17 ---------------------------------------------------------------------------
+# --- docs/reference.md: the package imports as wsconform ---------------------------
 
 
 def test_R17_the_package_imports_as_wsconform(tmp_path: pathlib.Path) -> None:
@@ -370,7 +370,7 @@ def test_R17_the_package_imports_as_wsconform(tmp_path: pathlib.Path) -> None:
     assert pyproject["project"]["name"] == "wsconform"
 
 
-# --- R18 ---------------------------------------------------------------------------
+# --- docs/reference.md "Callbacks" -------------------------------------------------
 
 
 async def test_R18_no_callbacks_coroutines_only() -> None:

@@ -1,4 +1,4 @@
-"""Rows R20-R25 of shared/reference-features.md over real sockets (R19 is the sync API's).
+"""The connection behaviour of docs/reference.md over real sockets (sync API: test_sync.py).
 
 Timeouts, keepalive, automatic pongs, the Python version, logging, resource limits.
 """
@@ -29,7 +29,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[3]
 
 CLOSE, PING, PONG, TEXT, BINARY, CONT = 8, 9, 10, 1, 2, 0
 
-# --- R20 ---------------------------------------------------------------------------
+# --- docs/reference.md "Connections": timeouts on recv -----------------------------
 
 
 async def test_R20_wait_for_recv_and_recv_timeout_leave_the_connection_usable() -> None:
@@ -50,7 +50,7 @@ async def test_R20_wait_for_recv_and_recv_timeout_leave_the_connection_usable() 
         assert await ws.recv(timeout=unit(2)) == "second"
 
 
-# --- R21 ---------------------------------------------------------------------------
+# --- docs/reference.md "Connections": keepalive pings ------------------------------
 
 
 async def test_R21_keepalive_pings_and_latency() -> None:
@@ -89,7 +89,7 @@ async def test_R21_none_disables_keepalive() -> None:
         assert (defaults["ping_interval"], defaults["ping_timeout"]) == (20, 20)
 
 
-# --- R22 ---------------------------------------------------------------------------
+# --- docs/reference.md "Connections": automatic pongs (RFC 6455 section 5.5.2) -----
 
 
 async def test_R22_pings_answered_with_same_payload_also_inside_a_fragmented_message() -> None:
@@ -107,7 +107,7 @@ async def test_R22_pings_answered_with_same_payload_also_inside_a_fragmented_mes
         await raw.close()
 
 
-# --- R23 ---------------------------------------------------------------------------
+# --- docs/reference.md: Python 3.11 or later ---------------------------------------
 
 
 def test_R23_python_3_11_or_later() -> None:
@@ -116,7 +116,7 @@ def test_R23_python_3_11_or_later() -> None:
     assert sys.version_info >= (3, 11)
 
 
-# --- R24 ---------------------------------------------------------------------------
+# --- docs/reference.md "Logging" ---------------------------------------------------
 
 
 async def test_R24_debug_logs_every_frame_and_state_change(
@@ -141,7 +141,7 @@ async def test_R24_debug_logs_every_frame_and_state_change(
     assert all(r.name.startswith("wsconform.reference") for r in caplog.records)
 
 
-# --- R25 ---------------------------------------------------------------------------
+# --- docs/reference.md "Options": bounded buffers and waits ------------------------
 
 
 async def test_R25_max_size_default_1_mib_and_none() -> None:

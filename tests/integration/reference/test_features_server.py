@@ -1,4 +1,4 @@
-"""Rows R01-R09 of shared/reference-features.md over real sockets: the server side."""
+"""The server side of docs/reference.md over real sockets: servers, handlers, handshake."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from wsconform.reference.asyncio.server import ServerConnection
 
 from .helpers import DOCS, echo, http_get, port_of, uri_of
 
-# --- R01 ---------------------------------------------------------------------------
+# --- docs/reference.md "Connections": iteration ends quietly on a normal close -----
 
 
 async def test_R01_iteration_yields_every_message_and_ends_quietly() -> None:
@@ -68,7 +68,7 @@ async def test_R01_handler_returning_after_one_message_closes_the_connection() -
         assert ws.close_code == 1000
 
 
-# --- R02 ---------------------------------------------------------------------------
+# --- docs/reference.md "Handlers": a task per connection ---------------------------
 
 
 async def test_R02_each_connection_has_its_own_task_and_a_slow_handler_delays_nobody() -> None:
@@ -107,7 +107,7 @@ def test_R02_docs_say_a_blocking_handler_is_the_users_bug() -> None:
     assert "bug in the handler" in text
 
 
-# --- R03 ---------------------------------------------------------------------------
+# --- docs/reference.md "Handlers": any callable, partials, handler(ws, path) -------
 
 
 async def test_R03_partial_and_other_callables_are_accepted() -> None:
@@ -141,7 +141,7 @@ async def test_R03_legacy_two_argument_handler_gets_the_path() -> None:
         assert await asyncio.wait_for(ws.recv(), unit(2)) == "/room/42?x=1"
 
 
-# --- R04 ---------------------------------------------------------------------------
+# --- docs/reference.md "The opening handshake": process_request, headers -----------
 
 
 async def test_R04_process_request_sees_path_and_headers_before_the_upgrade() -> None:
@@ -165,7 +165,7 @@ async def test_R04_process_request_sees_path_and_headers_before_the_upgrade() ->
     assert seen == [("/private", "session=abc", True)]
 
 
-# --- R05 ---------------------------------------------------------------------------
+# --- docs/reference.md "The opening handshake": plain HTTP from the hook -----------
 
 
 async def test_R05_process_request_answers_plain_http() -> None:
@@ -211,7 +211,7 @@ async def test_R05_a_users_own_response_gets_a_content_length() -> None:
     assert b"Content-Length: 7" in head and b"X-Why: no" in head
 
 
-# --- R06 ---------------------------------------------------------------------------
+# --- docs/reference.md "Connections": remote_address, local_address ----------------
 
 
 async def test_R06_remote_and_local_address() -> None:
@@ -227,7 +227,7 @@ async def test_R06_remote_and_local_address() -> None:
         assert local == ws.remote_address == ("127.0.0.1", port_of(server))
 
 
-# --- R07 ---------------------------------------------------------------------------
+# --- docs/reference.md "Servers": create_server options, unix_serve ----------------
 
 
 async def test_R07_create_server_options_pass_through() -> None:
@@ -257,7 +257,7 @@ async def test_R07_unix_serve(tmp_path: pathlib.Path) -> None:
             assert await ws.recv() == "over a unix socket"
 
 
-# --- R08 ---------------------------------------------------------------------------
+# --- docs/reference.md "Servers", "Handlers": 1000, 1011, 1001 ---------------------
 
 
 async def test_R08_handler_return_closes_1000_and_exception_closes_1011(
@@ -315,7 +315,7 @@ async def test_R08_serve_forever_returns_after_close() -> None:
         await asyncio.wait_for(server.serve_forever(), unit(2))
 
 
-# --- R09 ---------------------------------------------------------------------------
+# --- docs/reference.md "The opening handshake": HTTP on one port, not a goal -------
 
 
 async def test_R09_plain_http_is_limited_to_process_request_responses() -> None:
@@ -334,4 +334,4 @@ async def test_R09_plain_http_is_limited_to_process_request_responses() -> None:
         status, _, _ = await http_get(port_of(server), "/index.html")
         assert 400 <= status < 500
     text = DOCS.read_text()
-    assert "Serving HTTP and WebSocket on one port (R09) is not a goal" in text
+    assert "Serving HTTP and WebSocket on one port is not a goal" in text

@@ -1,4 +1,7 @@
-"""The thread-based client and server over real sockets (R19), and interop with websockets."""
+"""The thread-based client and server over real sockets, and interop with websockets.
+
+The blocking API of docs/reference.md, "Blocking code".
+"""
 
 from __future__ import annotations
 
@@ -102,7 +105,7 @@ def asyncio_server(**kwargs: Any) -> Iterator[str]:
         loop.close()
 
 
-# --- R19 ---------------------------------------------------------------------------
+# --- docs/reference.md "Blocking code" ---------------------------------------------
 
 
 def _exercise_blocking_api(uri: str) -> None:

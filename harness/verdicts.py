@@ -1,4 +1,6 @@
-"""Autobahn's verdict rules as pure functions of a case and its observation (catalog 3).
+"""Autobahn's verdict rules as pure functions of a case and its observation.
+
+The rules are those of docs/autobahn.md section 3.
 
 * :func:`judge`: ``behavior``, ``behaviorClose`` and their texts, once TCP is gone.
 * :func:`auto_close_due`: whether the tester closes now, after a recorded event.

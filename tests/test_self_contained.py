@@ -30,29 +30,6 @@ FORBIDDEN = (
     ("a private notes file", re.compile(r"autobahn-catalog\.md|reference-features\.md")),
 )
 
-#: Files that were being edited on other branches when the tags were replaced, so they
-#: still carry some. Empty this once those branches are merged and the files fixed.
-PENDING = frozenset(
-    {
-        "harness/report/collection.py",
-        "harness/report/html_views.py",
-        "harness/report/json_report.py",
-        "harness/report/observation.py",
-        "harness/runner/config.py",
-        "harness/runner/executor.py",
-        "harness/runner/scheduler.py",
-        "harness/verdicts.py",
-        "harness/wire/connection.py",
-        "harness/wire/handshake.py",
-        "harness/wire/reader.py",
-        "tests/harness/report/test_json_report.py",
-        "tests/harness/test_verdicts.py",
-        "tests/integration/harness/test_third_party_servers.py",
-        "tests/integration/harness/test_verdicts_against_peers.py",
-        "tests/peers/variants.py",
-    }
-)
-
 
 def _walked() -> list[pathlib.Path]:
     paths = [ROOT / name for name in FILES]
@@ -75,23 +52,10 @@ def _hits(path: pathlib.Path) -> list[str]:
 
 
 def test_no_reference_outside_the_repository() -> None:
-    hits = [
-        hit
-        for path in _walked()
-        if path.relative_to(ROOT).as_posix() not in PENDING
-        for hit in _hits(path)
-    ]
+    hits = [hit for path in _walked() for hit in _hits(path)]
     assert not hits, "cite an RFC section, Autobahn's case file or docs/ instead:\n" + (
         "\n".join(hits)
     )
-
-
-def test_pending_files_still_need_it() -> None:
-    """An entry of PENDING whose file is clean (or gone) is dropped from the list."""
-    clean = sorted(
-        name for name in PENDING if not (ROOT / name).is_file() or not _hits(ROOT / name)
-    )
-    assert not clean, f"remove from PENDING: {clean}"
 
 
 def test_the_walk_sees_the_tree() -> None:

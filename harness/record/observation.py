@@ -1,7 +1,7 @@
 """What the runner observes during one case: the record the verdicts are computed from.
 
 The runner fills one :class:`Observation` per case while it runs (the tester's view of
-the connection, in Autobahn's names, catalog 5.3 and 9.4), then hands it with the
+the connection, in Autobahn's names, docs/autobahn.md sections 7.3 and 5), then hands it with the
 :class:`~wsconform.cases.model.Case` to :func:`wsconform.harness.verdicts.judge`.
 Everything here is plain data with small helpers that keep the statistics and the wire
 log consistent; nothing does I/O.
@@ -68,7 +68,7 @@ RECEIVED_BYTES_LIMIT = 4 * 2**20
 DISCARDED_KEEP = 5
 
 
-# --- wire log entries (catalog 5.4) ------------------------------------------------------
+# --- wire log entries (docs/autobahn.md 7.5) ------------------------------------------------------
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -196,7 +196,7 @@ def _data_size(entry: WireLogEntry) -> int:
     return len(entry.head) if isinstance(entry, _TRAFFIC_ENTRIES) else 0
 
 
-# --- traffic statistics (catalog 5.5) ----------------------------------------------------
+# --- traffic statistics (docs/autobahn.md 7.6) ----------------------------------------------------
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:
@@ -262,7 +262,7 @@ class TrafficStats:
 
 @dataclasses.dataclass(slots=True)
 class Observation:
-    """The tester's record of one case run; "me" is the tester (catalog 9.4).
+    """The tester's record of one case run; "me" is the tester (docs/autobahn.md section 5).
 
     The runner sets:
 

@@ -335,7 +335,8 @@ def _read_json(path: pathlib.Path, limit: int) -> Any:
 
 
 def _earlier_entries(outdir: pathlib.Path) -> list[Entry]:
-    """The entries of ``outdir/index.json`` (catalog 5.2), with their per-case texts.
+    """The entries of ``outdir/index.json`` (docs/autobahn.md section 7.2), with their
+    per-case texts.
 
     Raises:
         ReportError: the index cannot be read or is not a report index.

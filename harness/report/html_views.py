@@ -94,8 +94,8 @@ _PRINTABLE = frozenset(string.ascii_letters + string.digits + string.punctuation
 def safe_description(text: str) -> markupsafe.Markup:
     """Escape a catalog text, then let ``<b>``, ``</b>`` and ``<br>`` through.
 
-    Case descriptions and expectations may contain a little HTML (catalog 5.3); every
-    other tag, attribute or entity stays escaped text.
+    Case descriptions and expectations may contain a little HTML (docs/autobahn.md
+    section 7.3); every other tag, attribute or entity stays escaped text.
     """
     escaped = str(markupsafe.escape(text))
 
@@ -161,7 +161,10 @@ def cell(collection: Collection, agent: str, case_id: str, pages: frozenset[str]
 
 
 def event_text(event: Event) -> str:
-    """A readable line for one event: kind, size and the payload as text (catalog 5.3)."""
+    """A readable line for one event: kind, size and the payload as text.
+
+    The payload as text follows docs/autobahn.md section 7.4.
+    """
     if isinstance(event, Message):
         kind = "binary" if event.binary else "text"
         return f"{kind} message, {len(event.payload)} B: {payload_text(event.payload)}"
@@ -221,7 +224,7 @@ def _show(value: object) -> str:
 
 
 def who_closed(obs: Observation) -> str:
-    """Who started the closing handshake, in words (catalog 9.4)."""
+    """Who started the closing handshake, in words (docs/autobahn.md section 5)."""
     if obs.closed_by_me:
         return "the tester (wsconform) sent the first close frame"
     if obs.was_clean or obs.remote_close_code is not None:

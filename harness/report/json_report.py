@@ -1,7 +1,8 @@
-"""The JSON report in Autobahn's layout (catalog 5.1-5.5), so Autobahn scripts work.
+"""The JSON report in Autobahn's layout (docs/autobahn.md section 7), so Autobahn scripts work.
 
 ``<outdir>/index.json`` maps agent -> case id -> summary, and one
-``<clean(agent)>_case_<id with _>.json`` per result carries every field of catalog 5.3.
+``<clean(agent)>_case_<id with _>.json`` per result carries every field of
+docs/autobahn.md section 7.3.
 Formatting is Autobahn's: keys sorted, 3-space indent, separators ``,`` and ``: ``,
 integer keys as strings (sorted numerically, as Python sorts them before converting).
 Our own additions live under one extra key, ``wsconform``, and ``harness_errors.json``
@@ -73,7 +74,7 @@ def hex_text(head: bytes, length: int | None = None) -> str:
 
 
 def payload_text(head: bytes, length: int | None = None) -> str:
-    """The payload-as-text rule of catalog 5.3.
+    """The payload-as-text rule of docs/autobahn.md section 7.4.
 
     Over 60 bytes: keep the first 64 and append `` ...``; decode as strict UTF-8; if that
     fails, ``0x`` and :func:`hex_text`. The ellipsis is appended before decoding, as
@@ -123,7 +124,7 @@ def _mask(mask: bytes | None) -> str | None:
 
 
 def wirelog_entry_json(entry: WireLogEntry) -> list[Any]:
-    """One wire log entry in the shapes of catalog 5.4."""
+    """One wire log entry in the shapes of docs/autobahn.md section 7.5."""
     match entry:
         case RxOctets(length, head):
             return ["RO", [length, hex_text(head, length)]]
@@ -160,7 +161,7 @@ def wirelog_entry_json(entry: WireLogEntry) -> list[Any]:
 
 
 def traffic_stats_json(stats: TrafficStats) -> dict[str, Any]:
-    """``trafficStats`` with Autobahn's 16 keys (catalog 5.5)."""
+    """``trafficStats`` with Autobahn's 16 keys (docs/autobahn.md section 7.6)."""
     return {
         "outgoingOctetsWireLevel": stats.outgoing_octets_wire_level,
         "outgoingOctetsWebSocketLevel": stats.outgoing_octets_websocket_level,
@@ -206,7 +207,7 @@ def decode_reason(result: CaseResult) -> str | None:
 
 
 def case_json(result: CaseResult) -> dict[str, Any]:
-    """The per-case object: every field of catalog 5.3, plus ``wsconform``.
+    """The per-case object: every field of docs/autobahn.md section 7.3, plus ``wsconform``.
 
     ``wsconform`` holds what Autobahn has no field for: the target URL; the handshake's
     status line and, when it failed, why (``handshakeStatus``, ``handshakeFailure``);

@@ -1,8 +1,8 @@
 """What a run needs to know besides the cases: the target, the timers, the limits.
 
-All times are seconds. The library timers default to Autobahn's (catalog 4.1): opening
-handshake 5 s, closing handshake 1 s, server TCP drop 1 s. The case timers (killAfter,
-closeAfter, continueLater) are part of each case.
+All times are seconds. The library timers default to Autobahn's (docs/autobahn.md
+section 4.1): opening handshake 5 s, closing handshake 1 s, server TCP drop 1 s. The
+case timers (killAfter, closeAfter, continueLater) are part of each case.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ class Timeouts:
     """Every timer the runner itself uses; 0 switches a library timer off.
 
     * ``open_handshake``, ``close_handshake``, ``server_connection_drop``: the library
-      timers of catalog 2.0 (see :class:`~wsconform.harness.wire.WireTimeouts`).
+      timers of docs/autobahn.md section 4.1 (see :class:`~wsconform.harness.wire.WireTimeouts`).
     * ``connect``: to open TCP (and TLS); a target that misses it is unreachable, a
       harness error.
     * ``case_slack``: a case that is still connected this long after its last timer
-      should have ended it (Autobahn would wait forever, catalog 9.5: a server that
+      should have ended it (Autobahn would wait forever, docs/autobahn.md section 4.2: a server that
       starts a close and never closes TCP) is dropped by the tester.
     """
 

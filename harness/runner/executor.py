@@ -3,7 +3,7 @@
 :func:`execute_case` connects, lets the :class:`CaseExecutor` run the case's steps when
 the opening handshake completes, waits until TCP is gone, and computes the verdicts
 with :func:`wsconform.harness.verdicts.judge`. The interpretation rules are those of
-:mod:`wsconform.cases.model` (Autobahn's mechanics, catalog 2.0):
+:mod:`wsconform.cases.model` (Autobahn's mechanics, docs/autobahn.md section 2):
 
 * steps run in order at open; :class:`~wsconform.cases.model.ContinueLater` pauses them
   (``CT``/``CTE``) and the rest runs later unless the connection is CLOSED by then;
@@ -20,7 +20,7 @@ with :func:`wsconform.harness.verdicts.judge`. The interpretation rules are thos
 Every timer is relative to the moment its step ran, on the event loop's monotonic
 clock, and does nothing once the connection is CLOSED. A case whose TCP connection is
 still up ``case_slack`` seconds after its last timer should have ended it is dropped by
-the tester (Autobahn would wait for ever; see catalog 9.5).
+the tester (Autobahn would wait for ever; see docs/autobahn.md section 4.2).
 """
 
 from __future__ import annotations

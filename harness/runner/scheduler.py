@@ -15,11 +15,11 @@ of them side by side would only slow each one's round trips towards its time lim
 
 When the target cannot be reached any more (a connect fails), no further case starts:
 the failing case and every case not yet started are reported as harness errors, as
-Autobahn skips the rest of a server's cases (catalog 9.6).
+Autobahn skips the rest of a server's cases (docs/autobahn.md section 9.4).
 
 :func:`probe` opens and closes one connection up front: it tells an unreachable target
 (a harness error) from a reachable one, and reads the ``Server`` header that names the
-agent when none is given (catalog 9.3).
+agent when none is given (docs/autobahn.md section 9.3).
 """
 
 from __future__ import annotations

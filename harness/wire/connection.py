@@ -1,12 +1,13 @@
 """The tester's WebSocket connection: an :class:`asyncio.Protocol` in client mode.
 
-It plays the part Autobahn|Python 0.10.9 plays under Autobahn|Testsuite (catalog 2.0,
-9.4, 9.5): it sends exactly what it is told, reads the peer with the tester's checks
-(:mod:`.reader`), answers pings while OPEN, replies to a peer's close with 1000, runs the
-library timers (opening handshake, closing handshake, server TCP drop) and keeps the
-tester's record in an :class:`~wsconform.harness.record.observation.Observation`:
-``closedByMe``, ``failedByMe``, ``droppedByMe``, ``wasClean`` and its reason, the close
-codes and reasons, statistics, traffic counters and the wire log.
+It plays the part Autobahn|Python 0.10.9 plays under Autobahn|Testsuite
+(docs/autobahn.md sections 2, 4.2 and 5): it sends exactly what it is told, reads the
+peer with the tester's checks (:mod:`.reader`), answers pings while OPEN, replies to a
+peer's close with 1000, runs the library timers (opening handshake, closing handshake,
+server TCP drop) and keeps the tester's record in an
+:class:`~wsconform.harness.record.observation.Observation`: ``closedByMe``,
+``failedByMe``, ``droppedByMe``, ``wasClean`` and its reason, the close codes and
+reasons, statistics, traffic counters and the wire log.
 
 States follow RFC 6455 section 4 and 7: CONNECTING until the handshake completes, OPEN,
 CLOSING once a close frame was sent (by either rule), CLOSED once the tester dropped TCP
@@ -14,7 +15,7 @@ or TCP was lost. What the case does (steps, case timers, event recording) is the
 executor's job (:mod:`wsconform.harness.runner.executor`), reached through
 :class:`ConnectionEvents`.
 
-Write modes (catalog 2.0), kept in one ordered queue:
+Write modes (docs/autobahn.md section 2.2), kept in one ordered queue:
 
 * *burst*: a write issued while nothing is queued is buffered and flushed once the
   current callback returns, so a step sequence's frames leave in one TCP write, as
@@ -96,8 +97,8 @@ _QUOTE = 40
 _STATUS_LINE = re.compile(rb"HTTP/[0-9]\.[0-9] [0-9]{3}")
 
 #: Close codes of 1000-2999 a peer may send, as Autobahn|Python 0.10.9 judges them. It
-#: predates the registration of 1012-1014 by IANA, so those count as invalid; catalog 2.0
-#: asks to keep that.
+#: predates the registration of 1012-1014 by IANA, so those count as invalid;
+#: docs/autobahn.md section 2.6 asks to keep that.
 ALLOWED_CLOSE_CODES = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011})
 
 _NORMAL = 1000
@@ -106,7 +107,7 @@ _PEER_DROPPED = "peer dropped the TCP connection without previous WebSocket clos
 
 
 def close_code_valid(code: int) -> bool:
-    """Whether the tester accepts ``code`` in a peer's close frame (catalog 2.0).
+    """Whether the tester accepts ``code`` in a peer's close frame (docs/autobahn.md section 2.6).
 
     Invalid: below 1000, 5000 and above, and 1000-2999 outside :data:`ALLOWED_CLOSE_CODES`
     (RFC 6455 section 7.4.2: codes "below 1000 are not used", 1000-2999 "reserved for
@@ -131,7 +132,7 @@ CONNECTING, OPEN, CLOSING, CLOSED = State.CONNECTING, State.OPEN, State.CLOSING,
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class WireTimeouts:
-    """The library timers (catalog 4.1); 0 switches one off.
+    """The library timers (docs/autobahn.md section 4.1); 0 switches one off.
 
     ``open_handshake``: abort when the handshake has not completed. ``close_handshake``:
     abort when the peer has not answered the tester's close. ``server_connection_drop``:
@@ -738,6 +739,7 @@ class TesterConnection(asyncio.Protocol):
                 )
         elif self.state is OPEN:
             # The peer starts the closing handshake: answer with 1000 (not an echo of
-            # its code) and wait for the server to close TCP, with no timer (catalog 9.5).
+            # its code) and wait for the server to close TCP, with no timer
+            # (docs/autobahn.md sections 2.7 and 4.2).
             obs.was_clean = True
             self.send_close(_NORMAL, is_reply=True)

@@ -5,12 +5,12 @@ permessage-deflate offers as one ``Sec-WebSocket-Extensions`` value, byte for by
 Autobahn writes them (:func:`wsconform.cases.deflate.offers_header`). A caller may also
 hand over the raw request bytes; the key is then read back from them.
 
-The response is checked as Autobahn's client checks it (catalog 9.2 and 2.12): status
-101, ``Upgrade``, ``Connection``, ``Sec-WebSocket-Accept``; no subprotocol that was not
-offered; no extension that was not offered; at most one permessage-deflate element,
-whose window bits, when present, carry a value in 8..15 (a bare
-``client_max_window_bits`` in a response fails the handshake). A failed check is the
-*target's* failure: the case never opens and both verdicts are FAILED.
+The response is checked as Autobahn's client checks it (docs/autobahn.md sections 9.2
+and 6.8): status 101, ``Upgrade``, ``Connection``, ``Sec-WebSocket-Accept``; no
+subprotocol that was not offered; no extension that was not offered; at most one
+permessage-deflate element, whose window bits, when present, carry a value in 8..15 (a
+bare ``client_max_window_bits`` in a response fails the handshake). A failed check is
+the *target's* failure: the case never opens and both verdicts are FAILED.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """The tester's reader: the peer's frames, parsed permissively and checked as Autobahn does.
 
 The tester must keep reading whatever the peer sends, record it, and judge it with the
-checks of the library Autobahn|Testsuite runs on (Autobahn|Python 0.10.9, catalog 2.0
-"What the tester itself enforces"). This reader is sans-I/O: bytes go in through
+checks of the library Autobahn|Testsuite runs on (Autobahn|Python 0.10.9,
+docs/autobahn.md section 2.6). This reader is sans-I/O: bytes go in through
 :meth:`Reader.feed`, and everything it finds goes out through a :class:`ReaderSink`,
 which the connection implements.
 

@@ -1,4 +1,4 @@
-"""Every verdict rule of catalog 3, on hand-built observation records.
+"""Every verdict rule of docs/autobahn.md section 3, on hand-built observation records.
 
 Each scenario is a peer behaving right or wrong in one of the ways the catalog
 describes; the observation is what the tester would have recorded.

@@ -1,5 +1,5 @@
 """Known-broken variants of the conforming echo peer, each wrong in one way the catalog
-describes (``/work/shared/autobahn-catalog.md`` sections 2.0, 3 and 9.5).
+describes (docs/autobahn.md sections 2, 3 and 4.2).
 
 Every class is a :class:`~tests.peers.base.PeerConnection` built on the core's
 ``ServerProtocol`` with one hook overridden; :func:`tuned` makes a variant with other
@@ -140,7 +140,7 @@ class LingeringPeer(PeerConnection):
     """Completes the closing handshake but never closes TCP: it waits for the client.
 
     RFC 6455 section 7.1.1 says the server closes TCP first; the tester drops it after
-    its server-drop timeout (catalog 9.5).
+    its server-drop timeout (docs/autobahn.md sections 4.1 and 4.2).
     """
 
     def close_transport(self) -> None:

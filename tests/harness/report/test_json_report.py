@@ -59,7 +59,7 @@ from wsconform.harness.report.model import (
 
 T0 = datetime.datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=datetime.UTC)
 
-#: Every field of catalog 5.3.
+#: Every field of docs/autobahn.md section 7.3.
 AUTOBAHN_FIELDS = {
     "agent",
     "behavior",

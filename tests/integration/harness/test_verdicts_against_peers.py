@@ -5,7 +5,7 @@ Each test serves one or more peers on free ports, runs a few well-chosen cases t
 the scheduler (many at once, each on its own connection), and checks the per-case JSON
 record: ``behavior``, ``behaviorClose`` and the fields the verdicts come from
 (``closedByMe``, ``failedByMe``, ``droppedByMe``, ``wasClean``, ``remoteCloseCode``,
-``localCloseCode`` and the three timeout flags; catalog 9.4 and 9.5).
+``localCloseCode`` and the three timeout flags; docs/autobahn.md sections 5 and 4.2).
 
 The tester's library timers stay at Autobahn's values (1 s) unless a test says
 otherwise, because the cases' own timers (killAfter 1 s, closeAfter 1 s) are fixed and
@@ -132,9 +132,10 @@ def test_conforming_peer_passes_a_case_of_every_family() -> None:
 def test_silent_peer() -> None:
     """Never answers, never closes: killAfter closes with 1001 and nobody replies.
 
-    Catalog 3.2: where the OK list is ``[]`` the behaviour stays OK (or NON-STRICT, the
-    ``[]`` alternative of 3.2); only the close verdict fails, because the tester closed
-    first. The UTF-8 cases carry the fatal flag, which fails ``behavior`` too.
+    docs/autobahn.md section 3.2: where the OK list is ``[]`` the behaviour stays OK (or
+    NON-STRICT, the ``[]`` alternative of case 3.2); only the close verdict fails,
+    because the tester closed first. The UTF-8 cases carry the fatal flag, which fails
+    ``behavior`` too.
     """
     check(
         SilentPeer,
@@ -291,7 +292,7 @@ def test_peer_dropping_tcp_without_a_close_frame() -> None:
 
 
 def test_peer_lingering_after_the_closing_handshake() -> None:
-    """Completes the closing handshake but leaves TCP open (catalog 9.5).
+    """Completes the closing handshake but leaves TCP open (docs/autobahn.md section 4.2).
 
     * The peer started the close (it failed the connection): the tester answers and
       waits with no timer of its own; killAfter then drops TCP: FAILED BY CLIENT.
@@ -351,7 +352,7 @@ def test_server_drop_timeout_fails_by_client_where_clean_is_not_required() -> No
 def test_stalled_case_is_ended_by_the_runner() -> None:
     """A server that starts a close and never closes TCP, in a closeAfter-only case.
 
-    Autobahn would wait forever (catalog 9.5). The runner drops the connection once
+    Autobahn would wait forever (docs/autobahn.md section 4.2). The runner drops the connection once
     ``case_slack`` has passed after the case's last timer, and the close is not clean.
     """
     lingering_closer = type("LingeringClosingPeer", (ClosingPeer, LingeringPeer), {})

@@ -41,7 +41,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[3]
 # --- docs/reference.md "Clients": closed on exit, also on error --------------------
 
 
-async def test_R10_async_with_closes_cleanly_also_on_error() -> None:
+async def test_async_with_closes_cleanly_also_on_error() -> None:
     codes: list[int | None] = []
 
     async def handler(ws: ServerConnection) -> None:
@@ -69,7 +69,7 @@ async def test_R10_async_with_closes_cleanly_also_on_error() -> None:
 # --- docs/reference.md "Reconnecting" ----------------------------------------------
 
 
-async def test_R11_async_for_reconnects_after_a_drop() -> None:
+async def test_async_for_reconnects_after_a_drop() -> None:
     connections = 0
 
     async def handler(ws: ServerConnection) -> None:
@@ -94,7 +94,7 @@ async def test_R11_async_for_reconnects_after_a_drop() -> None:
     assert (dropped, connections) == (1, 2)
 
 
-async def test_R11_backoff_grows_between_failed_attempts() -> None:
+async def test_backoff_grows_between_failed_attempts() -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -129,7 +129,7 @@ async def test_R11_backoff_grows_between_failed_attempts() -> None:
         assert gap >= unit(0.04) * 2**n / 2 * 0.9
 
 
-async def test_R11_fatal_handshake_error_stops_the_loop() -> None:
+async def test_fatal_handshake_error_stops_the_loop() -> None:
     attempts = 0
 
     def forbid(connection: ServerConnection, request: Request) -> Response:
@@ -145,7 +145,7 @@ async def test_R11_fatal_handshake_error_stops_the_loop() -> None:
     assert attempts == 1
 
 
-async def test_R11_server_error_is_retried() -> None:
+async def test_server_error_is_retried() -> None:
     attempts = 0
 
     def flaky(connection: ServerConnection, request: Request) -> Response | None:
@@ -177,7 +177,7 @@ def _server_context(ca: Any) -> ssl.SSLContext:
     return context
 
 
-async def test_R12_tls_with_verification(ca: Any) -> None:
+async def test_tls_with_verification(ca: Any) -> None:
     client_context = ssl.create_default_context()
     ca.configure_trust(client_context)
     async with (
@@ -189,7 +189,7 @@ async def test_R12_tls_with_verification(ca: Any) -> None:
         assert await ws.recv() == "secret"
 
 
-async def test_R12_wss_uses_tls_by_default_and_verification_can_be_turned_off(
+async def test_wss_uses_tls_by_default_and_verification_can_be_turned_off(
     ca: Any,
 ) -> None:
     async with serve(echo, "127.0.0.1", 0, ssl=_server_context(ca)) as server:
@@ -207,7 +207,7 @@ async def test_R12_wss_uses_tls_by_default_and_verification_can_be_turned_off(
 # --- docs/reference.md "Connections": recv and send from two tasks -----------------
 
 
-async def test_R13_recv_and_send_from_different_tasks() -> None:
+async def test_recv_and_send_from_different_tasks() -> None:
     async with serve(echo, "127.0.0.1", 0) as server, connect(uri_of(server)) as ws:
 
         async def writer() -> None:
@@ -221,7 +221,7 @@ async def test_R13_recv_and_send_from_different_tasks() -> None:
         assert received == [str(i) for i in range(50)]
 
 
-async def test_R13_second_concurrent_recv_raises_a_clear_error() -> None:
+async def test_second_concurrent_recv_raises_a_clear_error() -> None:
     async with serve(echo, "127.0.0.1", 0) as server, connect(uri_of(server)) as ws:
         first = asyncio.create_task(ws.recv())
         await asyncio.sleep(0)
@@ -234,7 +234,7 @@ async def test_R13_second_concurrent_recv_raises_a_clear_error() -> None:
 # --- docs/reference.md "Broadcasting and channels" ---------------------------------
 
 
-async def test_R14_broadcast_skips_a_slow_client_without_blocking_others(
+async def test_broadcast_skips_a_slow_client_without_blocking_others(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     subscribers: set[Connection] = set()
@@ -283,7 +283,7 @@ async def test_R14_broadcast_skips_a_slow_client_without_blocking_others(
         await slow.close()
 
 
-def test_R14_docs_show_the_in_memory_channels_pattern() -> None:
+def test_docs_show_the_in_memory_channels_pattern() -> None:
     text = DOCS.read_text()
     assert "channels[channel].add(ws)" in text
     assert "broadcast(channels[channel], message)" in text
@@ -292,7 +292,7 @@ def test_R14_docs_show_the_in_memory_channels_pattern() -> None:
 # --- docs/reference.md "Connections": closing and errors, 1006 ---------------------
 
 
-async def test_R15_lost_tcp_raises_1006_with_the_cause_and_normal_close_raises_ok() -> None:
+async def test_lost_tcp_raises_1006_with_the_cause_and_normal_close_raises_ok() -> None:
     async def handler(ws: ServerConnection) -> None:
         message = await ws.recv()
         if message == "drop":
@@ -333,7 +333,7 @@ class TaggedClientConnection(ClientConnection):
         await self.send(message.upper())
 
 
-async def test_R16_create_connection_accepts_a_subclass_or_a_partial() -> None:
+async def test_create_connection_accepts_a_subclass_or_a_partial() -> None:
     async def handler(ws: ServerConnection) -> None:
         assert isinstance(ws, TaggedServerConnection)
         async for message in ws:
@@ -361,7 +361,7 @@ async def test_R16_create_connection_accepts_a_subclass_or_a_partial() -> None:
 # --- docs/reference.md: the package imports as wsconform ---------------------------
 
 
-def test_R17_the_package_imports_as_wsconform(tmp_path: pathlib.Path) -> None:
+def test_the_package_imports_as_wsconform(tmp_path: pathlib.Path) -> None:
     import wsconform.reference
 
     assert wsconform.reference.__name__ == "wsconform.reference"
@@ -373,7 +373,7 @@ def test_R17_the_package_imports_as_wsconform(tmp_path: pathlib.Path) -> None:
 # --- docs/reference.md "Callbacks" -------------------------------------------------
 
 
-async def test_R18_no_callbacks_coroutines_only() -> None:
+async def test_no_callbacks_coroutines_only() -> None:
     for name in ("on_message", "on_open", "on_close", "on_error", "add_callback"):
         assert not hasattr(Connection, name)
     text = DOCS.read_text()

@@ -32,7 +32,7 @@ CLOSE, PING, PONG, TEXT, BINARY, CONT = 8, 9, 10, 1, 2, 0
 # --- docs/reference.md "Connections": timeouts on recv -----------------------------
 
 
-async def test_R20_wait_for_recv_and_recv_timeout_leave_the_connection_usable() -> None:
+async def test_wait_for_recv_and_recv_timeout_leave_the_connection_usable() -> None:
     async def handler(ws: ServerConnection) -> None:
         async for message in ws:
             await asyncio.sleep(unit(0.1))  # answer late
@@ -53,7 +53,7 @@ async def test_R20_wait_for_recv_and_recv_timeout_leave_the_connection_usable() 
 # --- docs/reference.md "Connections": keepalive pings ------------------------------
 
 
-async def test_R21_keepalive_pings_and_latency() -> None:
+async def test_keepalive_pings_and_latency() -> None:
     async with (
         serve(echo, "127.0.0.1", 0) as server,
         connect(uri_of(server), ping_interval=unit(0.02), ping_timeout=unit(1)) as ws,
@@ -63,7 +63,7 @@ async def test_R21_keepalive_pings_and_latency() -> None:
         assert ws.state.name == "OPEN"
 
 
-async def test_R21_no_pong_within_ping_timeout_closes_with_1011() -> None:
+async def test_no_pong_within_ping_timeout_closes_with_1011() -> None:
     async with serve(echo, "127.0.0.1", 0, ping_interval=unit(0.02), ping_timeout=unit(0.05)) as s:
         raw = await RawClient.connect(port_of(s))
         opcode, payload, _ = await raw.recv_frame()
@@ -77,7 +77,7 @@ async def test_R21_no_pong_within_ping_timeout_closes_with_1011() -> None:
         await raw.close()
 
 
-async def test_R21_none_disables_keepalive() -> None:
+async def test_none_disables_keepalive() -> None:
     async with serve(echo, "127.0.0.1", 0, ping_interval=None) as server:
         raw = await RawClient.connect(port_of(server))
         with pytest.raises(TimeoutError):
@@ -92,7 +92,7 @@ async def test_R21_none_disables_keepalive() -> None:
 # --- docs/reference.md "Connections": automatic pongs (RFC 6455 section 5.5.2) -----
 
 
-async def test_R22_pings_answered_with_same_payload_also_inside_a_fragmented_message() -> None:
+async def test_pings_answered_with_same_payload_also_inside_a_fragmented_message() -> None:
     async with serve(echo, "127.0.0.1", 0, compression=None) as server:
         raw = await RawClient.connect(port_of(server))
         raw.send_frame(PING, b"alone")
@@ -110,7 +110,7 @@ async def test_R22_pings_answered_with_same_payload_also_inside_a_fragmented_mes
 # --- docs/reference.md: Python 3.11 or later ---------------------------------------
 
 
-def test_R23_python_3_11_or_later() -> None:
+def test_python_3_11_or_later() -> None:
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert pyproject["project"]["requires-python"] == ">=3.11"
     assert sys.version_info >= (3, 11)
@@ -119,7 +119,7 @@ def test_R23_python_3_11_or_later() -> None:
 # --- docs/reference.md "Logging" ---------------------------------------------------
 
 
-async def test_R24_debug_logs_every_frame_and_state_change(
+async def test_debug_logs_every_frame_and_state_change(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.DEBUG, logger="wsconform.reference"):
@@ -144,7 +144,7 @@ async def test_R24_debug_logs_every_frame_and_state_change(
 # --- docs/reference.md "Options": bounded buffers and waits ------------------------
 
 
-async def test_R25_max_size_default_1_mib_and_none() -> None:
+async def test_max_size_default_1_mib_and_none() -> None:
     async with (
         serve(echo, "127.0.0.1", 0) as server,
         connect(uri_of(server), max_size=None) as ws,
@@ -163,7 +163,7 @@ async def test_R25_max_size_default_1_mib_and_none() -> None:
         assert len(await ws.recv()) == 3 * 2**20
 
 
-async def test_R25_permessage_deflate_on_by_default_with_a_decompressed_size_limit() -> None:
+async def test_permessage_deflate_on_by_default_with_a_decompressed_size_limit() -> None:
     async with serve(echo, "127.0.0.1", 0, max_size=2**16) as server:
         async with connect(uri_of(server)) as ws:
             assert ws.response is not None
@@ -184,7 +184,7 @@ async def test_R25_permessage_deflate_on_by_default_with_a_decompressed_size_lim
             assert "client_no_context_takeover" in ws.response.headers["Sec-WebSocket-Extensions"]
 
 
-async def test_R25_max_queue_pauses_reading_and_write_limit_bounds_the_buffer() -> None:
+async def test_max_queue_pauses_reading_and_write_limit_bounds_the_buffer() -> None:
     async def flood(ws: ServerConnection) -> None:
         for i in range(10):
             await ws.send(str(i))
@@ -203,7 +203,7 @@ async def test_R25_max_queue_pauses_reading_and_write_limit_bounds_the_buffer() 
         assert conn.transport.get_write_buffer_limits() == (1024, 8192)
 
 
-async def test_R25_open_timeout_and_close_timeout() -> None:
+async def test_open_timeout_and_close_timeout() -> None:
     async with serve(echo, "127.0.0.1", 0, open_timeout=unit(0.1)) as server:
         # A client that connects and never sends its request is dropped.
         raw = await RawClient.connect(port_of(server), handshake=False)

@@ -31,7 +31,7 @@ from .helpers import DOCS, echo, http_get, port_of, uri_of
 # --- docs/reference.md "Connections": iteration ends quietly on a normal close -----
 
 
-async def test_R01_iteration_yields_every_message_and_ends_quietly() -> None:
+async def test_iteration_yields_every_message_and_ends_quietly() -> None:
     received: list[Any] = []
     outcome: asyncio.Future[str] = asyncio.get_running_loop().create_future()
 
@@ -57,7 +57,7 @@ async def test_R01_iteration_yields_every_message_and_ends_quietly() -> None:
             assert received == ["one", b"two", "three"]
 
 
-async def test_R01_handler_returning_after_one_message_closes_the_connection() -> None:
+async def test_handler_returning_after_one_message_closes_the_connection() -> None:
     async def handler(ws: ServerConnection) -> None:
         await ws.recv()
 
@@ -71,7 +71,7 @@ async def test_R01_handler_returning_after_one_message_closes_the_connection() -
 # --- docs/reference.md "Handlers": a task per connection ---------------------------
 
 
-async def test_R02_each_connection_has_its_own_task_and_a_slow_handler_delays_nobody() -> None:
+async def test_each_connection_has_its_own_task_and_a_slow_handler_delays_nobody() -> None:
     release = asyncio.Event()
     tasks: set[asyncio.Task[Any] | None] = set()
 
@@ -101,7 +101,7 @@ async def test_R02_each_connection_has_its_own_task_and_a_slow_handler_delays_no
     assert len(tasks) == 21
 
 
-def test_R02_docs_say_a_blocking_handler_is_the_users_bug() -> None:
+def test_docs_say_a_blocking_handler_is_the_users_bug() -> None:
     text = DOCS.read_text()
     assert "blocks the event loop" in text
     assert "bug in the handler" in text
@@ -110,7 +110,7 @@ def test_R02_docs_say_a_blocking_handler_is_the_users_bug() -> None:
 # --- docs/reference.md "Handlers": any callable, partials, handler(ws, path) -------
 
 
-async def test_R03_partial_and_other_callables_are_accepted() -> None:
+async def test_partial_and_other_callables_are_accepted() -> None:
     async def tagged(ws: ServerConnection, *, tag: str) -> None:
         await ws.send(f"tag={tag}")
 
@@ -130,7 +130,7 @@ async def test_R03_partial_and_other_callables_are_accepted() -> None:
             assert await asyncio.wait_for(ws.recv(), unit(2)) == expected
 
 
-async def test_R03_legacy_two_argument_handler_gets_the_path() -> None:
+async def test_legacy_two_argument_handler_gets_the_path() -> None:
     async def legacy(ws: ServerConnection, path: str) -> None:
         await ws.send(path)
 
@@ -144,7 +144,7 @@ async def test_R03_legacy_two_argument_handler_gets_the_path() -> None:
 # --- docs/reference.md "The opening handshake": process_request, headers -----------
 
 
-async def test_R04_process_request_sees_path_and_headers_before_the_upgrade() -> None:
+async def test_process_request_sees_path_and_headers_before_the_upgrade() -> None:
     seen: list[tuple[str, str | None, bool]] = []
 
     def process_request(connection: ServerConnection, request: Request) -> None:
@@ -168,7 +168,7 @@ async def test_R04_process_request_sees_path_and_headers_before_the_upgrade() ->
 # --- docs/reference.md "The opening handshake": plain HTTP from the hook -----------
 
 
-async def test_R05_process_request_answers_plain_http() -> None:
+async def test_process_request_answers_plain_http() -> None:
     async def process_request(connection: ServerConnection, request: Request) -> Response | None:
         if request.path == "/healthz":
             return connection.respond(HTTPStatus.OK, "OK\n")
@@ -199,7 +199,7 @@ async def test_R05_process_request_answers_plain_http() -> None:
             assert await ws.recv() == "in"
 
 
-async def test_R05_a_users_own_response_gets_a_content_length() -> None:
+async def test_a_users_own_response_gets_a_content_length() -> None:
     from wsconform.reference.protocol.headers import Headers
 
     def process_request(connection: ServerConnection, request: Request) -> Response:
@@ -214,7 +214,7 @@ async def test_R05_a_users_own_response_gets_a_content_length() -> None:
 # --- docs/reference.md "Connections": remote_address, local_address ----------------
 
 
-async def test_R06_remote_and_local_address() -> None:
+async def test_remote_and_local_address() -> None:
     addresses: asyncio.Future[tuple[Any, Any]] = asyncio.get_running_loop().create_future()
 
     async def handler(ws: ServerConnection) -> None:
@@ -230,7 +230,7 @@ async def test_R06_remote_and_local_address() -> None:
 # --- docs/reference.md "Servers": create_server options, unix_serve ----------------
 
 
-async def test_R07_create_server_options_pass_through() -> None:
+async def test_create_server_options_pass_through() -> None:
     async with serve(echo, ["127.0.0.1"], 0, backlog=5, reuse_port=True) as server:
         assert server.sockets[0].getsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT)
         async with connect(uri_of(server)) as ws:
@@ -248,7 +248,7 @@ async def test_R07_create_server_options_pass_through() -> None:
         assert server.is_serving()
 
 
-async def test_R07_unix_serve(tmp_path: pathlib.Path) -> None:
+async def test_unix_serve(tmp_path: pathlib.Path) -> None:
     path = str(tmp_path / "ws.sock")
     async with unix_serve(echo, path) as server:
         assert server.sockets[0].family == socket.AF_UNIX
@@ -260,7 +260,7 @@ async def test_R07_unix_serve(tmp_path: pathlib.Path) -> None:
 # --- docs/reference.md "Servers", "Handlers": 1000, 1011, 1001 ---------------------
 
 
-async def test_R08_handler_return_closes_1000_and_exception_closes_1011(
+async def test_handler_return_closes_1000_and_exception_closes_1011(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     async def handler(ws: ServerConnection) -> None:
@@ -284,7 +284,7 @@ async def test_R08_handler_return_closes_1000_and_exception_closes_1011(
     assert "handler bug" in caplog.text
 
 
-async def test_R08_server_close_closes_connections_1001_and_waits_for_handlers() -> None:
+async def test_server_close_closes_connections_1001_and_waits_for_handlers() -> None:
     handler_done = asyncio.Event()
     started = asyncio.Event()
 
@@ -309,7 +309,7 @@ async def test_R08_server_close_closes_connections_1001_and_waits_for_handlers()
     assert not server.is_serving()
 
 
-async def test_R08_serve_forever_returns_after_close() -> None:
+async def test_serve_forever_returns_after_close() -> None:
     async with serve(echo, "127.0.0.1", 0) as server:
         asyncio.get_running_loop().call_later(unit(0.05), server.close)
         await asyncio.wait_for(server.serve_forever(), unit(2))
@@ -318,7 +318,7 @@ async def test_R08_serve_forever_returns_after_close() -> None:
 # --- docs/reference.md "The opening handshake": HTTP on one port, not a goal -------
 
 
-async def test_R09_plain_http_is_limited_to_process_request_responses() -> None:
+async def test_plain_http_is_limited_to_process_request_responses() -> None:
     def health(connection: ServerConnection, request: Request) -> Response | None:
         if request.path == "/healthz":
             return connection.respond(HTTPStatus.OK, "OK\n")

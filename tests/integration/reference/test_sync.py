@@ -140,7 +140,7 @@ def _exercise_blocking_api(uri: str) -> None:
     assert ws.close_code == 1000
 
 
-def test_R19_blocking_api() -> None:
+def test_blocking_api() -> None:
     """Sync client against the sync server and against the asyncio server."""
     with sync_server() as uri:
         _exercise_blocking_api(uri)
@@ -148,7 +148,7 @@ def test_R19_blocking_api() -> None:
         _exercise_blocking_api(uri)
 
 
-def test_R19_same_method_names_as_asyncio() -> None:
+def test_same_method_names_as_asyncio() -> None:
     from wsconform.reference.asyncio.connection import Connection as AsyncioConnection
     from wsconform.reference.sync.connection import Connection
 

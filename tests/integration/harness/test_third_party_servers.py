@@ -149,12 +149,14 @@ def test_cases_against_third_party_server(library: str, group: str, tmp_path: pa
     outdir = tmp_path / "report"
     log = tmp_path / "test-server.log"
     with third_party_server(library) as url, log.open("wb") as output:
-        # Autobahn's 1 s closing and drop timers, in test time units: a slow machine
-        # (WSCONFORM_TIMEOUT_UNIT > 1) must not turn a late close frame into UNCLEAN.
+        # Both libraries answer every close frame and close TCP; on two loaded cores (two
+        # zlib-bound groups beside) the answer can come later than Autobahn's 1 s (seen:
+        # aiohttp 9.1.4 UNCLEAN). Three units change no verdict of a peer that answers,
+        # only how late its answer may come; WSCONFORM_TIMEOUT_UNIT scales them further.
         command = [
             sys.executable, "-m", "wsconform.harness.cli", "test-server", url,
             "--agent", AGENT, "--outdir", str(outdir), "--quiet", "--cases", f"{group}.*",
-            "--close-timeout", str(unit(1)), "--drop-timeout", str(unit(1)),
+            "--close-timeout", str(unit(3)), "--drop-timeout", str(unit(3)),
         ]  # fmt: skip
         process = subprocess.run(
             command, stdout=output, stderr=subprocess.STDOUT, timeout=unit(800), check=False

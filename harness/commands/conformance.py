@@ -86,7 +86,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--outdir", default="reports", help="where reports are written")
     parser.add_argument(
-        "-j", "--jobs", type=int, default=DEFAULT_JOBS, help="cases run at once (%(default)s)"
+        "-j",
+        "--jobs",
+        type=int,
+        default=DEFAULT_JOBS,
+        help="cases run at once (default: 4 per core, at most 16, so %(default)s here)",
     )
     parser.add_argument(
         "--cases", action="append", metavar="PATTERNS", help="only these cases (default: *)"

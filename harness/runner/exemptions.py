@@ -15,7 +15,7 @@ import dataclasses
 from wsconform.harness.gate import Baseline
 from wsconform.harness.record.outcome import Outcome
 
-__all__ = ["EXEMPTIONS", "Exemption", "accepted", "exemption_for"]
+__all__ = ["EXEMPTIONS", "Exemption", "accepted"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -30,11 +30,6 @@ class Exemption:
 
 #: Case id -> exemption. Empty: the reference server must pass every case outright.
 EXEMPTIONS: dict[str, Exemption] = {}
-
-
-def exemption_for(case_id: str) -> Exemption | None:
-    """The exemption of a case, if it has one."""
-    return EXEMPTIONS.get(case_id)
 
 
 def accepted(agent: str) -> Baseline:

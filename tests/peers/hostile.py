@@ -27,10 +27,12 @@ import functools
 import socket
 import struct
 import sys
+import threading
 import zlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
+from tests.timing import unit
 from wsconform.reference.protocol.handshake import accept_key
 from wsconform.reference.protocol.wire import WireFrame, WireParser
 
@@ -55,6 +57,7 @@ __all__ = [
     "SlowlorisPeer",
     "WrongAcceptPeer",
     "accept_response",
+    "hostile_in_thread",
     "serve_hostile",
 ]
 
@@ -425,6 +428,28 @@ async def serve_hostile(peer_class: type[HostilePeer]) -> AsyncIterator[str]:
         listener.close()
         server.abort_all()
         await listener.wait_closed()
+
+
+@contextlib.contextmanager
+def hostile_in_thread(peer: type[HostilePeer]) -> Iterator[str]:
+    """Serve a hostile peer from an event loop in a thread; yield its URL."""
+    loop = asyncio.new_event_loop()
+    ready: asyncio.Future[str] = loop.create_future()
+    stop = asyncio.Event()
+
+    async def main() -> None:
+        async with serve_hostile(peer) as url:
+            ready.set_result(url)
+            await stop.wait()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
+    thread.start()
+    try:
+        yield asyncio.run_coroutine_threadsafe(asyncio.wait_for(ready, 10), loop).result(10)
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(unit(10))
+        loop.close()
 
 
 async def _serve_forever(name: str) -> None:

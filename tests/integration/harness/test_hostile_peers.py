@@ -11,7 +11,6 @@ unbounded growth (hundreds of MB per case); the figures themselves are measured 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import json
@@ -21,13 +20,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
-from tests.peers.hostile import HOSTILE_PEERS, HostilePeer, serve_hostile
+from tests.peers.hostile import HOSTILE_PEERS, hostile_in_thread
 from tests.timing import unit
 
 AGENT = "hostile"
@@ -84,28 +81,6 @@ PLANS: dict[str, Hostile] = {
 
 def test_every_hostile_peer_has_a_plan() -> None:
     assert set(PLANS) == set(HOSTILE_PEERS)
-
-
-@contextlib.contextmanager
-def hostile_in_thread(peer: type[HostilePeer]) -> Iterator[str]:
-    """Serve a hostile peer from an event loop in a thread; yield its URL."""
-    loop = asyncio.new_event_loop()
-    ready: asyncio.Future[str] = loop.create_future()
-    stop = asyncio.Event()
-
-    async def main() -> None:
-        async with serve_hostile(peer) as url:
-            ready.set_result(url)
-            await stop.wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
-    thread.start()
-    try:
-        yield asyncio.run_coroutine_threadsafe(asyncio.wait_for(ready, 10), loop).result(10)
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(unit(10))
-        loop.close()
 
 
 @dataclasses.dataclass(frozen=True)

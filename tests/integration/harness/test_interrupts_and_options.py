@@ -19,8 +19,7 @@ import time
 
 import pytest
 
-from tests.integration.harness.test_hostile_peers import hostile_in_thread
-from tests.peers.hostile import SilentPeer
+from tests.peers.hostile import SilentPeer, hostile_in_thread
 from tests.timing import unit
 from wsconform.harness.commands.conformance import reference_server
 

@@ -45,6 +45,10 @@ from wsconform.harness.report.text import print_summary
 from wsconform.harness.runner.config import RunOptions, Target, Timeouts
 from wsconform.harness.runner.data import testdata_loader
 from wsconform.harness.runner.scheduler import DEFAULT_JOBS, UNKNOWN_AGENT, probe, run_cases
+from wsconform.harness.targets.base import ServerTarget, Terminated, sigterm_raises
+from wsconform.harness.targets.exceptions import TargetError
+from wsconform.harness.targets.options import add_target_arguments, build_target
+from wsconform.harness.targets.supervisor import Supervisor
 from wsconform.harness.wire.client import tls_context
 from wsconform.harness.wire.exceptions import WireError
 
@@ -61,6 +65,7 @@ __all__ = [
     "interruptible",
     "register",
     "run",
+    "run_started",
     "select_cases",
     "test_server",
 ]
@@ -87,7 +92,12 @@ def register(subparsers: Any) -> None:
             "error (unreachable URL, bad pattern, unwritable output directory)."
         ),
     )
-    parser.add_argument("url", metavar="URL", help="ws:// or wss:// URL of the server")
+    parser.add_argument(
+        "url",
+        metavar="URL",
+        nargs="?",
+        help="ws:// or wss:// URL of the server (with --target-cmd: {port} is its port)",
+    )
     parser.add_argument(
         "--agent", help="name in the reports (default: the Server header, else UnknownServer)"
     )
@@ -133,6 +143,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="no progress: failures and the summary only"
     )
+    add_target_arguments(parser)
     add_report_arguments(parser)
     add_gate_arguments(parser)
     parser.set_defaults(handler=run)
@@ -249,13 +260,15 @@ async def test_server(
     options: RunOptions,
     verbose: bool = True,
     report: Report | None = None,
+    supervisor: Supervisor | None = None,
 ) -> tuple[Report, str]:
     """Probe ``target`` once, then run ``cases``; return the report and the agent.
 
     ``verbose`` shows live progress (a bar on a terminal, a line per case otherwise);
     without it only failures and harness errors are printed as they happen. Results go
     into ``report`` when given, so that a caller keeps the finished cases of a run that
-    is cancelled (:func:`interruptible`).
+    is cancelled (:func:`interruptible`). ``supervisor`` restarts a target the harness
+    started when it dies (:mod:`wsconform.harness.targets.supervisor`).
 
     Raises:
         WireError: the target cannot be reached, or it is not a WebSocket server.
@@ -272,6 +285,7 @@ async def test_server(
             report=report,
             run_index=catalog.run_index,
             on_event=progress.handle,
+            supervisor=supervisor,
         )
     return report, name
 
@@ -341,7 +355,10 @@ def run(args: argparse.Namespace) -> int:
         if args.jobs < 1:
             raise UsageError(f"-j must be at least 1, not {args.jobs}")
         cases = select_cases(args.cases, args.exclude)
-        target = Target(args.url, verify_tls=not args.insecure, cafile=args.cafile)
+        check_timer("--ready-timeout", args.ready_timeout)
+        check_timer("--stop-grace", args.stop_grace)
+        server = build_target(args)
+        target = Target(server.url, verify_tls=not args.insecure, cafile=args.cafile)
         check_tls(target)
         timeouts = dataclasses.replace(
             Timeouts(),
@@ -352,37 +369,93 @@ def run(args: argparse.Namespace) -> int:
         outdir = check_outdir(args.outdir)
         testdata = check_testdata(args.testdata)
         check_baseline(args)
-    except UsageError as exc:
-        return _fail(str(exc))
-    except WireError as exc:
+    except (UsageError, WireError, TargetError) as exc:
         return _fail(str(exc))
     options = RunOptions(timeouts=timeouts, testdata=testdata)
+    return run_started(
+        server, target, cases, agent=args.agent, jobs=args.jobs, options=options,
+        outdir=outdir, formats=args.formats, quiet=args.quiet,
+        ready_timeout=args.ready_timeout, gate=lambda report: apply_gate(report, args),
+    )  # fmt: skip
+
+
+def run_started(
+    server: ServerTarget,
+    target: Target,
+    cases: Sequence[Case],
+    *,
+    agent: str | None,
+    jobs: int,
+    options: RunOptions,
+    outdir: pathlib.Path,
+    formats: Sequence[str],
+    quiet: bool = False,
+    ready_timeout: float,
+    gate: Callable[[Report], int],
+    report: Report | None = None,
+    write: bool = True,
+    prog: str = "test-server",
+) -> int:
+    """Start ``server``, run ``cases`` against it, stop it, write the reports, gate.
+
+    The server is stopped (and a container removed) whatever happens: SIGINT or
+    SIGTERM while it starts end the command with 130 or 143, during the run they give
+    a partial report. With ``write=False`` the results stay in ``report`` for a caller
+    that runs several agents into one report (``--spec``); the status is then 0, or
+    2 when the server could not be started. ``prog`` names the command in messages.
+    """
+
+    def fail(message: str) -> int:
+        print(f"wsconform {prog}: {message}", file=sys.stderr, flush=True)
+        return EXIT_USAGE
+
     begin = time.monotonic()
-    report = Report()
-    try:
-        _done, signum = asyncio.run(
-            interruptible(
-                test_server(
-                    target, cases, agent=args.agent, jobs=args.jobs, options=options,
-                    verbose=not args.quiet, report=report,
+    report = report if report is not None else Report()
+    signum: int | None = None
+    name = agent
+    with sigterm_raises():
+        try:
+            server.start(ready_timeout)
+            supervisor = Supervisor(server, ready_timeout=ready_timeout)
+            done, signum = asyncio.run(
+                interruptible(
+                    test_server(
+                        target, cases, agent=agent, jobs=jobs, options=options,
+                        verbose=not quiet, report=report,
+                        supervisor=supervisor if server.restartable else None,
+                    )
                 )
-            )
-        )  # fmt: skip
-    except WireError as exc:
-        return _fail(str(exc))
+            )  # fmt: skip
+            if done is not None:
+                name = done[1]
+        except (WireError, TargetError) as exc:
+            return fail(str(exc))
+        except Terminated:
+            fail(f"terminated by SIGTERM outside the run; {server.name} is stopped")
+            return 128 + signal.SIGTERM
+        except KeyboardInterrupt:
+            fail(f"interrupted by SIGINT outside the run; {server.name} is stopped")
+            return 128 + signal.SIGINT
+        finally:
+            logs = server.logs()
+            server.stop()
     seconds = time.monotonic() - begin
+    agents = report.agents or [e.agent for e in report.unfinished()]
+    name = name or (agents[0] if agents else UNKNOWN_AGENT)
+    if logs:
+        report.target_logs[name] = logs
     if signum is not None:
-        agents = report.agents or [e.agent for e in report.unfinished()]
-        agent = agents[0] if agents else args.agent or UNKNOWN_AGENT
-        error = interrupted_error(report, agent, signum, len(cases))
+        error = interrupted_error(report, name, signum, len(cases))
         report.add_error(error)
-        print(f"wsconform test-server: {error.message}", file=sys.stderr, flush=True)
-    if finish(report, outdir, args.formats, seconds) is None:
+        print(f"wsconform {prog}: {error.message}", file=sys.stderr, flush=True)
+    if not write:
+        return 128 + signum if signum is not None else 0
+    if finish(report, outdir, formats, seconds) is None:
         return EXIT_USAGE
     if signum is not None:
         # The shell's convention for a process ended by a signal: 128 + its number.
         return 128 + signum
-    return apply_gate(report, args)
+    return gate(report)
 
 
 def finish(

@@ -12,6 +12,7 @@ too (``docs/targets.md``).
 from __future__ import annotations
 
 import contextlib
+import math
 import secrets
 import signal
 from collections.abc import Mapping, Sequence
@@ -186,10 +187,15 @@ class DockerTarget(ServerTarget):
 
         if self._container is not None:
             try:
-                self._container.stop(timeout=self._grace)
-            except docker.errors.DockerException:
+                self._container.stop(timeout=self._stop_seconds)
+            except docker.errors.NotFound:
                 self._container = None
         self.start(timeout)
+
+    @property
+    def _stop_seconds(self) -> int:
+        # The engine takes whole seconds between TERM and KILL.
+        return max(1, math.ceil(self._grace))
 
     def kill(self) -> None:
         """SIGKILL the container (tests use it to crash the target)."""
@@ -201,6 +207,10 @@ class DockerTarget(ServerTarget):
         import docker
 
         container, self._container = self._container, None
+        if container is None and self._client is not None:
+            # Created but lost track of (an error between create and start): by name.
+            with contextlib.suppress(docker.errors.DockerException):
+                container = self._client.containers.get(self.container_name)
         if container is None:
             return
         try:
@@ -209,6 +219,6 @@ class DockerTarget(ServerTarget):
         except docker.errors.DockerException:
             pass
         with contextlib.suppress(docker.errors.DockerException):
-            container.stop(timeout=self._grace)
+            container.stop(timeout=self._stop_seconds)
         with contextlib.suppress(docker.errors.NotFound):
             container.remove(force=True)

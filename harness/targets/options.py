@@ -41,6 +41,11 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
         help="environment of the command or container (repeatable)",
     )
     group.add_argument(
+        "--run-id",
+        metavar="ID",
+        help="name the container wsconform-ID (default: random hex digits)",
+    )
+    group.add_argument(
         "--ready-timeout",
         type=float,
         default=DEFAULT_READY_TIMEOUT,
@@ -88,7 +93,7 @@ def build_target(args: argparse.Namespace, run_id: str | None = None) -> ServerT
             command=args.docker_command,
             env=env,
             network=args.docker_network,
-            run_id=run_id,
+            run_id=run_id or args.run_id,
             stop_grace=args.stop_grace,
         )
     if url is None:

@@ -1,0 +1,136 @@
+"""``--target-cmd``: a real process in its own session, started, watched and stopped.
+
+Readiness is a WebSocket handshake (an HTTP server that accepts TCP is not ready); a
+process killed mid-run is restarted and only the case it interrupted is an ERROR; the
+whole process group is gone after the run, after SIGINT too; the output is written
+beside the report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.integration.harness.targets.kill import assert_restarted, run_and_kill
+from tests.integration.harness.test_interrupts_and_options import (
+    alive,
+    children,
+    read_until,
+    wsconform,
+)
+from tests.timing import unit
+from wsconform.harness.targets.command import CommandTarget
+from wsconform.harness.targets.exceptions import TargetStartError
+
+pytestmark = pytest.mark.integration
+
+SERVER = (
+    f"{sys.executable} -m wsconform.harness.cli reference-server --host 127.0.0.1 --port {{port}}"
+)
+CLI = [sys.executable, "-m", "wsconform.harness.cli"]
+
+
+def test_a_subset_through_target_cmd_gets_verdicts_and_logs(tmp_path: pathlib.Path) -> None:
+    done = wsconform(
+        "test-server", "--target-cmd", SERVER, "--cases", "1.*,2.*", "--outdir", str(tmp_path),
+        "--agent", "cmd", "-q",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    index = json.loads((tmp_path / "index.json").read_text())
+    assert len(index["cmd"]) == 27
+    assert {v["behavior"] for v in index["cmd"].values()} == {"OK"}
+    assert (tmp_path / "cmd_target.log").read_text().startswith("listening on ws://127.0.0.1:")
+
+
+def test_a_killed_command_is_restarted_and_its_case_is_an_error() -> None:
+    server = CommandTarget(SERVER)
+    with server:
+        first = server.pid
+        report, supervisor, killed, cases = run_and_kill(server, server.kill, unit(30))
+        assert server.pid != first
+    assert_restarted(report, supervisor, killed, cases)
+    assert "killed by SIGKILL" in supervisor.deaths[0]
+    assert "[wsconform] restarting" in server.logs()
+
+
+def test_readiness_is_a_websocket_handshake_not_a_tcp_accept() -> None:
+    http = CommandTarget(f"{sys.executable} -m http.server --bind 127.0.0.1 {{port}}")
+    begin = time.monotonic()
+    with pytest.raises(TargetStartError, match="completed no WebSocket handshake in 2 s"):
+        try:
+            http.start(unit(2))
+        finally:
+            http.stop()
+    assert time.monotonic() - begin < unit(10)
+    assert not http.alive()
+
+
+def test_a_command_that_exits_is_one_line_and_exit_2(tmp_path: pathlib.Path) -> None:
+    command = f"{sys.executable} -c \"import sys; print('no config file'); sys.exit(3)\""
+    done = wsconform("test-server", "--target-cmd", command, "--outdir", str(tmp_path))
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert line.endswith("exited (exit status 3): no config file"), line
+
+
+def test_stop_kills_the_whole_process_group() -> None:
+    # A child the command leaves behind is in its process group: stop() ends it too.
+    server = CommandTarget(["/bin/sh", "-c", f"sleep 300 & exec {SERVER}"])
+    with server:
+        assert server.pid is not None
+        assert os.getpgid(server.pid) == server.pid
+        sleeper = _sleep_in(server.pid)
+    assert not alive(server.pid)
+    assert not alive(sleeper)
+
+
+def _sleep_in(pgid: int) -> int:
+    for entry in pathlib.Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.getpgid(int(entry.name)) == pgid and int(entry.name) != pgid:
+                    return int(entry.name)
+            except ProcessLookupError:
+                continue
+    raise AssertionError("the sleep child is not in the group")
+
+
+def test_stop_kills_a_command_that_ignores_term() -> None:
+    server = CommandTarget(["/bin/sh", "-c", f"trap '' TERM; {SERVER}; sleep 300"], stop_grace=0.5)
+    with server:
+        pid = server.pid
+        assert pid is not None
+    assert not alive(pid)
+
+
+def test_sigint_stops_the_command_and_writes_a_partial_report(tmp_path: pathlib.Path) -> None:
+    process = subprocess.Popen(
+        [*CLI, "test-server", "--target-cmd", SERVER, "--cases", "9.*", "-j", "1",
+         "--outdir", str(tmp_path), "--agent", "cmd"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        read_until(process, "[ 1/54]", unit(60))
+        [server] = children(process.pid)
+        assert os.getsid(server) == server, "the command runs in its own session"
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=unit(30))
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, err
+    deadline = time.monotonic() + unit(10)
+    while alive(server) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not alive(server), "the command outlived the run"
+    errors = json.loads((tmp_path / "harness_errors.json").read_text())
+    assert any(e["message"].startswith("interrupted by SIGINT") for e in errors)
+    assert (tmp_path / "cmd_target.log").exists()

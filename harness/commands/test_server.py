@@ -143,10 +143,16 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="no progress: failures and the summary only"
     )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="configuration file (default: wsconform.toml or [tool.wsconform] in "
+        "pyproject.toml, from the working directory up; docs/configuration.md)",
+    )
     add_target_arguments(parser)
     add_report_arguments(parser)
     add_gate_arguments(parser)
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, command_parser=parser)
 
 
 def _patterns(values: Sequence[str] | None) -> list[str]:

@@ -49,8 +49,11 @@ from wsconform.harness.targets.base import ServerTarget, Terminated, sigterm_rai
 from wsconform.harness.targets.exceptions import TargetError
 from wsconform.harness.targets.options import add_target_arguments, build_target
 from wsconform.harness.targets.supervisor import Supervisor
+from wsconform.harness.targets.url import UrlTarget
 from wsconform.harness.wire.client import tls_context
 from wsconform.harness.wire.exceptions import WireError
+
+from .spec import SpecError, load_spec
 
 __all__ = [
     "DEFAULT_OUTDIR",
@@ -111,7 +114,13 @@ def register(subparsers: Any) -> None:
         "--exclude", action="append", metavar="PATTERNS", help="case patterns to leave out"
     )
     parser.add_argument(
-        "--outdir", default=DEFAULT_OUTDIR, help="report directory (default: %(default)s)"
+        "--outdir",
+        help=f"report directory (default: a --spec file's outdir, else {DEFAULT_OUTDIR})",
+    )
+    parser.add_argument(
+        "--spec",
+        metavar="FILE",
+        help="Autobahn's fuzzingclient.json: every server in it into one report (docs/autobahn.md)",
     )
     parser.add_argument(
         "-j",
@@ -360,29 +369,71 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.jobs < 1:
             raise UsageError(f"-j must be at least 1, not {args.jobs}")
-        cases = select_cases(args.cases, args.exclude)
         check_timer("--ready-timeout", args.ready_timeout)
         check_timer("--stop-grace", args.stop_grace)
-        server = build_target(args)
-        target = Target(server.url, verify_tls=not args.insecure, cafile=args.cafile)
-        check_tls(target)
+        plans = _plans(args)
+        for _server, target, _agent, _cases in plans:
+            check_tls(target)
         timeouts = dataclasses.replace(
             Timeouts(),
             open_handshake=check_timer("--open-timeout", args.open_timeout),
             close_handshake=check_timer("--close-timeout", args.close_timeout),
             server_connection_drop=check_timer("--drop-timeout", args.drop_timeout),
         )
-        outdir = check_outdir(args.outdir)
+        outdir = check_outdir(args.outdir or DEFAULT_OUTDIR)
         testdata = check_testdata(args.testdata)
         check_baseline(args)
-    except (UsageError, WireError, TargetError) as exc:
+    except (UsageError, WireError, TargetError, SpecError) as exc:
         return _fail(str(exc))
     options = RunOptions(timeouts=timeouts, testdata=testdata)
-    return run_started(
-        server, target, cases, agent=args.agent, jobs=args.jobs, options=options,
-        outdir=outdir, formats=args.formats, quiet=args.quiet,
-        ready_timeout=args.ready_timeout, gate=lambda report: apply_gate(report, args),
-    )  # fmt: skip
+    begin = time.monotonic()
+    report = Report()
+    for server, target, agent, cases in plans:
+        status = run_started(
+            server, target, cases, agent=agent, jobs=args.jobs, options=options,
+            outdir=outdir, formats=args.formats, quiet=args.quiet,
+            ready_timeout=args.ready_timeout, gate=lambda _report: 0, report=report,
+            write=False,
+        )  # fmt: skip
+        if status == EXIT_USAGE and len(plans) == 1:
+            return EXIT_USAGE
+        if status > EXIT_USAGE:
+            break
+    if finish(report, outdir, args.formats, time.monotonic() - begin) is None:
+        return EXIT_USAGE
+    if status > EXIT_USAGE:
+        return status
+    return apply_gate(report, args)
+
+
+Plan = tuple[ServerTarget, Target, str | None, list[Case]]
+
+
+def _plans(args: argparse.Namespace) -> list[Plan]:
+    """The (target, URL settings, agent, cases) of each server the options name: one,
+    or every server of a ``--spec`` file (:mod:`.spec`), whose outdir is the default.
+
+    Raises:
+        UsageError, WireError, TargetError, SpecError: bad options or spec file.
+    """
+
+    def settings(url: str) -> Target:
+        return Target(url, verify_tls=not args.insecure, cafile=args.cafile)
+
+    if args.spec is None:
+        server = build_target(args)
+        return [(server, settings(server.url), args.agent, select_cases(args.cases, args.exclude))]
+    if args.url or args.target_cmd or args.docker_image or args.agent:
+        raise UsageError("--spec names its servers: leave out URL, --agent and the target")
+    spec = load_spec(args.spec)
+    if args.outdir is None:
+        args.outdir = spec.outdir
+    plans: list[Plan] = []
+    for entry in spec.servers:
+        cases = select_cases(args.cases or list(spec.cases), [*spec.excluded(entry.agent),
+                                                              *(args.exclude or [])])  # fmt: skip
+        plans.append((UrlTarget(entry.url), settings(entry.url), entry.agent, cases))
+    return plans
 
 
 def run_started(
@@ -435,6 +486,9 @@ def run_started(
             if done is not None:
                 name = done[1]
         except (WireError, TargetError) as exc:
+            if not write:
+                # Several servers (--spec): this one has no verdicts, the others run.
+                report.add_error(HarnessError(agent or UNKNOWN_AGENT, None, str(exc)))
             return fail(str(exc))
         except Terminated:
             fail(f"terminated by SIGTERM outside the run; {server.name} is stopped")

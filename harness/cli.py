@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "wsconform.harness.commands.test_server",
     "wsconform.harness.commands.compare",
     "wsconform.harness.commands.cases",
+    "wsconform.harness.commands.merge",
 )
 
 

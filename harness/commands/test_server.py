@@ -45,6 +45,7 @@ from wsconform.harness.report.text import print_summary
 from wsconform.harness.runner.config import RunOptions, Target, Timeouts
 from wsconform.harness.runner.data import testdata_loader
 from wsconform.harness.runner.scheduler import DEFAULT_JOBS, UNKNOWN_AGENT, probe, run_cases
+from wsconform.harness.runner.shards import ShardError, parse_shard, shard
 from wsconform.harness.targets.base import ServerTarget, Terminated, sigterm_raises
 from wsconform.harness.targets.exceptions import TargetError
 from wsconform.harness.targets.options import add_target_arguments, build_target
@@ -116,6 +117,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--outdir",
         help=f"report directory (default: a --spec file's outdir, else {DEFAULT_OUTDIR})",
+    )
+    parser.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="run shard I of N of the selected cases, balanced by expected cost; join "
+        "the shards' reports with `wsconform merge` (docs/ci.md)",
     )
     parser.add_argument(
         "--spec",
@@ -420,9 +427,20 @@ def _plans(args: argparse.Namespace) -> list[Plan]:
     def settings(url: str) -> Target:
         return Target(url, verify_tls=not args.insecure, cafile=args.cafile)
 
+    share = None
+    if args.shard is not None:
+        try:
+            share = parse_shard(args.shard)
+        except ShardError as exc:
+            raise UsageError(str(exc)) from None
+
+    def chosen(cases: list[Case]) -> list[Case]:
+        return cases if share is None else shard(cases, *share)
+
     if args.spec is None:
         server = build_target(args)
-        return [(server, settings(server.url), args.agent, select_cases(args.cases, args.exclude))]
+        cases = chosen(select_cases(args.cases, args.exclude))
+        return [(server, settings(server.url), args.agent, cases)]
     if args.url or args.target_cmd or args.docker_image or args.agent:
         raise UsageError("--spec names its servers: leave out URL, --agent and the target")
     spec = load_spec(args.spec)
@@ -432,7 +450,7 @@ def _plans(args: argparse.Namespace) -> list[Plan]:
     for entry in spec.servers:
         cases = select_cases(args.cases or list(spec.cases), [*spec.excluded(entry.agent),
                                                               *(args.exclude or [])])  # fmt: skip
-        plans.append((UrlTarget(entry.url), settings(entry.url), entry.agent, cases))
+        plans.append((UrlTarget(entry.url), settings(entry.url), entry.agent, chosen(cases)))
     return plans
 
 

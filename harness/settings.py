@@ -93,6 +93,20 @@ def _formats(value: Any) -> tuple[str, ...]:
         raise TypeError(str(exc)) from None
 
 
+def _fail_on(value: Any) -> str:
+    from wsconform.harness.gate import FAIL_ON
+
+    if value not in FAIL_ON:
+        raise TypeError(f"one of {', '.join(FAIL_ON)}")
+    return str(value)
+
+
+def _network(value: Any) -> str:
+    if value != "host":
+        raise TypeError('"host"')
+    return "host"
+
+
 #: Every key: (table or "" for the top level, key) -> (option dest, converter).
 KEYS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("", "agent"): ("agent", _string),
@@ -109,7 +123,7 @@ KEYS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("target", "docker-image"): ("docker_image", _string),
     ("target", "docker-port"): ("docker_port", _integer),
     ("target", "docker-command"): ("docker_command", _string),
-    ("target", "docker-network"): ("docker_network", _string),
+    ("target", "docker-network"): ("docker_network", _network),
     ("target", "env"): ("target_env", _env),
     ("target", "ready-timeout"): ("ready_timeout", _number),
     ("target", "stop-grace"): ("stop_grace", _number),
@@ -118,7 +132,7 @@ KEYS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("timers", "open-timeout"): ("open_timeout", _number),
     ("timers", "close-timeout"): ("close_timeout", _number),
     ("timers", "drop-timeout"): ("drop_timeout", _number),
-    ("gate", "fail-on"): ("fail_on", _string),
+    ("gate", "fail-on"): ("fail_on", _fail_on),
     ("gate", "baseline"): ("baseline", _string),
 }
 _TABLES = {table for table, _ in KEYS if table}

@@ -90,6 +90,7 @@ def test_a_pyproject_without_the_table_is_not_a_config(tmp_path: pathlib.Path) -
         ("[timers]\nopen-timeout = 'slow'\n", "timers.open-timeout must be a number"),
         ("formats = ['pdf']\n", "formats must be unknown report format(s) pdf"),
         ("target = 3\n", "target must be a table"),
+        ("[gate]\nfail-on = 'never'\n", "gate.fail-on must be one of failed, non-strict"),
         ("jobs = \n", "not TOML"),
     ],
 )

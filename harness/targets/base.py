@@ -17,17 +17,20 @@ from __future__ import annotations
 import abc
 import asyncio
 import collections
+import concurrent.futures
 import contextlib
+import functools
 import os
 import signal
 import socket
 import threading
 import time
 import types
-from collections.abc import Callable, Iterator
-from typing import IO, Self
+from collections.abc import Callable, Coroutine, Iterator
+from typing import IO, Any, Self
 
-from wsconform.harness.runner.config import Target
+from wsconform.harness.runner.config import RunOptions, Target, Timeouts
+from wsconform.harness.runner.scheduler import probe
 from wsconform.harness.wire.exceptions import WireError
 
 from .exceptions import TargetStartError
@@ -191,10 +194,6 @@ def wait_ready(  # noqa: PLR0917 - the target's three views of itself
     Raises:
         TargetStartError: the target exited, or no handshake completed in time.
     """
-    # Imported here: the scheduler imports the runner, which does not need targets.
-    from wsconform.harness.runner.config import RunOptions, Timeouts
-    from wsconform.harness.runner.scheduler import probe
-
     deadline = time.monotonic() + timeout
     last_error = "no handshake"
     while True:
@@ -208,12 +207,32 @@ def wait_ready(  # noqa: PLR0917 - the target's three views of itself
         step = max(0.1, min(left, 5.0))
         options = RunOptions(timeouts=Timeouts(open_handshake=step, connect=step))
         try:
-            asyncio.run(asyncio.wait_for(probe(Target(url), options), step + 1))
+            _run_blocking(functools.partial(_probe, url, options, step + 1))
         except (WireError, TimeoutError, OSError) as exc:
             last_error = str(exc) or type(exc).__name__
             time.sleep(_RETRY)
             continue
         return
+
+
+async def _probe(url: str, options: RunOptions, timeout: float) -> None:
+    await asyncio.wait_for(probe(Target(url), options), timeout)
+
+
+def _run_blocking(make: Callable[[], Coroutine[Any, Any, object]]) -> None:
+    """Run a coroutine to its end from blocking code, also when the caller's thread
+    already runs an event loop (then in a thread of its own, with a loop of its own).
+
+    Raises:
+        whatever the coroutine raises.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(make())
+        return
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, make()).result()
 
 
 class Terminated(Exception):

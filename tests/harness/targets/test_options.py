@@ -6,7 +6,16 @@ import argparse
 
 import pytest
 
-from wsconform.harness.targets import base, command, docker, exceptions, options, supervisor, url
+from wsconform.harness.targets import (
+    base,
+    clients,
+    command,
+    docker,
+    exceptions,
+    options,
+    supervisor,
+    url,
+)
 from wsconform.harness.targets.command import CommandTarget, describe_status
 from wsconform.harness.targets.docker import DockerTarget
 from wsconform.harness.targets.exceptions import TargetError, TargetStartError
@@ -22,7 +31,7 @@ def parse(*argv: str) -> argparse.Namespace:
 
 
 @pytest.mark.parametrize(
-    "module", [base, command, docker, exceptions, options, supervisor, url], ids=str
+    "module", [base, clients, command, docker, exceptions, options, supervisor, url], ids=str
 )
 def test_every_module_exports_what_it_lists(module: object) -> None:
     for name in module.__all__:  # type: ignore[attr-defined]

@@ -116,3 +116,19 @@ def test_no_engine_is_one_line_and_exit_2(tmp_path: pathlib.Path) -> None:
     assert done.returncode == 2
     [line] = done.stderr.splitlines()
     assert line.startswith("wsconform test-server: no Docker engine is reachable ("), line
+
+
+def test_a_client_image_runs_against_our_url_and_is_removed(
+    client: Any, image: str, run_id: str
+) -> None:
+    from wsconform.harness.targets.clients import DockerClient
+
+    command = ["/usr/bin/python3.11", "-c", "import sys; print('client for', sys.argv[1])", "{url}"]
+    target = DockerClient(image, command=command, run_id=run_id)
+    try:
+        status = target.run("ws://127.0.0.1:9001/", unit(60))
+        assert status == "exit status 0"
+        assert target.logs() == "client for ws://127.0.0.1:9001/\n"
+    finally:
+        target.stop()
+    assert not leftover_containers(client, target.container_name)

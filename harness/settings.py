@@ -226,11 +226,14 @@ def apply_config(
     # is already in the namespace, so the marked ones left are those not given.
     # (An empty list subclass: ``append`` options copy and extend what they find.)
     unset = {dest: _Unset() for dest in vars(args)}
+    # An optional positional (URL) is always set, to its default when it is left out.
     given = parser.parse_args(list(argv), argparse.Namespace(**unset))
+    positionals = {action.dest for action in parser._actions if not action.option_strings}
     for dest, value in values.items():
         if not hasattr(args, dest):
             raise ConfigError(f"{path}: {dest.replace('_', '-')} is not an option of this command")
         seen = getattr(given, dest, None)
-        if isinstance(seen, _Unset) and not seen:
+        left_out = seen == parser.get_default(dest) if dest in positionals else not seen
+        if left_out and (dest in positionals or isinstance(seen, _Unset)):
             setattr(args, dest, value)
     return args

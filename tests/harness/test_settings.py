@@ -69,6 +69,15 @@ def test_flags_override_the_file(tmp_path: pathlib.Path, monkeypatch: pytest.Mon
     assert args.formats == ("json", "junit")
 
 
+def test_the_url_from_the_file_and_from_the_command_line(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "wsconform.toml").write_text('[target]\nurl = "ws://127.0.0.1:1/"\n')
+    monkeypatch.chdir(tmp_path)
+    assert configured([]).url == "ws://127.0.0.1:1/"
+    assert configured(["ws://127.0.0.1:2/"]).url == "ws://127.0.0.1:2/"
+
+
 def test_tool_wsconform_in_pyproject(tmp_path: pathlib.Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n[tool.wsconform]\njobs = 2\n')
     assert find_config(tmp_path) == (tmp_path / "pyproject.toml", True)

@@ -134,3 +134,18 @@ def test_sigint_stops_the_command_and_writes_a_partial_report(tmp_path: pathlib.
     errors = json.loads((tmp_path / "harness_errors.json").read_text())
     assert any(e["message"].startswith("interrupted by SIGINT") for e in errors)
     assert (tmp_path / "cmd_target.log").exists()
+
+
+def test_a_command_target_from_a_configuration_file(tmp_path: pathlib.Path) -> None:
+    (tmp_path / "wsconform.toml").write_text(
+        f'cases = ["2.*"]\noutdir = "out"\nagent = "cfg"\nquiet = true\n'
+        f"[target]\ncommand = {json.dumps(SERVER)}\n[gate]\nfail-on = 'non-strict'\n"
+    )
+    done = subprocess.run(
+        [*CLI, "test-server", "--cases", "1.1.1,2.1"], cwd=tmp_path, capture_output=True,
+        text=True, timeout=unit(60), check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "gate: pass (--fail-on non-strict, exit 0)" in done.stdout
+    index = json.loads((tmp_path / "out" / "index.json").read_text())
+    assert sorted(index["cfg"]) == ["1.1.1", "2.1"], "--cases overrides the file's"

@@ -59,5 +59,6 @@ def assert_restarted(
     results = {r.case_id: r.outcome for r in report.results("killed")}
     assert set(results) | set(errors) == {c.id for c in cases}
     assert not set(results) & set(errors)
-    assert len(errors) <= 2, "only the cases running at the kill (-j 2) lose their verdict"
+    # The cases running at the kill (-j 2), and one that started as the target died.
+    assert len(errors) <= 3, errors
     assert set(results.values()) <= {Outcome.OK, Outcome.INFORMATIONAL}, results

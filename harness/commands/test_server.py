@@ -14,6 +14,13 @@ Every option is checked before that: the timers must be finite and above 0, a
 ``--cafile`` must hold PEM certificates. SIGINT or SIGTERM during the run writes the
 finished cases as a partial report, marked interrupted in every format, and exits with
 128 plus the signal number (130, 143).
+
+The server may be one wsconform starts (``--target-cmd``, ``--docker-image``:
+:mod:`wsconform.harness.targets`, ``docs/targets.md``), which is restarted when it dies
+and always stopped; ``--spec`` runs every server of Autobahn's ``fuzzingclient.json``
+into one report (:mod:`.spec`); ``--shard I/N`` runs a share of the cases
+(:mod:`wsconform.harness.runner.shards`); a configuration file gives the defaults of
+every option (:mod:`wsconform.harness.settings`).
 """
 
 from __future__ import annotations

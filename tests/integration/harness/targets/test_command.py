@@ -149,3 +149,24 @@ def test_a_command_target_from_a_configuration_file(tmp_path: pathlib.Path) -> N
     assert "gate: pass (--fail-on non-strict, exit 0)" in done.stdout
     index = json.loads((tmp_path / "out" / "index.json").read_text())
     assert sorted(index["cfg"]) == ["1.1.1", "2.1"], "--cases overrides the file's"
+
+
+def test_a_server_that_crashes_on_a_case_does_not_spoil_the_run(tmp_path: pathlib.Path) -> None:
+    # 1.1.2 sends a text message of 125 bytes: the first server crashes on it.
+    marker = tmp_path / "crashed"
+    command = f"{sys.executable} -m tests.peers.crashing {{port}} 125 {marker}"
+    done = wsconform(
+        "test-server", "--target-cmd", command, "--cases", "1.1.*", "-j", "1", "-q",
+        "--agent", "crashing", "--outdir", str(tmp_path / "out"),
+    )  # fmt: skip
+    assert marker.exists()
+    assert done.returncode == 2, "a harness error: the case has no verdict"
+    errors = json.loads((tmp_path / "out" / "harness_errors.json").read_text())
+    assert [(e["case"], "died during the case (exit status 70)" in e["message"])
+            for e in errors] == [("1.1.2", True)]  # fmt: skip
+    index = json.loads((tmp_path / "out" / "index.json").read_text())
+    assert sorted(index["crashing"]) == [f"1.1.{i}" for i in (1, 3, 4, 5, 6, 7, 8)]
+    assert {v["behavior"] for v in index["crashing"].values()} == {"OK"}
+    log = (tmp_path / "out" / "crashing_target.log").read_text()
+    assert "crashing on a message of 125 bytes" in log
+    assert "[wsconform] restarting" in log

@@ -47,6 +47,7 @@ def test_a_subset_through_target_cmd_gets_verdicts_and_logs(tmp_path: pathlib.Pa
     assert len(index["cmd"]) == 27
     assert {v["behavior"] for v in index["cmd"].values()} == {"OK"}
     assert (tmp_path / "cmd_target.log").read_text().startswith("listening on ws://127.0.0.1:")
+    assert '<a href="cmd_target.log">' in (tmp_path / "index.html").read_text()
 
 
 def test_a_killed_command_is_restarted_and_its_case_is_an_error() -> None:

@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # Where `make test-conformance` writes; `reports/` is kept in git, its content is not.
 REPORTS ?= reports
 
-.PHONY: all venv test lint types pytest bench test-conformance clean
+.PHONY: all venv test lint types pytest bench test-conformance docker-engine test-targets clean
 
 all: test
 
@@ -34,6 +34,14 @@ test: lint types pytest
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# A Docker engine for the --docker-image tests: installs docker.io and starts dockerd
+# when needed (root on Debian); then the target tests against it.
+docker-engine:
+	.ci/docker-engine
+
+test-targets: $(STAMP) docker-engine
+	WSCONFORM_REQUIRE_DOCKER=1 $(BIN)/python -m pytest -n 2 tests/integration/harness/targets
 
 test-conformance: $(STAMP)
 	$(BIN)/wsconform conformance --outdir $(REPORTS)

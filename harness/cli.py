@@ -29,6 +29,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "wsconform.harness.commands.test_server",
     "wsconform.harness.commands.compare",
     "wsconform.harness.commands.cases",
+    "wsconform.harness.commands.merge",
 )
 
 
@@ -51,6 +52,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    parser_of = getattr(args, "command_parser", None)
+    if parser_of is not None:
+        from wsconform.harness.settings import ConfigError, apply_config
+
+        words = list(sys.argv[1:] if argv is None else argv)
+        try:
+            args = apply_config(args, parser_of, words[words.index(args.command) + 1 :])
+        except ConfigError as exc:
+            print(f"wsconform {args.command}: {exc}", file=sys.stderr)
+            return EXIT_USAGE
     try:
         return int(handler(args))
     except KeyboardInterrupt:

@@ -42,7 +42,7 @@ from wsconform.cases.model import Case, case_sort_key
 
 from .record.outcome import Outcome, outcome_of, parse_outcome
 from .report.atomic import write_text
-from .report.collection import INDEX_FILE
+from .report.collection import INDEX_FILE, Collection
 from .report.model import CaseResult, HarnessError, Report
 
 __all__ = [
@@ -55,11 +55,13 @@ __all__ = [
     "BaselineError",
     "CaseVerdict",
     "GateResult",
+    "Judged",
     "add_gate_arguments",
     "apply_gate",
     "evaluate",
     "expected_outcome",
     "fails",
+    "judged",
     "load_outcomes",
     "result_fails",
     "run_gate",
@@ -191,11 +193,11 @@ class Baseline:
         return cls(load_outcomes(path))
 
     @classmethod
-    def of(cls, report: Report) -> Baseline:
-        """The outcomes of a report, as a baseline."""
+    def of(cls, report: Report | Collection) -> Baseline:
+        """The outcomes of a report (or a merged collection), as a baseline."""
         outcomes: Outcomes = {}
-        for result in report.results():
-            outcomes.setdefault(result.agent, {})[result.case_id] = result.outcome
+        for item in judged(report):
+            outcomes.setdefault(item.agent, {})[item.case_id] = item.outcome
         return cls(outcomes)
 
     def merged(self, newer: Baseline) -> Baseline:
@@ -333,8 +335,47 @@ def _listing(items: list[CaseVerdict], *, with_baseline: bool) -> list[str]:
     return lines
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Judged:
+    """One case with a verdict, whatever holds it: a run's report or a merged collection
+    (``wsconform merge``). ``expected`` is the case's :func:`expected_outcome`."""
+
+    agent: str
+    case_id: str
+    outcome: Outcome
+    expected: Outcome
+
+
+def judged(source: Report | Collection) -> list[Judged]:
+    """Every case with a verdict in ``source``."""
+    if isinstance(source, Report):
+        return [
+            Judged(r.agent, r.case_id, r.outcome, expected_outcome(r.case))
+            for r in source.results()
+        ]
+    from wsconform.cases import catalog
+    from wsconform.cases.exceptions import UnknownCaseError
+
+    items = []
+    for entry in source.entries():
+        try:
+            expected = expected_outcome(catalog.get(entry.case_id))
+        except UnknownCaseError:
+            expected = Outcome.OK
+        items.append(Judged(entry.agent, entry.case_id, entry.outcome, expected))
+    return items
+
+
+def _errors_of(source: Report | Collection) -> list[HarnessError]:
+    if isinstance(source, Report):
+        return list(source.errors) + [
+            HarnessError(s.agent, s.case_id, "the case never finished") for s in source.unfinished()
+        ]
+    return [*source.run_errors, *source.case_errors()]
+
+
 def evaluate(
-    report: Report,
+    report: Report | Collection,
     fail_on: Outcome = Outcome.FAILED,
     baseline: Baseline | None = None,
     *,
@@ -346,14 +387,13 @@ def evaluate(
     job's exemptions): cases are judged against it, but changes are not reported.
     """
     gate = GateResult(fail_on, baseline_used=baseline is not None and compare)
-    gate.errors = list(report.errors) + [
-        HarnessError(s.agent, s.case_id, "the case never finished") for s in report.unfinished()
-    ]
-    for result in report.results():
+    gate.errors = _errors_of(report)
+    results = judged(report)
+    for result in results:
         outcome = result.outcome
         accepted = None if baseline is None else baseline.lookup(result.agent, result.case_id)
         item = CaseVerdict(result.agent, result.case_id, outcome, accepted)
-        if fails(outcome, fail_on, expected_outcome(result.case), accepted):
+        if fails(outcome, fail_on, result.expected, accepted):
             gate.failing.append(item)
         if not gate.baseline_used:
             continue
@@ -364,9 +404,9 @@ def evaluate(
         elif outcome < accepted:
             gate.better.append(item)
     if baseline is not None and gate.baseline_used:
-        tried = {(r.agent, r.case_id) for r in report.results()}
+        tried = {(r.agent, r.case_id) for r in results}
         tried |= {(e.agent, e.case_id) for e in gate.errors if e.case_id is not None}
-        for agent in report.agents:
+        for agent in sorted({r.agent for r in results}):
             for case_id, accepted in (baseline.cases(agent) or {}).items():
                 if (agent, case_id) not in tried:
                     gate.missing.append(CaseVerdict(agent, case_id, None, accepted))
@@ -401,7 +441,9 @@ def add_gate_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def apply_gate(report: Report, args: argparse.Namespace, out: TextIO | None = None) -> int:
+def apply_gate(
+    report: Report | Collection, args: argparse.Namespace, out: TextIO | None = None
+) -> int:
     """Run the gate for a finished run; print its decision; return the exit code.
 
     Reads ``args.fail_on``, ``args.baseline`` and ``args.update_baseline`` (see
@@ -430,7 +472,7 @@ def apply_gate(report: Report, args: argparse.Namespace, out: TextIO | None = No
 
 
 def run_gate(
-    report: Report,
+    report: Report | Collection,
     fail_on: Outcome,
     baseline: Baseline | None = None,
     *,

@@ -1,7 +1,8 @@
 """``wsconform conformance``: the job behind ``make test-conformance``.
 
-It starts the reference server as a subprocess (``wsconform reference-server --host
-127.0.0.1 --port 0``, waiting for its ``listening on`` line), runs every case of the
+It starts the reference server as a command target (``wsconform reference-server
+--host 127.0.0.1 --port PORT``, ready once it completes a WebSocket handshake,
+:mod:`wsconform.harness.targets`), runs every case of the
 catalog against it, writes ``<outdir>/servers/`` (Autobahn's JSON layout, HTML, JUnit
 and a Markdown summary), prints a summary
 and stops the server. The exit status is the CI gate's (:mod:`wsconform.harness.gate`)
@@ -19,11 +20,9 @@ signal number (130, 143).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import pathlib
 import selectors
-import signal
 import subprocess
 import sys
 import tempfile
@@ -40,23 +39,17 @@ from wsconform.harness.runner.config import RunOptions, Target
 from wsconform.harness.runner.data import testdata_loader
 from wsconform.harness.runner.exemptions import EXEMPTIONS, accepted
 from wsconform.harness.runner.scheduler import DEFAULT_JOBS
-from wsconform.harness.wire.exceptions import WireError
+from wsconform.harness.targets.command import PORT_PLACEHOLDER, CommandTarget
+from wsconform.harness.targets.exceptions import TargetError
 
-from .test_server import (
-    UsageError,
-    check_outdir,
-    finish,
-    interrupted_error,
-    interruptible,
-    select_cases,
-    test_server,
-)
+from .test_server import UsageError, check_outdir, run_started, select_cases
 
 __all__ = [
     "AGENT",
     "ServerStartError",
     "listening_process",
     "reference_server",
+    "reference_target",
     "register",
     "run",
 ]
@@ -126,14 +119,6 @@ def _wait_listening(process: subprocess.Popen[str], name: str, timeout: float) -
     raise ServerStartError(f"{name} did not print its 'listening on' line")
 
 
-class Terminated(Exception):
-    """SIGTERM arrived while the reference server was starting or stopping."""
-
-
-def _raise_terminated(signum: int, _frame: object) -> None:
-    raise Terminated(signum)
-
-
 @contextlib.contextmanager
 def listening_process(
     command: Sequence[str], name: str, timeout: float = _START_TIMEOUT
@@ -177,19 +162,34 @@ def listening_process(
                     process.wait(_STOP_TIMEOUT)
 
 
+def reference_target(api: str = "asyncio") -> CommandTarget:
+    """The reference server as a target (:mod:`wsconform.harness.targets.command`): in
+    its own session, ready once it completes a WebSocket handshake, restarted if it
+    dies, stopped with TERM then KILL."""
+    command = [
+        sys.executable, "-m", "wsconform.harness.cli", "reference-server",
+        "--host", "127.0.0.1", "--port", PORT_PLACEHOLDER, "--api", api,
+    ]  # fmt: skip
+    return CommandTarget(command, name="the reference server")
+
+
 @contextlib.contextmanager
 def reference_server(api: str = "asyncio", timeout: float = _START_TIMEOUT) -> Iterator[str]:
     """Run the reference server in a subprocess; yield its ``ws://`` URL; stop it after.
 
     Raises:
-        ServerStartError: the server cannot be started or does not announce itself.
+        ServerStartError: the server cannot be started or does not answer a handshake.
     """
-    command = [
-        sys.executable, "-m", "wsconform.harness.cli", "reference-server",
-        "--host", "127.0.0.1", "--port", "0", "--api", api,
-    ]  # fmt: skip
-    with listening_process(command, "the reference server", timeout) as url:
-        yield url
+    server = reference_target(api)
+    try:
+        server.start(timeout)
+    except TargetError as exc:
+        server.stop()
+        raise ServerStartError(str(exc)) from None
+    try:
+        yield server.url
+    finally:
+        server.stop()
 
 
 def _fail(message: str) -> int:
@@ -207,40 +207,17 @@ def run(args: argparse.Namespace) -> int:
     except UsageError as exc:
         return _fail(str(exc))
     options = RunOptions(testdata=testdata_loader())
-    begin = time.monotonic()
-    report = Report()
-    # SIGTERM ends the run as SIGINT does: through the ``finally`` that stops the server.
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    signum: int | None = None
-    try:
-        with reference_server(args.api) as url:
-            print(f"reference server at {url}; running {len(cases)} cases", flush=True)
-            _done, signum = asyncio.run(
-                interruptible(
-                    test_server(
-                        Target(url), cases, agent=AGENT, jobs=args.jobs, options=options,
-                        report=report,
-                    )
-                )
-            )  # fmt: skip
-    except (ServerStartError, WireError) as exc:
-        return _fail(str(exc))
-    except Terminated:
-        _fail("terminated by SIGTERM outside the run; the reference server is stopped")
-        return 128 + signal.SIGTERM
-    except KeyboardInterrupt:
-        _fail("interrupted by SIGINT outside the run; the reference server is stopped")
-        return 128 + signal.SIGINT
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    if signum is not None:
-        error = interrupted_error(report, AGENT, signum, len(cases))
-        report.add_error(error)
-        print(f"wsconform conformance: {error.message}", file=sys.stderr, flush=True)
-    if finish(report, outdir, FORMATS, time.monotonic() - begin) is None:
-        return 2
-    if signum is not None:
-        return 128 + signum
-    for exemption in EXEMPTIONS.values():
-        print(f"exempted {exemption.case_id}: {exemption.rfc}: {exemption.reason}")
-    return run_gate(report, Outcome.INFORMATIONAL, accepted(AGENT), compare=False)
+    server = reference_target(args.api)
+    print(f"reference server at {server.url}; running {len(cases)} cases", flush=True)
+
+    def gate(report: Report) -> int:
+        for exemption in EXEMPTIONS.values():
+            print(f"exempted {exemption.case_id}: {exemption.rfc}: {exemption.reason}")
+        return run_gate(report, Outcome.INFORMATIONAL, accepted(AGENT), compare=False)
+
+    # SIGTERM ends the run as SIGINT does; the server is stopped whatever happens.
+    return run_started(
+        server, Target(server.url), cases, agent=AGENT, jobs=args.jobs, options=options,
+        outdir=outdir, formats=FORMATS, ready_timeout=_START_TIMEOUT, gate=gate,
+        prog="conformance",
+    )  # fmt: skip

@@ -14,6 +14,13 @@ Every option is checked before that: the timers must be finite and above 0, a
 ``--cafile`` must hold PEM certificates. SIGINT or SIGTERM during the run writes the
 finished cases as a partial report, marked interrupted in every format, and exits with
 128 plus the signal number (130, 143).
+
+The server may be one wsconform starts (``--target-cmd``, ``--docker-image``:
+:mod:`wsconform.harness.targets`, ``docs/targets.md``), which is restarted when it dies
+and always stopped; ``--spec`` runs every server of Autobahn's ``fuzzingclient.json``
+into one report (:mod:`.spec`); ``--shard I/N`` runs a share of the cases
+(:mod:`wsconform.harness.runner.shards`); a configuration file gives the defaults of
+every option (:mod:`wsconform.harness.settings`).
 """
 
 from __future__ import annotations
@@ -45,8 +52,16 @@ from wsconform.harness.report.text import print_summary
 from wsconform.harness.runner.config import RunOptions, Target, Timeouts
 from wsconform.harness.runner.data import testdata_loader
 from wsconform.harness.runner.scheduler import DEFAULT_JOBS, UNKNOWN_AGENT, probe, run_cases
+from wsconform.harness.runner.shards import ShardError, parse_shard, shard
+from wsconform.harness.targets.base import ServerTarget, Terminated, sigterm_raises
+from wsconform.harness.targets.exceptions import TargetError
+from wsconform.harness.targets.options import add_target_arguments, build_target
+from wsconform.harness.targets.supervisor import Supervisor
+from wsconform.harness.targets.url import UrlTarget
 from wsconform.harness.wire.client import tls_context
 from wsconform.harness.wire.exceptions import WireError
+
+from .spec import SpecError, load_spec
 
 __all__ = [
     "DEFAULT_OUTDIR",
@@ -61,6 +76,7 @@ __all__ = [
     "interruptible",
     "register",
     "run",
+    "run_started",
     "select_cases",
     "test_server",
 ]
@@ -87,7 +103,12 @@ def register(subparsers: Any) -> None:
             "error (unreachable URL, bad pattern, unwritable output directory)."
         ),
     )
-    parser.add_argument("url", metavar="URL", help="ws:// or wss:// URL of the server")
+    parser.add_argument(
+        "url",
+        metavar="URL",
+        nargs="?",
+        help="ws:// or wss:// URL of the server (with --target-cmd: {port} is its port)",
+    )
     parser.add_argument(
         "--agent", help="name in the reports (default: the Server header, else UnknownServer)"
     )
@@ -101,7 +122,22 @@ def register(subparsers: Any) -> None:
         "--exclude", action="append", metavar="PATTERNS", help="case patterns to leave out"
     )
     parser.add_argument(
-        "--outdir", default=DEFAULT_OUTDIR, help="report directory (default: %(default)s)"
+        "--outdir",
+        help=f"report directory (default: a --spec file's outdir, else {DEFAULT_OUTDIR})",
+    )
+    parser.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="run shard I of N of the selected cases, balanced by expected cost; join "
+        "the shards' reports with `wsconform merge` (docs/ci.md)",
+    )
+    parser.add_argument(
+        "--spec",
+        metavar="FILE",
+        help=(
+            "Autobahn's fuzzingclient.json: every server in it into one report "
+            "(docs/migrating-from-autobahn.md)"
+        ),
     )
     parser.add_argument(
         "-j",
@@ -133,9 +169,16 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="no progress: failures and the summary only"
     )
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="configuration file (default: wsconform.toml or [tool.wsconform] in "
+        "pyproject.toml, from the working directory up; docs/configuration.md)",
+    )
+    add_target_arguments(parser)
     add_report_arguments(parser)
     add_gate_arguments(parser)
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, command_parser=parser)
 
 
 def _patterns(values: Sequence[str] | None) -> list[str]:
@@ -249,13 +292,15 @@ async def test_server(
     options: RunOptions,
     verbose: bool = True,
     report: Report | None = None,
+    supervisor: Supervisor | None = None,
 ) -> tuple[Report, str]:
     """Probe ``target`` once, then run ``cases``; return the report and the agent.
 
     ``verbose`` shows live progress (a bar on a terminal, a line per case otherwise);
     without it only failures and harness errors are printed as they happen. Results go
     into ``report`` when given, so that a caller keeps the finished cases of a run that
-    is cancelled (:func:`interruptible`).
+    is cancelled (:func:`interruptible`). ``supervisor`` restarts a target the harness
+    started when it dies (:mod:`wsconform.harness.targets.supervisor`).
 
     Raises:
         WireError: the target cannot be reached, or it is not a WebSocket server.
@@ -272,6 +317,7 @@ async def test_server(
             report=report,
             run_index=catalog.run_index,
             on_event=progress.handle,
+            supervisor=supervisor,
         )
     return report, name
 
@@ -340,49 +386,164 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.jobs < 1:
             raise UsageError(f"-j must be at least 1, not {args.jobs}")
-        cases = select_cases(args.cases, args.exclude)
-        target = Target(args.url, verify_tls=not args.insecure, cafile=args.cafile)
-        check_tls(target)
+        check_timer("--ready-timeout", args.ready_timeout)
+        check_timer("--stop-grace", args.stop_grace)
+        plans = _plans(args)
+        for _server, target, _agent, _cases in plans:
+            check_tls(target)
         timeouts = dataclasses.replace(
             Timeouts(),
             open_handshake=check_timer("--open-timeout", args.open_timeout),
             close_handshake=check_timer("--close-timeout", args.close_timeout),
             server_connection_drop=check_timer("--drop-timeout", args.drop_timeout),
         )
-        outdir = check_outdir(args.outdir)
+        outdir = check_outdir(args.outdir or DEFAULT_OUTDIR)
         testdata = check_testdata(args.testdata)
         check_baseline(args)
-    except UsageError as exc:
-        return _fail(str(exc))
-    except WireError as exc:
+    except (UsageError, WireError, TargetError, SpecError) as exc:
         return _fail(str(exc))
     options = RunOptions(timeouts=timeouts, testdata=testdata)
     begin = time.monotonic()
     report = Report()
-    try:
-        _done, signum = asyncio.run(
-            interruptible(
-                test_server(
-                    target, cases, agent=args.agent, jobs=args.jobs, options=options,
-                    verbose=not args.quiet, report=report,
-                )
-            )
+    for server, target, agent, cases in plans:
+        status = run_started(
+            server, target, cases, agent=agent, jobs=args.jobs, options=options,
+            outdir=outdir, formats=args.formats, quiet=args.quiet,
+            ready_timeout=args.ready_timeout, gate=lambda _report: 0, report=report,
+            write=False,
         )  # fmt: skip
-    except WireError as exc:
-        return _fail(str(exc))
+        if status == EXIT_USAGE and len(plans) == 1:
+            return EXIT_USAGE
+        if status > EXIT_USAGE:
+            break
+    if finish(report, outdir, args.formats, time.monotonic() - begin) is None:
+        return EXIT_USAGE
+    if status > EXIT_USAGE:
+        return status
+    return apply_gate(report, args)
+
+
+Plan = tuple[ServerTarget, Target, str | None, list[Case]]
+
+
+def _plans(args: argparse.Namespace) -> list[Plan]:
+    """The (target, URL settings, agent, cases) of each server the options name: one,
+    or every server of a ``--spec`` file (:mod:`.spec`), whose outdir is the default.
+
+    Raises:
+        UsageError, WireError, TargetError, SpecError: bad options or spec file.
+    """
+
+    def settings(url: str) -> Target:
+        return Target(url, verify_tls=not args.insecure, cafile=args.cafile)
+
+    share = None
+    if args.shard is not None:
+        try:
+            share = parse_shard(args.shard)
+        except ShardError as exc:
+            raise UsageError(str(exc)) from None
+
+    def chosen(cases: list[Case]) -> list[Case]:
+        return cases if share is None else shard(cases, *share)
+
+    if args.spec is None:
+        server = build_target(args)
+        cases = chosen(select_cases(args.cases, args.exclude))
+        return [(server, settings(server.url), args.agent, cases)]
+    if args.url or args.target_cmd or args.docker_image or args.agent:
+        raise UsageError("--spec names its servers: leave out URL, --agent and the target")
+    spec = load_spec(args.spec)
+    if args.outdir is None:
+        args.outdir = spec.outdir
+    plans: list[Plan] = []
+    for entry in spec.servers:
+        cases = select_cases(args.cases or list(spec.cases), [*spec.excluded(entry.agent),
+                                                              *(args.exclude or [])])  # fmt: skip
+        plans.append((UrlTarget(entry.url), settings(entry.url), entry.agent, chosen(cases)))
+    return plans
+
+
+def run_started(
+    server: ServerTarget,
+    target: Target,
+    cases: Sequence[Case],
+    *,
+    agent: str | None,
+    jobs: int,
+    options: RunOptions,
+    outdir: pathlib.Path,
+    formats: Sequence[str],
+    quiet: bool = False,
+    ready_timeout: float,
+    gate: Callable[[Report], int],
+    report: Report | None = None,
+    write: bool = True,
+    prog: str = "test-server",
+) -> int:
+    """Start ``server``, run ``cases`` against it, stop it, write the reports, gate.
+
+    The server is stopped (and a container removed) whatever happens: SIGINT or
+    SIGTERM while it starts end the command with 130 or 143, during the run they give
+    a partial report. With ``write=False`` the results stay in ``report`` for a caller
+    that runs several agents into one report (``--spec``); the status is then 0, or
+    2 when the server could not be started. ``prog`` names the command in messages.
+    """
+
+    def fail(message: str) -> int:
+        print(f"wsconform {prog}: {message}", file=sys.stderr, flush=True)
+        return EXIT_USAGE
+
+    begin = time.monotonic()
+    report = report if report is not None else Report()
+    signum: int | None = None
+    name = agent
+    with sigterm_raises():
+        try:
+            server.start(ready_timeout)
+            supervisor = Supervisor(server, ready_timeout=ready_timeout)
+            done, signum = asyncio.run(
+                interruptible(
+                    test_server(
+                        target, cases, agent=agent, jobs=jobs, options=options,
+                        verbose=not quiet, report=report,
+                        supervisor=supervisor if server.restartable else None,
+                    )
+                )
+            )  # fmt: skip
+            if done is not None:
+                name = done[1]
+        except (WireError, TargetError) as exc:
+            if not write:
+                # Several servers (--spec): this one has no verdicts, the others run.
+                report.add_error(HarnessError(agent or UNKNOWN_AGENT, None, str(exc)))
+            return fail(str(exc))
+        except Terminated:
+            fail(f"terminated by SIGTERM outside the run; {server.name} is stopped")
+            return 128 + signal.SIGTERM
+        except KeyboardInterrupt:
+            fail(f"interrupted by SIGINT outside the run; {server.name} is stopped")
+            return 128 + signal.SIGINT
+        finally:
+            logs = server.logs()
+            server.stop()
     seconds = time.monotonic() - begin
+    agents = report.agents or [e.agent for e in report.unfinished()]
+    name = name or (agents[0] if agents else UNKNOWN_AGENT)
+    if logs:
+        report.target_logs[name] = logs
     if signum is not None:
-        agents = report.agents or [e.agent for e in report.unfinished()]
-        agent = agents[0] if agents else args.agent or UNKNOWN_AGENT
-        error = interrupted_error(report, agent, signum, len(cases))
+        error = interrupted_error(report, name, signum, len(cases))
         report.add_error(error)
-        print(f"wsconform test-server: {error.message}", file=sys.stderr, flush=True)
-    if finish(report, outdir, args.formats, seconds) is None:
+        print(f"wsconform {prog}: {error.message}", file=sys.stderr, flush=True)
+    if not write:
+        return 128 + signum if signum is not None else 0
+    if finish(report, outdir, formats, seconds) is None:
         return EXIT_USAGE
     if signum is not None:
         # The shell's convention for a process ended by a signal: 128 + its number.
         return 128 + signum
-    return apply_gate(report, args)
+    return gate(report)
 
 
 def finish(

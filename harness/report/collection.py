@@ -175,6 +175,7 @@ class Collection:
         pages: Iterable[str] = (),
         stale_files: Iterable[str] = (),
         tested: Iterable[str] | None = None,
+        target_logs: Mapping[str, str] | None = None,
     ) -> None:
         self._entries: dict[tuple[str, str], Entry] = {}
         for entry in entries:
@@ -196,6 +197,8 @@ class Collection:
         self.stale_files: list[str] = sorted(set(stale_files))
         #: The agents this run tested (all of them when the collection holds no earlier run).
         self.tested: list[str] = self.agents if tested is None else sorted(set(tested))
+        #: The output of the targets this run started, per agent (``docs/targets.md``).
+        self.target_logs: dict[str, str] = dict(target_logs or {})
 
     # -- building
 
@@ -213,8 +216,9 @@ class Collection:
             HarnessError(started.agent, started.case_id, _UNFINISHED)
             for started in report.unfinished()
         ]
+        logs = report.target_logs
         if outdir is None:
-            return cls(entries, errors)
+            return cls(entries, errors, target_logs=logs)
         out = pathlib.Path(outdir)
         tested = set(report.agents) | {e.agent for e in errors}
         stale: list[str] = []
@@ -235,7 +239,14 @@ class Collection:
         written |= {case_file_name(e.agent, e.case_id, "html") for e in errors if e.case_id}
         existing = {p.name for p in out.glob("*_case_*.html")}
         pages = [name for name in kept_pages if name in existing]
-        return cls(entries, errors, pages=pages, stale_files=set(stale) - written, tested=tested)
+        return cls(
+            entries,
+            errors,
+            pages=pages,
+            stale_files=set(stale) - written,
+            tested=tested,
+            target_logs=logs,
+        )
 
     # -- reading
 

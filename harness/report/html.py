@@ -46,7 +46,7 @@ from .html_views import (
     wirelog_lines,
 )
 from .json_report import decode_reason
-from .model import CaseResult, HarnessError, case_file_name
+from .model import CaseResult, HarnessError, case_file_name, target_log_name
 
 __all__ = [
     "INDEX_HTML",
@@ -189,6 +189,10 @@ def render_index(collection: Collection, pages: frozenset[str] = frozenset()) ->
         totals=totals,
         run_errors=collection.run_errors,
         case_errors=case_errors,
+        target_logs=[
+            {"agent": agent, "href": target_log_name(agent)}
+            for agent in sorted(collection.target_logs)
+        ],
         sections=sections,
     )
 

@@ -36,6 +36,7 @@ __all__ = [
     "case_file_name",
     "clean_agent",
     "reproduce_command",
+    "target_log_name",
 ]
 
 
@@ -112,6 +113,11 @@ def clean_agent(agent: str) -> str:
     return f"{cleaned[: AGENT_FILE_LIMIT - 9]}_{digest}"
 
 
+def target_log_name(agent: str) -> str:
+    """``<clean(agent)>_target.log``: the output of a target the harness started."""
+    return f"{clean_agent(agent)}_target.log"
+
+
 def case_file_name(agent: str, case_id: str, ext: str = "json") -> str:
     """``<clean(agent)>_case_<id with '.' replaced by '_'>.<ext>``, as Autobahn names them."""
     return f"{clean_agent(agent)}_case_{case_id.replace('.', '_')}.{ext}"
@@ -171,6 +177,8 @@ class Report:
         self._results: dict[str, dict[str, CaseResult]] = {}
         self._running: dict[tuple[str, str], CaseStarted] = {}
         self.errors: list[HarnessError] = []
+        #: What each started target wrote (stdout and stderr), per agent.
+        self.target_logs: dict[str, str] = {}
 
     def handle(self, event: RunnerEvent) -> None:
         """Take one runner event."""

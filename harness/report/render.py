@@ -20,7 +20,7 @@ from .html import html_files
 from .json_report import json_files
 from .junit import junit_files
 from .markdown import markdown_files
-from .model import case_file_name, clean_agent
+from .model import case_file_name, clean_agent, target_log_name
 
 __all__ = [
     "FORMATS",
@@ -111,6 +111,11 @@ def write_reports(
                 path = out / file_name
                 write_text(path, text)
                 written.append(path)
+        # The output of targets this run started, whatever the formats (docs/targets.md).
+        for agent, text in collection.target_logs.items():
+            path = out / target_log_name(agent)
+            write_text(path, text)
+            written.append(path)
         # Only the formats written now replace their files of earlier runs.
         suffixes = {".json"} if "json" in chosen else set()
         suffixes |= {".html"} if "html" in chosen else set()

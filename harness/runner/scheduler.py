@@ -28,9 +28,11 @@ import asyncio
 import datetime
 import os
 from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from wsconform.cases.model import Case, EchoLoop
 from wsconform.harness.record.observation import Observation
+from wsconform.harness.record.outcome import Outcome
 from wsconform.harness.report.model import (
     CaseFinished,
     CaseStarted,
@@ -45,6 +47,9 @@ from wsconform.harness.wire.exceptions import ConnectError, NotWebSocket
 
 from .config import RunOptions, Target
 from .executor import execute_case
+
+if TYPE_CHECKING:
+    from wsconform.harness.targets.supervisor import Supervisor
 
 __all__ = ["DEFAULT_JOBS", "HEAVY_JOBS", "UNKNOWN_AGENT", "is_heavy", "probe", "run_cases"]
 
@@ -150,12 +155,14 @@ async def run_cases(
     report: Report | None = None,
     run_index: Callable[[str], int] | None = None,
     on_event: Callable[[RunnerEvent], None] | None = None,
+    supervisor: Supervisor | None = None,
 ) -> Report:
     """Run ``cases`` against ``target``, ``jobs`` at a time; return the report.
 
     ``run_index`` gives a case's JSON ``case`` number (default: its position in
     ``cases``, from 1). ``on_event`` sees every runner event after the report took it
     (for progress output). Results land in ``report`` when given, else in a new one.
+    ``supervisor`` restarts a started target that died (see the module docstring).
 
     Raises:
         ValueError: ``jobs`` is below 1.
@@ -179,8 +186,18 @@ async def run_cases(
             on_event(event)
 
     async def run_one(case: Case) -> None:
+        generation = None
+        if supervisor is not None:
+            generation = await supervisor.before_case()
+            if generation is None:
+                waiting.append(case)
+                unreachable.append(ConnectError(target.url, supervisor.gone or "gone"))
+                return
         started = CaseStarted(agent, case.id, index_of(case.id), _now())
         emit(started)
+        error: HarnessError | None = None
+        refused: ConnectError | None = None
+        result = None
         try:
             result = await execute_case(
                 case,
@@ -191,12 +208,23 @@ async def run_cases(
                 ssl_context=context,
             )
         except ConnectError as exc:
-            unreachable.append(exc)
-            emit(HarnessErrorRaised(HarnessError(agent, case.id, str(exc))))
-            return
+            error = HarnessError(agent, case.id, str(exc))
+            refused = exc
         except Exception as exc:
-            emit(HarnessErrorRaised(HarnessError.from_exception(agent, case.id, exc)))
+            error = HarnessError.from_exception(agent, case.id, exc)
+        if supervisor is not None and generation is not None:
+            bad = result is None or result.outcome is not Outcome.OK
+            interrupted = await supervisor.after_case(generation, suspicious=bad)
+            if interrupted is not None:
+                emit(HarnessErrorRaised(HarnessError(agent, case.id, interrupted)))
+                return
+        if refused is not None:
+            # Refused by a target that is alive (or one we did not start): unreachable.
+            unreachable.append(refused)
+        if error is not None:
+            emit(HarnessErrorRaised(error))
             return
+        assert result is not None
         emit(CaseFinished(result))
 
     async def worker() -> None:

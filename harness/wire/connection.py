@@ -50,6 +50,7 @@ from typing import Protocol
 
 from wsconform.cases.model import fragment_payload
 from wsconform.harness.report.observation import Observation, RxFrame, TxFrame
+from wsconform.harness.wire.frame import WireFrame
 from wsconform.reference.protocol.extensions.permessage_deflate import PerMessageDeflate
 from wsconform.reference.protocol.frames import CONT, Frame, Opcode, serialize
 from wsconform.reference.protocol.handshake import generate_key
@@ -57,7 +58,6 @@ from wsconform.reference.protocol.http import Response, ResponseParser
 from wsconform.reference.protocol.mask import BytesLike, new_mask_key
 from wsconform.reference.protocol.uri import WebSocketURI
 from wsconform.reference.protocol.utf8 import find_invalid
-from wsconform.reference.protocol.wire import WireFrame
 
 from .codec import RSV1, mask_stream
 from .handshake import HandshakeFailed, RequestSettings, build_request, check_response, request_key

@@ -31,8 +31,8 @@ import zlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from wsconform.harness.wire.frame import WireFrame, WireParser
 from wsconform.reference.protocol.handshake import accept_key
-from wsconform.reference.protocol.wire import WireFrame, WireParser
 
 __all__ = [
     "FLOOD_BUFFER",

@@ -1,4 +1,14 @@
-"""The tester's WebSocket connection: an :class:`asyncio.Protocol` in client mode.
+"""The tester's WebSocket connection: an :class:`asyncio.Protocol` in either role.
+
+In the client role (:data:`CLIENT`, testing servers) it dials out and sends the upgrade
+request; in the server role (:data:`SERVER`, testing clients, Autobahn's fuzzing server)
+it is handed a parsed upgrade request by the accepting adapter (:mod:`.server`) and
+answers it (:meth:`TesterConnection.accept`). The role decides masking (RFC 6455
+section 5.1: a client masks every frame, a server none, and each requires the other's
+rule), the opening handshake, and who closes TCP: a server closes it at once when the
+closing handshake is done (RFC 6455 section 7.1.1: "the underlying TCP connection, in
+most normal cases, SHOULD be closed first by the server"), a client waits for the
+server under the server drop timer.
 
 It plays the part Autobahn|Python 0.10.9 plays under Autobahn|Testsuite (catalog 2.0,
 9.4, 9.5): it sends exactly what it is told, reads the peer with the tester's checks
@@ -54,24 +64,37 @@ from wsconform.harness.wire.frame import WireFrame
 from wsconform.reference.protocol.extensions.permessage_deflate import PerMessageDeflate
 from wsconform.reference.protocol.frames import CONT, Frame, Opcode, serialize
 from wsconform.reference.protocol.handshake import generate_key
-from wsconform.reference.protocol.http import Response, ResponseParser
+from wsconform.reference.protocol.http import Request, Response, ResponseParser
 from wsconform.reference.protocol.mask import BytesLike, new_mask_key
 from wsconform.reference.protocol.uri import WebSocketURI
 from wsconform.reference.protocol.utf8 import find_invalid
 
 from .codec import RSV1, mask_stream
-from .handshake import HandshakeFailed, RequestSettings, build_request, check_response, request_key
+from .handshake import (
+    HandshakeFailed,
+    Negotiated,
+    RequestSettings,
+    ServerSettings,
+    accept_request,
+    build_request,
+    check_response,
+    rejection_head,
+    request_key,
+)
 from .reader import INVALID_PAYLOAD, PROTOCOL_ERROR, FrameInfo, Reader
 
 __all__ = [
     "ALLOWED_CLOSE_CODES",
+    "CLIENT",
     "CLOSED",
     "CLOSING",
     "CONNECTING",
     "DEFAULT_MAX_MESSAGE_SIZE",
     "OPEN",
     "PONG_BACKLOG",
+    "SERVER",
     "ConnectionEvents",
+    "Role",
     "State",
     "TesterConnection",
     "WireTimeouts",
@@ -129,6 +152,16 @@ class State(enum.IntEnum):
 CONNECTING, OPEN, CLOSING, CLOSED = State.CONNECTING, State.OPEN, State.CLOSING, State.CLOSED
 
 
+class Role(enum.IntEnum):
+    """The tester's role: the client (testing servers) or the server (testing clients)."""
+
+    CLIENT = 0
+    SERVER = 1
+
+
+CLIENT, SERVER = Role.CLIENT, Role.SERVER
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class WireTimeouts:
     """The library timers (catalog 4.1); 0 switches one off.
@@ -163,19 +196,28 @@ class TesterConnection(asyncio.Protocol):
     """One tester connection (see the module docstring).
 
     ``obs`` receives the tester's record. ``max_message_size`` bounds a data message
-    from the peer (1009 past it).
+    from the peer (1009 past it). ``role`` is :data:`CLIENT` (``uri`` is the target and
+    ``settings`` the request) or :data:`SERVER` (``uri`` is ``None``; ``accept`` says
+    which permessage-deflate offers the tester accepts).
     """
 
     def __init__(
         self,
-        uri: WebSocketURI,
+        uri: WebSocketURI | None,
         obs: Observation,
         events: ConnectionEvents,
         *,
         settings: RequestSettings | None = None,
         timeouts: WireTimeouts | None = None,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        role: Role = CLIENT,
+        accept: ServerSettings | None = None,
     ) -> None:
+        if role is CLIENT and uri is None:
+            raise ValueError("a client-role connection needs the target's URI")
+        self.role = role
+        self.accept_settings = accept if accept is not None else ServerSettings()
+        obs.is_server = role is SERVER
         self.uri = uri
         self.obs = obs
         self.events = events
@@ -196,6 +238,7 @@ class TesterConnection(asyncio.Protocol):
         self._burst_scheduled = False
         self._stream_mask: bytes | None = None
         self._stream_offset = 0
+        self._streaming = False
         self._open_timer: asyncio.TimerHandle | None = None
         self._close_timer: asyncio.TimerHandle | None = None
         self._drop_timer: asyncio.TimerHandle | None = None
@@ -215,10 +258,14 @@ class TesterConnection(asyncio.Protocol):
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             # Autobahn's tcpNoDelay default: chopped writes must leave as they are cut.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.role is SERVER:
+            # The accepting adapter read the request under its own timer: accept() goes on.
+            return
         if self.timeouts.open_handshake > 0:
             self._open_timer = self.loop.call_later(
                 self.timeouts.open_handshake, self._on_open_handshake_timeout
             )
+        assert self.uri is not None
         raw = self.settings.raw_request
         self._key = (request_key(raw) if raw is not None else None) or generate_key()
         request = build_request(self.uri, self._key, self.settings)
@@ -289,6 +336,35 @@ class TesterConnection(asyncio.Protocol):
 
     # --- opening handshake --------------------------------------------------------------
 
+    def accept(self, request: Request, head: bytes, leftover: bytes = b"") -> None:
+        """Server role: answer the client's upgrade request ``request`` (read as ``head``).
+
+        A request that fails RFC 6455 section 4.2.1 gets a 400 answer and the case never
+        opens (the client's failure: both verdicts FAILED); otherwise the 101 answer
+        goes out, the case starts, and ``leftover`` (frames sent with the request) is
+        read.
+        """
+        obs = self.obs
+        obs.http_request = head.decode("latin-1")
+        obs.traffic.preopen_incoming_octets_wire_level += len(head)
+        obs.note_rx_octets(head)
+        try:
+            answer = accept_request(request, self.accept_settings)
+        except HandshakeFailed as exc:
+            rejection = rejection_head(400, exc.reason)
+            obs.http_response = rejection.decode("latin-1")
+            self._write(rejection)
+            obs.was_not_clean_reason = f"opening handshake failed: {exc.reason}"
+            obs.handshake_failure = exc.reason
+            self.drop(abort=False)
+            return
+        obs.http_response = answer.response.decode("latin-1")
+        obs.handshake_status = obs.http_response.split("\r\n", 1)[0]
+        self._write(answer.response)
+        self._open(answer.negotiated)
+        if leftover and self.state is not CLOSED:
+            self.data_received(leftover)
+
     def _handshake_data(self, data: bytes) -> None:
         self._head += data
         if not _HTTP.startswith(bytes(self._head[: len(_HTTP)])):
@@ -331,17 +407,26 @@ class TesterConnection(asyncio.Protocol):
         if self._open_timer is not None:
             self._open_timer.cancel()
             self._open_timer = None
-        self.state = OPEN
-        self.deflate = negotiated.deflate
-        self.subprotocol = negotiated.subprotocol
-        self.reader = Reader(self, max_message_size=self.max_message_size, deflate=self.deflate)
-        self.obs.opened = True
-        self.events.on_open()
+        self._open(negotiated)
         # Frames that came with the response are read after the case has started.
         if leftover and self.state is not CLOSED:
             self.obs.traffic.preopen_incoming_octets_wire_level -= len(leftover)
             self.obs.traffic.incoming_octets_wire_level += len(leftover)
             self._read(leftover)
+
+    def _open(self, negotiated: Negotiated) -> None:
+        """The opening handshake completed: OPEN, and the case starts."""
+        self.state = OPEN
+        self.deflate = negotiated.deflate
+        self.subprotocol = negotiated.subprotocol
+        self.reader = Reader(
+            self,
+            max_message_size=self.max_message_size,
+            deflate=self.deflate,
+            server=self.role is SERVER,
+        )
+        self.obs.opened = True
+        self.events.on_open()
 
     @staticmethod
     def _parse_response(head: bytes) -> Response:
@@ -464,7 +549,8 @@ class TesterConnection(asyncio.Protocol):
         chopsize: int | None = None,
         sync: bool = False,
     ) -> None:
-        """Send one frame exactly as given, masked with a fresh key (nothing if CLOSED).
+        """Send one frame exactly as given (nothing if CLOSED): masked with a fresh key in
+        the client role, unmasked in the server role.
 
         ``pattern`` and ``repeat_length`` are what the wire log shows for a payload
         built by repeating a pattern (``payload`` is then the expanded bytes).
@@ -474,14 +560,14 @@ class TesterConnection(asyncio.Protocol):
         # RFC 6455 section 5.3: "The masking key is a 32-bit value chosen at random by
         # the client. When preparing a masked frame, the client MUST pick a fresh masking
         # key from the set of allowed 32-bit values."
-        mask = new_mask_key()
+        mask = new_mask_key() if self.role is CLIENT else None
         shown = payload if pattern is None else pattern
         self._note_tx_frame(
             TxFrame(
                 len(shown), bytes(shown[:64]), opcode, fin, rsv, mask, repeat_length, chopsize, sync
             )
         )
-        frame = WireFrame(opcode, payload, fin, rsv, masked=True, mask_key=mask)
+        frame = WireFrame(opcode, payload, fin, rsv, masked=mask is not None, mask_key=mask)
         self._write(frame.encode(), sync=sync, chopsize=chopsize)
 
     def send_message(self, payload: bytes, *, binary: bool, fragment_size: int = 0) -> None:
@@ -530,11 +616,12 @@ class TesterConnection(asyncio.Protocol):
         frame_stats, octet_stats = obs.tx_frame_stats, obs.tx_octet_stats
         last = len(pieces) - 1
         burst = self._burst
+        masked = self.role is CLIENT
         wire = 0
         for index, piece in enumerate(pieces):
             first = index == 0
             code = opcode if first else CONT
-            data = serialize(Frame(code, piece, index == last, first and rsv == RSV1), True)
+            data = serialize(Frame(code, piece, index == last, first and rsv == RSV1), masked)
             frame_stats[code] = frame_stats.get(code, 0) + 1
             size = len(data)
             octet_stats[size] = octet_stats.get(size, 0) + 1
@@ -549,17 +636,21 @@ class TesterConnection(asyncio.Protocol):
         """Write only a frame header; its payload follows with :meth:`send_stream_data`."""
         if self.state is CLOSED:
             return
-        mask = new_mask_key()
+        mask = new_mask_key() if self.role is CLIENT else None
         self._stream_mask, self._stream_offset = mask, 0
+        self._streaming = True
         self._note_tx_frame(TxFrame(0, b"", opcode, fin, rsv, mask, None, None, False))
-        header = WireFrame(opcode, b"", fin, rsv, masked=True, mask_key=mask, length=length)
+        header = WireFrame(
+            opcode, b"", fin, rsv, masked=mask is not None, mask_key=mask, length=length
+        )
         self._write(header.encode())
 
     def send_stream_data(self, data: bytes) -> None:
         """Write payload bytes of the streamed frame, masked where they fall."""
-        if self.state is CLOSED or self._stream_mask is None:
+        if self.state is CLOSED or not self._streaming:
             return
-        masked = mask_stream(data, self._stream_mask, self._stream_offset)
+        mask = self._stream_mask
+        masked = data if mask is None else mask_stream(data, mask, self._stream_offset)
         self._stream_offset += len(data)
         self._write(masked)
 
@@ -617,6 +708,12 @@ class TesterConnection(asyncio.Protocol):
             self.transport.abort()
         else:
             self._flush_burst()
+            if self.role is SERVER:
+                # The server's own close frame may wait in the sync queue: it goes first.
+                while self._queue:
+                    data, sync = self._queue.popleft()
+                    self._count_write(data, sync)
+                    self.transport.write(data)
             self.transport.close()
 
     def _on_close_handshake_timeout(self) -> None:
@@ -729,6 +826,11 @@ class TesterConnection(asyncio.Protocol):
                 self._close_timer.cancel()
                 self._close_timer = None
             obs.was_clean = True
+            if self.role is SERVER:
+                # The server closes TCP as soon as the closing handshake is done (Autobahn
+                # aborts it: nothing more is to be written).
+                self.drop(abort=True)
+                return
             # In client mode the server closes TCP; if it does not, the tester does and
             # the close is not clean after all. The first close frame starts the timer;
             # more of them (a close storm) do not re-arm it.
@@ -741,3 +843,7 @@ class TesterConnection(asyncio.Protocol):
             # its code) and wait for the server to close TCP, with no timer (catalog 9.5).
             obs.was_clean = True
             self.send_close(_NORMAL, is_reply=True)
+            if self.role is SERVER:
+                # RFC 6455 section 7.1.1: the server closes TCP first, once its close frame
+                # is written.
+                self.drop(abort=False)

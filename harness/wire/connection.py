@@ -500,9 +500,12 @@ class TesterConnection(asyncio.Protocol):
 
     def _flush_burst(self) -> None:
         self._burst_scheduled = False
-        if self._burst and self.transport is not None and self.state is not CLOSED:
+        transport = self.transport
+        if self._burst and transport is not None and self.state is not CLOSED:
             burst, self._burst = self._burst, []
-            self.transport.write(burst[0] if len(burst) == 1 else b"".join(burst))
+            # A transport that lost its socket already would only log each write.
+            if not transport.is_closing():
+                transport.write(burst[0] if len(burst) == 1 else b"".join(burst))
         self._burst.clear()
 
     def _trigger(self) -> None:
@@ -518,7 +521,8 @@ class TesterConnection(asyncio.Protocol):
         data, sync = self._queue.popleft()
         if self.state is not CLOSED and self.transport is not None:
             self._count_write(data, sync)
-            self.transport.write(data)
+            if not self.transport.is_closing():
+                self.transport.write(data)
         # Re-enter the event loop (which polls the sockets) before the next queued write,
         # so that each write leaves as its own TCP segment.
         self.loop.call_soon(self._send_next)
@@ -701,6 +705,14 @@ class TesterConnection(asyncio.Protocol):
         if self.state is CLOSED:
             return
         self.obs.dropped_by_me = True
+        if self.role is SERVER and not abort:
+            # The server's own close frame, in the burst or the sync queue, goes first.
+            self._flush_burst()
+            while self._queue and self.transport is not None:
+                data, sync = self._queue.popleft()
+                self._count_write(data, sync)
+                if not self.transport.is_closing():
+                    self.transport.write(data)
         self.state = CLOSED
         if self.transport is None:
             return
@@ -708,12 +720,6 @@ class TesterConnection(asyncio.Protocol):
             self.transport.abort()
         else:
             self._flush_burst()
-            if self.role is SERVER:
-                # The server's own close frame may wait in the sync queue: it goes first.
-                while self._queue:
-                    data, sync = self._queue.popleft()
-                    self._count_write(data, sync)
-                    self.transport.write(data)
             self.transport.close()
 
     def _on_close_handshake_timeout(self) -> None:

@@ -4,8 +4,10 @@ It starts the reference server as a subprocess (``wsconform reference-server --h
 127.0.0.1 --port 0``, waiting for its ``listening on`` line), runs every case of the
 catalog against it, writes ``<outdir>/servers/`` (Autobahn's JSON layout, HTML, JUnit
 and a Markdown summary), prints a summary
-and stops the server. The exit status is the CI gate's (:mod:`wsconform.harness.gate`)
-at ``--fail-on informational``: 0 only when every case is OK (INFORMATIONAL for the
+and stops the server. Then it runs the reference client against ``test-client``'s
+endpoints and writes ``<outdir>/clients/`` (:mod:`.client_conformance`). The exit
+status is the CI gate's (:mod:`wsconform.harness.gate`) over both phases, at
+``--fail-on informational``: 0 only when every case is OK (INFORMATIONAL for the
 informational cases) or within a documented, RFC-cited exemption
 (:mod:`wsconform.harness.runner.exemptions`); 1 when a case is not; 2 when the server
 cannot be started or a harness error occurred.
@@ -42,6 +44,7 @@ from wsconform.harness.runner.exemptions import EXEMPTIONS, accepted
 from wsconform.harness.runner.scheduler import DEFAULT_JOBS
 from wsconform.harness.wire.exceptions import WireError
 
+from .client_conformance import run_client_phase
 from .test_server import (
     UsageError,
     check_outdir,
@@ -239,4 +242,10 @@ def run(args: argparse.Namespace) -> int:
         return 128 + signum
     for exemption in EXEMPTIONS.values():
         print(f"exempted {exemption.case_id}: {exemption.rfc}: {exemption.reason}")
-    return run_gate(report, Outcome.INFORMATIONAL, accepted(AGENT), compare=False)
+    status = run_gate(report, Outcome.INFORMATIONAL, accepted(AGENT), compare=False)
+    # The second phase: the reference client against test-client, into OUTDIR/clients/.
+    try:
+        clients = check_outdir(pathlib.Path(args.outdir) / "clients")
+    except UsageError as exc:
+        return _fail(str(exc))
+    return max(status, run_client_phase(cases, clients, options, api=args.api))

@@ -2,7 +2,7 @@
 
 :func:`run_client_phase` serves the cases in this process (the fuzzing server of
 :mod:`wsconform.harness.runner.fuzzing` on a free port of 127.0.0.1), runs ``wsconform
-reference-client URL --agent wsconform-reference-client`` in a subprocess (its own
+reference-client URL --agent wsconform-reference-client -j 4`` in a subprocess (its own
 session, under a deadline), writes ``<outdir>/clients/`` from the results, and returns
 the gate's exit status at ``--fail-on informational``: every case must be OK, or
 INFORMATIONAL where the case is informational.
@@ -29,7 +29,7 @@ from wsconform.harness.wire.server import serve
 
 from .test_server import finish
 
-__all__ = ["CLIENT_AGENT", "CLIENT_DEADLINE", "run_client_phase"]
+__all__ = ["CLIENT_AGENT", "CLIENT_DEADLINE", "CLIENT_JOBS", "run_client_phase"]
 
 #: The agent name of the reference client in the reports.
 CLIENT_AGENT = "wsconform-reference-client"
@@ -37,10 +37,13 @@ CLIENT_AGENT = "wsconform-reference-client"
 #: Longest run of the reference client over the whole catalog, in seconds.
 CLIENT_DEADLINE = 1800.0
 
+#: Cases the reference client runs at once (its asyncio front end).
+CLIENT_JOBS = 4
+
 _STOP_TIMEOUT = 10.0
 
 
-async def _drive(server: FuzzingServer, *, api: str, deadline: float) -> str | None:
+async def _drive(server: FuzzingServer, *, api: str, jobs: int, deadline: float) -> str | None:
     """Serve, run the reference client to its end; ``None``, or what went wrong."""
     listener = await serve(server.route, "127.0.0.1", 0)
     port = listener.sockets[0].getsockname()[1]
@@ -50,6 +53,8 @@ async def _drive(server: FuzzingServer, *, api: str, deadline: float) -> str | N
         sys.executable, "-m", "wsconform.harness.cli", "reference-client", url,
         "--agent", CLIENT_AGENT, "--api", api,
     ]  # fmt: skip
+    if api == "asyncio":
+        command += ["-j", str(jobs)]
     process = await asyncio.create_subprocess_exec(
         *command,
         stdout=asyncio.subprocess.DEVNULL,
@@ -82,6 +87,7 @@ def run_client_phase(
     options: RunOptions,
     *,
     api: str = "asyncio",
+    jobs: int = CLIENT_JOBS,
     deadline: float = CLIENT_DEADLINE,
 ) -> int:
     """Run the catalog against the reference client; write ``outdir``; return the gate's
@@ -94,7 +100,7 @@ def run_client_phase(
         server = FuzzingServer(
             cases, options=options, update_reports=lambda _agent: None, report=report
         )
-        return await _drive(server, api=api, deadline=deadline)
+        return await _drive(server, api=api, jobs=jobs, deadline=deadline)
 
     problem = asyncio.run(main())
     if problem is not None:

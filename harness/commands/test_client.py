@@ -198,9 +198,12 @@ def run(args: argparse.Namespace) -> int:
     report = Report()
     begin = time.monotonic()
     written: list[bool] = []
+    # What the last /updateReports wrote: (results, harness errors).
+    wrote: list[tuple[int, int]] = []
 
     def update_reports(agent: str) -> None:
         _log(f"updating reports for {agent}")
+        wrote[:] = [(len(report.results()), len(report.errors))]
         written.append(finish(report, outdir, args.formats, time.monotonic() - begin) is not None)
 
     async def main() -> int | None:
@@ -214,7 +217,8 @@ def run(args: argparse.Namespace) -> int:
     if status is not None:
         return status
     # What finished after the last /updateReports (or all of it, without one).
-    if finish(report, outdir, args.formats, time.monotonic() - begin) is None:
+    unchanged = wrote == [(len(report.results()), len(report.errors))]
+    if not unchanged and finish(report, outdir, args.formats, time.monotonic() - begin) is None:
         return EXIT_USAGE
     if not all(written):
         return EXIT_USAGE

@@ -25,8 +25,8 @@ from tests.timing import unit
 from wsconform.cases import catalog
 from wsconform.harness.gate import expected_outcome
 from wsconform.harness.report.model import Report
+from wsconform.harness.runner import data
 from wsconform.harness.runner.config import RunOptions
-from wsconform.harness.runner.data import testdata_loader
 from wsconform.harness.runner.fuzzing import FuzzingServer
 from wsconform.harness.wire.server import serve
 
@@ -67,22 +67,27 @@ _WHOLE_MESSAGE_UTF8 = (
     "invalid byte or at the end"
 )
 _FAIL_BEFORE_ECHO = (
-    "reads the bad frame in the same read as the message before it and fails the "
-    "connection before the application echoes that message: NON-STRICT, the answer "
-    "Autobahn accepts besides the echo (RFC 6455 section 5.2: the endpoint MUST fail "
-    "the connection on a reserved bit or opcode)"
+    "fails the connection as soon as it reads the bad frame; when that frame came in the "
+    "same read as the message before it, the application never echoes that message: "
+    "NON-STRICT, the answer Autobahn accepts besides the echo (RFC 6455 section 5.2: the "
+    "endpoint MUST fail the connection on a reserved bit or opcode)"
 )
 
-Expectation = tuple[tuple[str, ...], tuple[str, str], str]
+Verdicts = tuple[str, str]
+Expectation = tuple[tuple[str, ...], tuple[Verdicts, ...], str]
 
-#: Deviations from OK per client: (case ids, (behavior, behaviorClose), why).
+#: Whether the echo leaves before the failure depends on how the reads fall.
+_ECHO_OR_NOT = (("NON-STRICT", "OK"), ("OK", "OK"))
+
+#: Deviations from OK per client: (case ids, the (behavior, behaviorClose) pairs
+#: allowed, why).
 EXPECTED: dict[str, list[Expectation]] = {
     "websockets": [
-        ((*_DROPPED_ECHO, "5.15"), ("NON-STRICT", "OK"), f"websockets {_FAIL_BEFORE_ECHO}"),
-        (_UTF8_FRAGMENTS, ("NON-STRICT", "OK"), f"websockets {_WHOLE_MESSAGE_UTF8}"),
+        ((*_DROPPED_ECHO, "5.15"), _ECHO_OR_NOT, f"websockets {_FAIL_BEFORE_ECHO}"),
+        (_UTF8_FRAGMENTS, (("NON-STRICT", "OK"),), f"websockets {_WHOLE_MESSAGE_UTF8}"),
         (
             ("7.1.5",),
-            ("FAILED", "WRONG CODE"),
+            (("FAILED", "WRONG CODE"),),
             "websockets fails the connection with 1002 'incomplete fragmented message' "
             "when the close frame arrives inside a fragmented message; RFC 6455 section "
             "5.4: control frames MAY be injected in the middle of a fragmented message, "
@@ -90,7 +95,7 @@ EXPECTED: dict[str, list[Expectation]] = {
         ),
         (
             _ids("9.3.1 9.3.2 9.3.3 9.4.1 9.4.2 9.4.3"),
-            ("FAILED", "FAILED"),
+            (("FAILED", "FAILED"),),
             "websockets' sync client refuses a message of more than MAX_FRAGMENTS frames "
             "(1009 'too many fragments', a library limit): 4 MiB in 64- to 256-byte "
             "fragments is 16,384 frames or more",
@@ -102,33 +107,33 @@ EXPECTED: dict[str, list[Expectation]] = {
                 "2.5 3.1 3.2 3.3 3.4 3.5 3.6 3.7 4.1.1 4.1.2 4.1.3 4.1.4 4.1.5 4.2.1 4.2.2 "
                 "4.2.3 4.2.4 4.2.5 5.1 5.2 5.9 5.10 5.11 5.12 5.13 5.14 5.15 5.16 5.17 5.18"
             ),
-            ("OK", "WRONG CODE"),
+            (("OK", "WRONG CODE"),),
             "websocket-client raises on a protocol violation without sending a close "
             "frame itself; the application's close() then sends its default 1000, where "
             "RFC 6455 section 7.4.1 names 1002 for a protocol error",
         ),
         (
             _UTF8_6X,
-            ("OK", "WRONG CODE"),
+            (("OK", "WRONG CODE"),),
             "websocket-client raises on invalid UTF-8 without a close frame; close() then "
             "sends 1000, where RFC 6455 section 7.4.1 names 1007 for data inconsistent "
             "with the message type",
         ),
         (
             _UTF8_FRAGMENTS,
-            ("NON-STRICT", "WRONG CODE"),
+            (("NON-STRICT", "WRONG CODE"),),
             f"websocket-client {_WHOLE_MESSAGE_UTF8}; then close() sends 1000, not 1007",
         ),
         (
             _UTF8_INCOMPLETE,
-            ("FAILED", "FAILED"),
+            (("FAILED", "FAILED"),),
             "websocket-client accepts a text message that ends inside a UTF-8 sequence "
             "(6.6.1 is the lone byte 0xCE) and echoes it; RFC 6455 section 8.1: such a "
             "byte stream is not valid UTF-8 and the endpoint MUST fail the connection",
         ),
         (
             _ids("7.3.2 7.3.6 7.5.1 7.9.1 7.9.2 7.9.3 7.9.4 7.9.5 7.9.6 7.9.7 7.9.8 7.9.9"),
-            ("FAILED", "WRONG CODE"),
+            (("FAILED", "WRONG CODE"),),
             "websocket-client hands a close frame to the application without checking "
             "its length, code or reason, and close() answers 1000; RFC 6455 sections "
             "5.5 and 7.4.1 make a 1-byte or over-125-byte close body, a code not to be "
@@ -136,30 +141,30 @@ EXPECTED: dict[str, list[Expectation]] = {
         ),
     ],
     "aiohttp": [
-        (_UTF8_FRAGMENTS, ("NON-STRICT", "OK"), f"aiohttp {_WHOLE_MESSAGE_UTF8}"),
+        (_UTF8_FRAGMENTS, (("NON-STRICT", "OK"),), f"aiohttp {_WHOLE_MESSAGE_UTF8}"),
         (
             ("7.9.5",),
-            ("FAILED", "WRONG CODE"),
+            (("FAILED", "WRONG CODE"),),
             "aiohttp accepts the close code 1006 in a close frame and answers 1000; RFC "
             "6455 section 7.4.1: 1006 'MUST NOT be set as a status code in a Close "
             "control frame by an endpoint'",
         ),
     ],
     "node-ws": [
-        (_UTF8_FRAGMENTS, ("NON-STRICT", "OK"), f"ws {_WHOLE_MESSAGE_UTF8}"),
+        (_UTF8_FRAGMENTS, (("NON-STRICT", "OK"),), f"ws {_WHOLE_MESSAGE_UTF8}"),
     ],
     "chromium": [
-        ((*_DROPPED_ECHO, "5.15"), ("NON-STRICT", "OK"), f"Chromium {_FAIL_BEFORE_ECHO}"),
+        ((*_DROPPED_ECHO, "5.15"), _ECHO_OR_NOT, f"Chromium {_FAIL_BEFORE_ECHO}"),
         (
             (*_UTF8_6X, *_UTF8_INCOMPLETE, *_UTF8_FRAGMENTS),
-            ("OK", "WRONG CODE"),
+            (("OK", "WRONG CODE"),),
             "Chromium fails the connection on invalid UTF-8 with 1002 'Invalid UTF-8 in "
             "text frame'; RFC 6455 section 7.4.1 names 1007 for data inconsistent with "
             "the message type",
         ),
         (
             _ids("7.9.1 7.9.2 7.9.3 7.9.6 7.9.7 7.9.8 7.9.9"),
-            ("FAILED", "WRONG CODE"),
+            (("FAILED", "WRONG CODE"),),
             "Chromium answers a close frame by echoing its status code without checking "
             "it (0, 999, 1004, 1016, 1100, 2000, 2999); RFC 6455 section 7.4.2: codes "
             "below 1000 are not used and 1000-2999 are reserved, a protocol error",
@@ -179,7 +184,7 @@ def fuzzing_server(patterns: str) -> Iterator[tuple[str, Report]]:
     async def main() -> None:
         server = FuzzingServer(
             cases,
-            options=RunOptions(testdata=testdata_loader()),
+            options=RunOptions(testdata=data.testdata_loader()),
             update_reports=lambda _agent: None,
             report=report,
         )
@@ -215,12 +220,12 @@ def check(client: str, agent: str, report: Report, count: int, patterns: str) ->
     for case in cases:
         result = results[case.id]
         verdicts = (str(result.verdicts.behavior), str(result.verdicts.behavior_close))
-        expected = next((want for ids, want, _why in deviations if case.id in ids), None)
+        expected = next((allowed for ids, allowed, _why in deviations if case.id in ids), None)
         if expected is None:
             if result.outcome > expected_outcome(case):
                 why = f"{result.verdicts.result} / {result.verdicts.result_close}"
                 wrong.append(f"{case.id}: {verdicts}: {why}")
-        elif verdicts != expected:
+        elif verdicts not in expected:
             wrong.append(f"{case.id}: {verdicts}, expected {expected}")
     assert not wrong, "\n".join(wrong)
 

@@ -87,16 +87,20 @@ __all__ = [
     "ALLOWED_CLOSE_CODES",
     "CLIENT",
     "CLOSED",
+    "CLOSE_HANDSHAKE",
     "CLOSING",
     "CONNECTING",
     "DEFAULT_MAX_MESSAGE_SIZE",
     "OPEN",
+    "OPEN_HANDSHAKE",
     "PONG_BACKLOG",
     "SERVER",
+    "SERVER_DROP",
     "ConnectionEvents",
     "Role",
     "State",
     "TesterConnection",
+    "Timer",
     "WireTimeouts",
     "close_code_valid",
 ]
@@ -160,6 +164,17 @@ class Role(enum.IntEnum):
 
 
 CLIENT, SERVER = Role.CLIENT, Role.SERVER
+
+
+class Timer(enum.IntEnum):
+    """The library timers (catalog 4.1), kept as deadlines (:meth:`TesterConnection.arm`)."""
+
+    OPEN_HANDSHAKE = 0
+    CLOSE_HANDSHAKE = 1
+    SERVER_DROP = 2
+
+
+OPEN_HANDSHAKE, CLOSE_HANDSHAKE, SERVER_DROP = Timer
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -239,15 +254,64 @@ class TesterConnection(asyncio.Protocol):
         self._stream_mask: bytes | None = None
         self._stream_offset = 0
         self._streaming = False
-        self._open_timer: asyncio.TimerHandle | None = None
-        self._close_timer: asyncio.TimerHandle | None = None
-        self._drop_timer: asyncio.TimerHandle | None = None
+        # The library timers as deadlines on the loop's clock (:meth:`arm`), and the one
+        # timer handle that the asyncio side keeps on the earliest of them.
+        self.deadlines: dict[Timer, float] = {}
+        self._timer: asyncio.TimerHandle | None = None
         # Reads not yet handed to the reader while it works through a backlog (at most
         # one: reading is paused meanwhile), whether reading is paused, and where the
         # frame being read goes in the wire log once it broke a rule.
         self._inbox: collections.deque[bytes] = collections.deque()
         self._paused = False
         self._frame_slot: int | None = None
+
+    # --- timers ---------------------------------------------------------------------------
+
+    def arm(self, timer: Timer, delay: float) -> None:
+        """Set ``timer``'s deadline ``delay`` seconds from now (replacing an earlier one)."""
+        self.deadlines[timer] = self.loop.time() + delay
+        self._rearm()
+
+    def disarm(self, timer: Timer) -> None:
+        """Drop ``timer``'s deadline, if set."""
+        if self.deadlines.pop(timer, None) is not None:
+            self._rearm()
+
+    @property
+    def next_deadline(self) -> float | None:
+        """The earliest deadline on the loop's clock, or ``None``."""
+        return min(self.deadlines.values(), default=None)
+
+    def deadlines_passed(self, now: float) -> None:
+        """Run the handlers of the timers whose deadline is ``now`` or earlier, in order."""
+        due = sorted((when, timer) for timer, when in self.deadlines.items() if when <= now)
+        for _when, timer in due:
+            if self.deadlines.pop(timer, None) is not None:
+                self._expired(timer)
+
+    def _expired(self, timer: Timer) -> None:
+        if timer is OPEN_HANDSHAKE:
+            self._on_open_handshake_timeout()
+        elif timer is CLOSE_HANDSHAKE:
+            self._on_close_handshake_timeout()
+        else:
+            self._on_server_connection_drop_timeout()
+
+    def _rearm(self) -> None:
+        """The asyncio side: one timer handle, on the earliest deadline."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        when = self.next_deadline
+        if when is not None:
+            self._timer = self.loop.call_at(when, self._fire, when)
+
+    def _fire(self, when: float) -> None:
+        self._timer = None
+        # The loop runs a timer up to its clock resolution early: it is due all the same.
+        self.deadlines_passed(max(self.loop.time(), when))
+        if self._timer is None:
+            self._rearm()
 
     # --- asyncio.Protocol ---------------------------------------------------------------
 
@@ -262,9 +326,7 @@ class TesterConnection(asyncio.Protocol):
             # The accepting adapter read the request under its own timer: accept() goes on.
             return
         if self.timeouts.open_handshake > 0:
-            self._open_timer = self.loop.call_later(
-                self.timeouts.open_handshake, self._on_open_handshake_timeout
-            )
+            self.arm(OPEN_HANDSHAKE, self.timeouts.open_handshake)
         assert self.uri is not None
         raw = self.settings.raw_request
         self._key = (request_key(raw) if raw is not None else None) or generate_key()
@@ -323,9 +385,8 @@ class TesterConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.state = CLOSED
-        for timer in (self._open_timer, self._close_timer, self._drop_timer):
-            if timer is not None:
-                timer.cancel()
+        self.deadlines.clear()
+        self._rearm()
         self._queue.clear()
         self._burst.clear()
         self._inbox.clear()
@@ -404,9 +465,7 @@ class TesterConnection(asyncio.Protocol):
                 failure = f"the server answered {answered!r}, not 101 Switching Protocols"
             self._fail_handshake(exc.reason, failure)
             return
-        if self._open_timer is not None:
-            self._open_timer.cancel()
-            self._open_timer = None
+        self.disarm(OPEN_HANDSHAKE)
         self._open(negotiated)
         # Frames that came with the response are read after the case has started.
         if leftover and self.state is not CLOSED:
@@ -453,7 +512,6 @@ class TesterConnection(asyncio.Protocol):
         self.drop(abort=True)
 
     def _on_open_handshake_timeout(self) -> None:
-        self._open_timer = None
         if self.state is CONNECTING:
             obs = self.obs
             got = len(self._head)
@@ -679,9 +737,7 @@ class TesterConnection(asyncio.Protocol):
         obs.local_close_code = code
         obs.local_close_reason = reason
         if not is_reply and self.timeouts.close_handshake > 0:
-            self._close_timer = self.loop.call_later(
-                self.timeouts.close_handshake, self._on_close_handshake_timeout
-            )
+            self.arm(CLOSE_HANDSHAKE, self.timeouts.close_handshake)
 
     def fail(self, code: int = _GOING_AWAY, reason: str = "Going Away") -> None:
         """Fail the connection (Autobahn's ``failConnection`` with ``failByDrop=false``).
@@ -723,7 +779,6 @@ class TesterConnection(asyncio.Protocol):
             self.transport.close()
 
     def _on_close_handshake_timeout(self) -> None:
-        self._close_timer = None
         if self.state is not CLOSED:
             obs = self.obs
             obs.was_clean = False
@@ -732,7 +787,6 @@ class TesterConnection(asyncio.Protocol):
             self.drop(abort=True)
 
     def _on_server_connection_drop_timeout(self) -> None:
-        self._drop_timer = None
         if self.state is not CLOSED:
             obs = self.obs
             obs.was_clean = False
@@ -828,9 +882,7 @@ class TesterConnection(asyncio.Protocol):
             obs.remote_close_reason = reason.decode("utf-8", "replace")
         if self.state is CLOSING:
             # The peer's answer to the tester's close.
-            if self._close_timer is not None:
-                self._close_timer.cancel()
-                self._close_timer = None
+            self.disarm(CLOSE_HANDSHAKE)
             obs.was_clean = True
             if self.role is SERVER:
                 # The server closes TCP as soon as the closing handshake is done (Autobahn
@@ -840,10 +892,8 @@ class TesterConnection(asyncio.Protocol):
             # In client mode the server closes TCP; if it does not, the tester does and
             # the close is not clean after all. The first close frame starts the timer;
             # more of them (a close storm) do not re-arm it.
-            if self.timeouts.server_connection_drop > 0 and self._drop_timer is None:
-                self._drop_timer = self.loop.call_later(
-                    self.timeouts.server_connection_drop, self._on_server_connection_drop_timeout
-                )
+            if self.timeouts.server_connection_drop > 0 and SERVER_DROP not in self.deadlines:
+                self.arm(SERVER_DROP, self.timeouts.server_connection_drop)
         elif self.state is OPEN:
             # The peer starts the closing handshake: answer with 1000 (not an echo of
             # its code) and wait for the server to close TCP, with no timer (catalog 9.5).

@@ -250,3 +250,25 @@ def test_server_role_connection_needs_no_uri_but_client_does() -> None:
     with pytest.raises(ValueError, match="URI"):
         wire.TesterConnection(None, Observation(), None, role=CLIENT)  # type: ignore[arg-type]
     assert SERVER is not CLIENT
+
+
+@synchronous
+async def test_close_handshake_deadline_without_waiting() -> None:
+    # The library timers are deadlines: the test runs them at their time, no sleeping.
+    run, transport, peer = await served("1.1.1")
+    [message] = peer.frames()
+    run.connection.data_received(peer.frame(1, message.payload))
+    await settle()
+    [close] = peer.frames()
+    assert close.opcode == 8
+    deadline = run.connection.deadlines[wire.CLOSE_HANDSHAKE]
+    assert run.connection.next_deadline == deadline
+    run.connection.deadlines_passed(deadline - 0.001)
+    assert not transport.closing
+    run.connection.deadlines_passed(deadline)
+    assert transport.aborted
+    result = await asyncio.wait_for(run.result(), 5)
+    obs = result.observation
+    assert obs.was_close_handshake_timeout and not obs.was_clean
+    assert result.verdicts.behavior_close == "UNCLEAN"
+    assert run.connection.deadlines == {}

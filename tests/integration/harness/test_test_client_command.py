@@ -110,3 +110,32 @@ def test_a_port_in_use_is_one_line_and_exit_2(tmp_path: pathlib.Path) -> None:
     assert done.returncode == 2
     [line] = done.stderr.splitlines()
     assert line.startswith(f"wsconform test-client: cannot listen on 127.0.0.1:{port}")
+
+
+def test_two_agents_at_once_with_parallel_cases(tmp_path: pathlib.Path) -> None:
+    process, url = start("--cases", "1.1.*,2.*", "--outdir", str(tmp_path), "-q")
+    try:
+        drivers = [
+            subprocess.Popen(
+                [*CLI, "reference-client", url, "--agent", agent, "-j", "4"],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for agent in ("one", "two")
+        ]
+        for driver in drivers:
+            _out, err = driver.communicate(timeout=unit(60))
+            assert driver.returncode == 0, err
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=unit(30))
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, (out, err)
+    index = json.loads((tmp_path / "index.json").read_text())
+    assert sorted(index) == ["one", "two"]
+    for agent in ("one", "two"):
+        assert len(index[agent]) == 8 + 11
+        assert {entry["behavior"] for entry in index[agent].values()} == {"OK"}

@@ -167,7 +167,9 @@ CLIENT, SERVER = Role.CLIENT, Role.SERVER
 
 
 class Timer(enum.IntEnum):
-    """The library timers (catalog 4.1), kept as deadlines (:meth:`TesterConnection.arm`)."""
+    """Autobahn|Python's library timers (``openHandshakeTimeout``,
+    ``closeHandshakeTimeout``, ``serverConnectionDropTimeout``), kept as deadlines
+    (:meth:`TesterConnection.arm`)."""
 
     OPEN_HANDSHAKE = 0
     CLOSE_HANDSHAKE = 1

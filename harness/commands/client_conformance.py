@@ -35,7 +35,7 @@ __all__ = ["CLIENT_AGENT", "CLIENT_DEADLINE", "CLIENT_JOBS", "run_client_phase"]
 CLIENT_AGENT = "wsconform-reference-client"
 
 #: Longest run of the reference client over the whole catalog, in seconds.
-CLIENT_DEADLINE = 1800.0
+CLIENT_DEADLINE = 3600.0
 
 #: Cases the reference client runs at once (its asyncio front end).
 CLIENT_JOBS = 4

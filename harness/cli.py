@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "wsconform.harness.commands.conformance",
     "wsconform.reference.cli",
     "wsconform.harness.commands.test_server",
+    "wsconform.harness.commands.test_client",
     "wsconform.harness.commands.compare",
     "wsconform.harness.commands.cases",
     "wsconform.harness.commands.merge",

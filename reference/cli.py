@@ -104,6 +104,14 @@ def register(subparsers: Any) -> None:
     )
     client.add_argument("--cases", type=int, help="run only the first N cases")
     client.add_argument(
+        "-j",
+        "--jobs",
+        type=int,
+        default=1,
+        help="cases run at once, each on its own connection (asyncio only; default: 1, "
+        "as Autobahn's fuzzing server runs one at a time)",
+    )
+    client.add_argument(
         "--timeout",
         type=float,
         default=60.0,
@@ -252,6 +260,8 @@ def run_client(args: argparse.Namespace) -> int:
         return _fail(f"invalid BASE_URL: {exc}")
     if args.cases is not None and args.cases < 0:
         return _fail("--cases must not be negative")
+    if args.jobs < 1:
+        return _fail(f"-j must be at least 1, not {args.jobs}")
     options: dict[str, Any] = {
         "compression": None if args.no_compression else "deflate",
         "max_size": args.max_size,
@@ -329,21 +339,13 @@ class _AsyncioDriver:
             count = _parse_count(await ws.recv(timeout=timeout))
         total = count if self.args.cases is None else min(count, self.args.cases)
         print(f"{count} cases, running {total}", flush=True)
-        for index in range(1, total + 1):
-            url = _endpoint(base, "runCase", case=index, agent=self.args.agent)
-            ws = await connect(url, **self.options)
-            note = ""
-            try:
-                while True:
-                    message = await ws.recv(timeout=timeout)
-                    await ws.send(message)
-            except ConnectionClosed:
-                pass
-            except TimeoutError:
-                note = f" (idle for {timeout} s: closed by us)"
-            finally:
-                await ws.close()
-            _report(index, total, ws.close_code, note)
+        indexes = iter(range(1, total + 1))
+
+        async def worker() -> None:
+            for index in indexes:
+                await self._case(base, index, total)
+
+        await asyncio.gather(*(worker() for _ in range(min(self.args.jobs, max(total, 1)))))
         url = _endpoint(base, "updateReports", agent=self.args.agent)
         async with connect(url, **self.options) as ws:
             try:
@@ -352,3 +354,22 @@ class _AsyncioDriver:
             except (ConnectionClosed, TimeoutError):
                 pass
         return EXIT_OK
+
+    async def _case(self, base: str, index: int, total: int) -> None:
+        from .asyncio.client import connect
+
+        timeout = self.args.timeout
+        url = _endpoint(base, "runCase", case=index, agent=self.args.agent)
+        ws = await connect(url, **self.options)
+        note = ""
+        try:
+            while True:
+                message = await ws.recv(timeout=timeout)
+                await ws.send(message)
+        except ConnectionClosed:
+            pass
+        except TimeoutError:
+            note = f" (idle for {timeout} s: closed by us)"
+        finally:
+            await ws.close()
+        _report(index, total, ws.close_code, note)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from hypothesis import strategies as st
 
+from wsconform.harness.wire.frame import LengthEncoding, WireFrame
 from wsconform.reference.protocol.close import Close
 from wsconform.reference.protocol.frames import (
     BINARY,
@@ -22,7 +23,6 @@ from wsconform.reference.protocol.frames import (
     Frame,
     Opcode,
 )
-from wsconform.reference.protocol.wire import LengthEncoding, WireFrame
 
 __all__ = [
     "BOUNDARY_SIZES",

@@ -65,3 +65,19 @@ def test_every_command_shown_is_accepted(capsys: pytest.CaptureFixture[str]) -> 
 def test_the_cases_commands_work(words: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(words) == 0
     assert capsys.readouterr().out
+
+
+def test_the_client_driver_example_runs_against_test_client() -> None:
+    """The README's driver, as printed, runs two cases through the fuzzing server."""
+    from tests.integration.harness.test_real_clients import fuzzing_server
+
+    section = re.search(
+        r"^## Testing a client\n(.*?)^## ", README.read_text(), re.DOTALL | re.MULTILINE
+    )
+    assert section, "README.md has no Testing a client section"
+    [code] = re.findall(r"```python\n(.*?)```", section.group(1), re.DOTALL)
+    assert 10 <= len(code.strip().splitlines()) <= 20
+    with fuzzing_server("1.1.1,2.2") as (url, report):
+        exec(code.replace("ws://127.0.0.1:9001", url), {})
+    assert sorted(result.case_id for result in report.results("my-client")) == ["1.1.1", "2.2"]
+    assert {str(result.outcome.label) for result in report.results("my-client")} == {"OK"}

@@ -14,9 +14,9 @@ from tests.strategies import (
     utf8_fragments,
     wire_frames,
 )
+from wsconform.harness.wire.frame import WireFrame
 from wsconform.reference.protocol.close import Close
 from wsconform.reference.protocol.frames import BINARY, CONT, PING, PONG, Frame, check
-from wsconform.reference.protocol.wire import WireFrame
 
 # Hypothesis shrinks to the shortest sequence of choices first, and a ping draws fewer
 # choices than a data frame: either is "simplest" as long as nothing else is set.

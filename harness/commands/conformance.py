@@ -5,8 +5,10 @@ It starts the reference server as a command target (``wsconform reference-server
 :mod:`wsconform.harness.targets`), runs every case of the
 catalog against it, writes ``<outdir>/servers/`` (Autobahn's JSON layout, HTML, JUnit
 and a Markdown summary), prints a summary
-and stops the server. The exit status is the CI gate's (:mod:`wsconform.harness.gate`)
-at ``--fail-on informational``: 0 only when every case is OK (INFORMATIONAL for the
+and stops the server. Then it runs the reference client against ``test-client``'s
+endpoints and writes ``<outdir>/clients/`` (:mod:`.client_conformance`). The exit
+status is the CI gate's (:mod:`wsconform.harness.gate`) over both phases, at
+``--fail-on informational``: 0 only when every case is OK (INFORMATIONAL for the
 informational cases) or within a documented, RFC-cited exemption
 (:mod:`wsconform.harness.runner.exemptions`); 1 when a case is not; 2 when the server
 cannot be started or a harness error occurred.
@@ -42,6 +44,7 @@ from wsconform.harness.runner.scheduler import DEFAULT_JOBS
 from wsconform.harness.targets.command import PORT_PLACEHOLDER, CommandTarget
 from wsconform.harness.targets.exceptions import TargetError
 
+from .client_conformance import run_client_phase
 from .test_server import UsageError, check_outdir, run_started, select_cases
 
 __all__ = [
@@ -216,8 +219,16 @@ def run(args: argparse.Namespace) -> int:
         return run_gate(report, Outcome.INFORMATIONAL, accepted(AGENT), compare=False)
 
     # SIGTERM ends the run as SIGINT does; the server is stopped whatever happens.
-    return run_started(
+    status = run_started(
         server, Target(server.url), cases, agent=AGENT, jobs=args.jobs, options=options,
         outdir=outdir, formats=FORMATS, ready_timeout=_START_TIMEOUT, gate=gate,
         prog="conformance",
     )  # fmt: skip
+    if status >= 128:  # interrupted: the signal's exit status, no client phase
+        return status
+    # The second phase: the reference client against test-client, into OUTDIR/clients/.
+    try:
+        clients = check_outdir(pathlib.Path(args.outdir) / "clients")
+    except UsageError as exc:
+        return _fail(str(exc))
+    return max(status, run_client_phase(cases, clients, options, api=args.api))

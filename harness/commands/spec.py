@@ -17,7 +17,7 @@ Every server runs in turn into one report and one output directory, and the gate
 them together (``docs/migrating-from-autobahn.md``). ``options`` are accepted and not
 used: Autobahn's ``failByDrop`` and ``version`` have no counterpart (a drop is judged as
 in Autobahn's default, and only RFC 6455 is spoken). ``exclude-agent-cases`` keys are
-agent name patterns, as in Autobahn. """
+agent name patterns, as in Autobahn."""
 
 from __future__ import annotations
 

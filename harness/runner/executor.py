@@ -21,6 +21,10 @@ Every timer is relative to the moment its step ran, on the event loop's monotoni
 clock, and does nothing once the connection is CLOSED. A case whose TCP connection is
 still up ``case_slack`` seconds after its last timer should have ended it is dropped by
 the tester (Autobahn would wait for ever; see docs/autobahn.md section 4.2).
+
+Testing a client, the tester is the server: :class:`ServedCase` builds the server-role
+connection a ``/runCase`` request is handed to (:mod:`wsconform.harness.wire.server`),
+and :meth:`ServedCase.result` waits for the case and judges it with the same rules.
 """
 
 from __future__ import annotations
@@ -72,11 +76,12 @@ from wsconform.harness.verdicts import (
     judge_echo,
 )
 from wsconform.harness.wire.client import connect
-from wsconform.harness.wire.connection import CLOSED, OPEN, TesterConnection
+from wsconform.harness.wire.connection import CLOSED, OPEN, SERVER, TesterConnection
+from wsconform.harness.wire.handshake import ServerSettings
 
 from .config import RunOptions, Target
 
-__all__ = ["CaseExecutor", "case_deadline", "execute_case"]
+__all__ = ["CaseExecutor", "ServedCase", "case_deadline", "execute_case"]
 
 _NORMAL = 1000
 #: How long to wait for asyncio to report a dropped connection as lost.
@@ -360,6 +365,31 @@ async def execute_case(
         server_hostname=target.server_hostname,
         timeout=timeouts.connect,
     )
+    return await _finish(
+        case, executor, conn, agent=agent, run_index=run_index, options=options,
+        started=started, connect_at=connect_at, target=target.url,
+    )  # fmt: skip
+
+
+async def _finish(
+    case: Case,
+    executor: CaseExecutor,
+    conn: TesterConnection,
+    *,
+    agent: str,
+    run_index: int,
+    options: RunOptions,
+    started: datetime.datetime,
+    connect_at: float,
+    target: str | None,
+) -> CaseResult:
+    """Wait until the case's TCP connection is gone (under its deadline) and judge it.
+
+    Raises:
+        RuntimeError: see :func:`execute_case`.
+    """
+    obs = executor.obs
+    loop = asyncio.get_running_loop()
     deadline = case_deadline(case, options)
     try:
         await asyncio.wait_for(asyncio.shield(executor.lost), deadline)
@@ -388,5 +418,49 @@ async def execute_case(
         verdicts=verdicts,
         started=started,
         duration_ms=duration_ms,
-        target=target.url,
+        target=target,
     )
+
+
+class ServedCase:
+    """One case run for a client that connected to ``/runCase`` (the tester is the server).
+
+    :attr:`connection` is the server-role connection to hand the request to; it accepts
+    permessage-deflate as the case's accept rule says (12.x, 13.x). Build it inside the
+    running event loop.
+    """
+
+    def __init__(
+        self, case: Case, *, agent: str, run_index: int, options: RunOptions | None = None
+    ) -> None:
+        self.case = case
+        self.agent = agent
+        self.run_index = run_index
+        self.options = options if options is not None else RunOptions()
+        self.obs = Observation()
+        self.executor = CaseExecutor(case, self.obs, self.options)
+        deflate = case.options.deflate
+        self.connection = TesterConnection(
+            None,
+            self.obs,
+            self.executor,
+            timeouts=self.options.timeouts.wire(),
+            max_message_size=self.options.max_message_size,
+            role=SERVER,
+            accept=ServerSettings(deflate.accept if deflate is not None else None),
+        )
+        self.executor.conn = self.connection
+        self.started = datetime.datetime.now(datetime.UTC)
+        self.accepted_at = self.executor.loop.time()
+
+    async def result(self) -> CaseResult:
+        """Wait for the case to end and judge it.
+
+        Raises:
+            RuntimeError: our own failure while the case ran (a harness error).
+        """
+        return await _finish(
+            self.case, self.executor, self.connection, agent=self.agent,
+            run_index=self.run_index, options=self.options, started=self.started,
+            connect_at=self.accepted_at, target=None,
+        )  # fmt: skip

@@ -1,6 +1,6 @@
 """Small pieces of frame encoding the tester needs beyond the core's permissive codec.
 
-Whole frames are built with :class:`wsconform.reference.protocol.wire.WireFrame`, which
+Whole frames are built with :class:`wsconform.harness.wire.frame.WireFrame`, which
 writes any opcode, FIN and RSV (the tester must send what a conforming endpoint never
 would). What it does not cover is the *streamed* frame of cases 6.4.3 and 6.4.4, whose
 header goes out first and whose payload follows in separate writes, masked with the

@@ -1,4 +1,14 @@
-"""The tester's WebSocket connection: an :class:`asyncio.Protocol` in client mode.
+"""The tester's WebSocket connection: an :class:`asyncio.Protocol` in either role.
+
+In the client role (:data:`CLIENT`, testing servers) it dials out and sends the upgrade
+request; in the server role (:data:`SERVER`, testing clients, Autobahn's fuzzing server)
+it is handed a parsed upgrade request by the accepting adapter (:mod:`.server`) and
+answers it (:meth:`TesterConnection.accept`). The role decides masking (RFC 6455
+section 5.1: a client masks every frame, a server none, and each requires the other's
+rule), the opening handshake, and who closes TCP: a server closes it at once when the
+closing handshake is done (RFC 6455 section 7.1.1: "the underlying TCP connection, in
+most normal cases, SHOULD be closed first by the server"), a client waits for the
+server under the server drop timer.
 
 It plays the part Autobahn|Python 0.10.9 plays under Autobahn|Testsuite
 (docs/autobahn.md sections 2, 4.2 and 5): it sends exactly what it is told, reads the
@@ -51,30 +61,47 @@ from typing import Protocol
 
 from wsconform.cases.model import fragment_payload
 from wsconform.harness.record.observation import Observation, RxFrame, TxFrame
+from wsconform.harness.wire.frame import WireFrame
 from wsconform.reference.protocol.extensions.permessage_deflate import PerMessageDeflate
 from wsconform.reference.protocol.frames import CONT, Frame, Opcode, serialize
 from wsconform.reference.protocol.handshake import generate_key
-from wsconform.reference.protocol.http import Response, ResponseParser
+from wsconform.reference.protocol.http import Request, Response, ResponseParser
 from wsconform.reference.protocol.mask import BytesLike, new_mask_key
 from wsconform.reference.protocol.uri import WebSocketURI
 from wsconform.reference.protocol.utf8 import find_invalid
-from wsconform.reference.protocol.wire import WireFrame
 
 from .codec import RSV1, mask_stream
-from .handshake import HandshakeFailed, RequestSettings, build_request, check_response, request_key
+from .handshake import (
+    HandshakeFailed,
+    Negotiated,
+    RequestSettings,
+    ServerSettings,
+    accept_request,
+    build_request,
+    check_response,
+    rejection_head,
+    request_key,
+)
 from .reader import INVALID_PAYLOAD, PROTOCOL_ERROR, FrameInfo, Reader
 
 __all__ = [
     "ALLOWED_CLOSE_CODES",
+    "CLIENT",
     "CLOSED",
+    "CLOSE_HANDSHAKE",
     "CLOSING",
     "CONNECTING",
     "DEFAULT_MAX_MESSAGE_SIZE",
     "OPEN",
+    "OPEN_HANDSHAKE",
     "PONG_BACKLOG",
+    "SERVER",
+    "SERVER_DROP",
     "ConnectionEvents",
+    "Role",
     "State",
     "TesterConnection",
+    "Timer",
     "WireTimeouts",
     "close_code_valid",
 ]
@@ -130,6 +157,29 @@ class State(enum.IntEnum):
 CONNECTING, OPEN, CLOSING, CLOSED = State.CONNECTING, State.OPEN, State.CLOSING, State.CLOSED
 
 
+class Role(enum.IntEnum):
+    """The tester's role: the client (testing servers) or the server (testing clients)."""
+
+    CLIENT = 0
+    SERVER = 1
+
+
+CLIENT, SERVER = Role.CLIENT, Role.SERVER
+
+
+class Timer(enum.IntEnum):
+    """Autobahn|Python's library timers (``openHandshakeTimeout``,
+    ``closeHandshakeTimeout``, ``serverConnectionDropTimeout``), kept as deadlines
+    (:meth:`TesterConnection.arm`)."""
+
+    OPEN_HANDSHAKE = 0
+    CLOSE_HANDSHAKE = 1
+    SERVER_DROP = 2
+
+
+OPEN_HANDSHAKE, CLOSE_HANDSHAKE, SERVER_DROP = Timer
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class WireTimeouts:
     """The library timers (docs/autobahn.md section 4.1); 0 switches one off.
@@ -164,19 +214,28 @@ class TesterConnection(asyncio.Protocol):
     """One tester connection (see the module docstring).
 
     ``obs`` receives the tester's record. ``max_message_size`` bounds a data message
-    from the peer (1009 past it).
+    from the peer (1009 past it). ``role`` is :data:`CLIENT` (``uri`` is the target and
+    ``settings`` the request) or :data:`SERVER` (``uri`` is ``None``; ``accept`` says
+    which permessage-deflate offers the tester accepts).
     """
 
     def __init__(
         self,
-        uri: WebSocketURI,
+        uri: WebSocketURI | None,
         obs: Observation,
         events: ConnectionEvents,
         *,
         settings: RequestSettings | None = None,
         timeouts: WireTimeouts | None = None,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        role: Role = CLIENT,
+        accept: ServerSettings | None = None,
     ) -> None:
+        if role is CLIENT and uri is None:
+            raise ValueError("a client-role connection needs the target's URI")
+        self.role = role
+        self.accept_settings = accept if accept is not None else ServerSettings()
+        obs.is_server = role is SERVER
         self.uri = uri
         self.obs = obs
         self.events = events
@@ -197,15 +256,65 @@ class TesterConnection(asyncio.Protocol):
         self._burst_scheduled = False
         self._stream_mask: bytes | None = None
         self._stream_offset = 0
-        self._open_timer: asyncio.TimerHandle | None = None
-        self._close_timer: asyncio.TimerHandle | None = None
-        self._drop_timer: asyncio.TimerHandle | None = None
+        self._streaming = False
+        # The library timers as deadlines on the loop's clock (:meth:`arm`), and the one
+        # timer handle that the asyncio side keeps on the earliest of them.
+        self.deadlines: dict[Timer, float] = {}
+        self._timer: asyncio.TimerHandle | None = None
         # Reads not yet handed to the reader while it works through a backlog (at most
         # one: reading is paused meanwhile), whether reading is paused, and where the
         # frame being read goes in the wire log once it broke a rule.
         self._inbox: collections.deque[bytes] = collections.deque()
         self._paused = False
         self._frame_slot: int | None = None
+
+    # --- timers ---------------------------------------------------------------------------
+
+    def arm(self, timer: Timer, delay: float) -> None:
+        """Set ``timer``'s deadline ``delay`` seconds from now (replacing an earlier one)."""
+        self.deadlines[timer] = self.loop.time() + delay
+        self._rearm()
+
+    def disarm(self, timer: Timer) -> None:
+        """Drop ``timer``'s deadline, if set."""
+        if self.deadlines.pop(timer, None) is not None:
+            self._rearm()
+
+    @property
+    def next_deadline(self) -> float | None:
+        """The earliest deadline on the loop's clock, or ``None``."""
+        return min(self.deadlines.values(), default=None)
+
+    def deadlines_passed(self, now: float) -> None:
+        """Run the handlers of the timers whose deadline is ``now`` or earlier, in order."""
+        due = sorted((when, timer) for timer, when in self.deadlines.items() if when <= now)
+        for _when, timer in due:
+            if self.deadlines.pop(timer, None) is not None:
+                self._expired(timer)
+
+    def _expired(self, timer: Timer) -> None:
+        if timer is OPEN_HANDSHAKE:
+            self._on_open_handshake_timeout()
+        elif timer is CLOSE_HANDSHAKE:
+            self._on_close_handshake_timeout()
+        else:
+            self._on_server_connection_drop_timeout()
+
+    def _rearm(self) -> None:
+        """The asyncio side: one timer handle, on the earliest deadline."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        when = self.next_deadline
+        if when is not None:
+            self._timer = self.loop.call_at(when, self._fire, when)
+
+    def _fire(self, when: float) -> None:
+        self._timer = None
+        # The loop runs a timer up to its clock resolution early: it is due all the same.
+        self.deadlines_passed(max(self.loop.time(), when))
+        if self._timer is None:
+            self._rearm()
 
     # --- asyncio.Protocol ---------------------------------------------------------------
 
@@ -216,10 +325,12 @@ class TesterConnection(asyncio.Protocol):
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             # Autobahn's tcpNoDelay default: chopped writes must leave as they are cut.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if self.role is SERVER:
+            # The accepting adapter read the request under its own timer: accept() goes on.
+            return
         if self.timeouts.open_handshake > 0:
-            self._open_timer = self.loop.call_later(
-                self.timeouts.open_handshake, self._on_open_handshake_timeout
-            )
+            self.arm(OPEN_HANDSHAKE, self.timeouts.open_handshake)
+        assert self.uri is not None
         raw = self.settings.raw_request
         self._key = (request_key(raw) if raw is not None else None) or generate_key()
         request = build_request(self.uri, self._key, self.settings)
@@ -277,9 +388,8 @@ class TesterConnection(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.state = CLOSED
-        for timer in (self._open_timer, self._close_timer, self._drop_timer):
-            if timer is not None:
-                timer.cancel()
+        self.deadlines.clear()
+        self._rearm()
         self._queue.clear()
         self._burst.clear()
         self._inbox.clear()
@@ -289,6 +399,35 @@ class TesterConnection(asyncio.Protocol):
         self.events.on_lost()
 
     # --- opening handshake --------------------------------------------------------------
+
+    def accept(self, request: Request, head: bytes, leftover: bytes = b"") -> None:
+        """Server role: answer the client's upgrade request ``request`` (read as ``head``).
+
+        A request that fails RFC 6455 section 4.2.1 gets a 400 answer and the case never
+        opens (the client's failure: both verdicts FAILED); otherwise the 101 answer
+        goes out, the case starts, and ``leftover`` (frames sent with the request) is
+        read.
+        """
+        obs = self.obs
+        obs.http_request = head.decode("latin-1")
+        obs.traffic.preopen_incoming_octets_wire_level += len(head)
+        obs.note_rx_octets(head)
+        try:
+            answer = accept_request(request, self.accept_settings)
+        except HandshakeFailed as exc:
+            rejection = rejection_head(400, exc.reason)
+            obs.http_response = rejection.decode("latin-1")
+            self._write(rejection)
+            obs.was_not_clean_reason = f"opening handshake failed: {exc.reason}"
+            obs.handshake_failure = exc.reason
+            self.drop(abort=False)
+            return
+        obs.http_response = answer.response.decode("latin-1")
+        obs.handshake_status = obs.http_response.split("\r\n", 1)[0]
+        self._write(answer.response)
+        self._open(answer.negotiated)
+        if leftover and self.state is not CLOSED:
+            self.data_received(leftover)
 
     def _handshake_data(self, data: bytes) -> None:
         self._head += data
@@ -329,20 +468,27 @@ class TesterConnection(asyncio.Protocol):
                 failure = f"the server answered {answered!r}, not 101 Switching Protocols"
             self._fail_handshake(exc.reason, failure)
             return
-        if self._open_timer is not None:
-            self._open_timer.cancel()
-            self._open_timer = None
-        self.state = OPEN
-        self.deflate = negotiated.deflate
-        self.subprotocol = negotiated.subprotocol
-        self.reader = Reader(self, max_message_size=self.max_message_size, deflate=self.deflate)
-        self.obs.opened = True
-        self.events.on_open()
+        self.disarm(OPEN_HANDSHAKE)
+        self._open(negotiated)
         # Frames that came with the response are read after the case has started.
         if leftover and self.state is not CLOSED:
             self.obs.traffic.preopen_incoming_octets_wire_level -= len(leftover)
             self.obs.traffic.incoming_octets_wire_level += len(leftover)
             self._read(leftover)
+
+    def _open(self, negotiated: Negotiated) -> None:
+        """The opening handshake completed: OPEN, and the case starts."""
+        self.state = OPEN
+        self.deflate = negotiated.deflate
+        self.subprotocol = negotiated.subprotocol
+        self.reader = Reader(
+            self,
+            max_message_size=self.max_message_size,
+            deflate=self.deflate,
+            server=self.role is SERVER,
+        )
+        self.obs.opened = True
+        self.events.on_open()
 
     @staticmethod
     def _parse_response(head: bytes) -> Response:
@@ -369,7 +515,6 @@ class TesterConnection(asyncio.Protocol):
         self.drop(abort=True)
 
     def _on_open_handshake_timeout(self) -> None:
-        self._open_timer = None
         if self.state is CONNECTING:
             obs = self.obs
             got = len(self._head)
@@ -416,9 +561,12 @@ class TesterConnection(asyncio.Protocol):
 
     def _flush_burst(self) -> None:
         self._burst_scheduled = False
-        if self._burst and self.transport is not None and self.state is not CLOSED:
+        transport = self.transport
+        if self._burst and transport is not None and self.state is not CLOSED:
             burst, self._burst = self._burst, []
-            self.transport.write(burst[0] if len(burst) == 1 else b"".join(burst))
+            # A transport that lost its socket already would only log each write.
+            if not transport.is_closing():
+                transport.write(burst[0] if len(burst) == 1 else b"".join(burst))
         self._burst.clear()
 
     def _trigger(self) -> None:
@@ -434,7 +582,8 @@ class TesterConnection(asyncio.Protocol):
         data, sync = self._queue.popleft()
         if self.state is not CLOSED and self.transport is not None:
             self._count_write(data, sync)
-            self.transport.write(data)
+            if not self.transport.is_closing():
+                self.transport.write(data)
         # Re-enter the event loop (which polls the sockets) before the next queued write,
         # so that each write leaves as its own TCP segment.
         self.loop.call_soon(self._send_next)
@@ -465,7 +614,8 @@ class TesterConnection(asyncio.Protocol):
         chopsize: int | None = None,
         sync: bool = False,
     ) -> None:
-        """Send one frame exactly as given, masked with a fresh key (nothing if CLOSED).
+        """Send one frame exactly as given (nothing if CLOSED): masked with a fresh key in
+        the client role, unmasked in the server role.
 
         ``pattern`` and ``repeat_length`` are what the wire log shows for a payload
         built by repeating a pattern (``payload`` is then the expanded bytes).
@@ -475,14 +625,14 @@ class TesterConnection(asyncio.Protocol):
         # RFC 6455 section 5.3: "The masking key is a 32-bit value chosen at random by
         # the client. When preparing a masked frame, the client MUST pick a fresh masking
         # key from the set of allowed 32-bit values."
-        mask = new_mask_key()
+        mask = new_mask_key() if self.role is CLIENT else None
         shown = payload if pattern is None else pattern
         self._note_tx_frame(
             TxFrame(
                 len(shown), bytes(shown[:64]), opcode, fin, rsv, mask, repeat_length, chopsize, sync
             )
         )
-        frame = WireFrame(opcode, payload, fin, rsv, masked=True, mask_key=mask)
+        frame = WireFrame(opcode, payload, fin, rsv, masked=mask is not None, mask_key=mask)
         self._write(frame.encode(), sync=sync, chopsize=chopsize)
 
     def send_message(self, payload: bytes, *, binary: bool, fragment_size: int = 0) -> None:
@@ -531,11 +681,12 @@ class TesterConnection(asyncio.Protocol):
         frame_stats, octet_stats = obs.tx_frame_stats, obs.tx_octet_stats
         last = len(pieces) - 1
         burst = self._burst
+        masked = self.role is CLIENT
         wire = 0
         for index, piece in enumerate(pieces):
             first = index == 0
             code = opcode if first else CONT
-            data = serialize(Frame(code, piece, index == last, first and rsv == RSV1), True)
+            data = serialize(Frame(code, piece, index == last, first and rsv == RSV1), masked)
             frame_stats[code] = frame_stats.get(code, 0) + 1
             size = len(data)
             octet_stats[size] = octet_stats.get(size, 0) + 1
@@ -550,17 +701,21 @@ class TesterConnection(asyncio.Protocol):
         """Write only a frame header; its payload follows with :meth:`send_stream_data`."""
         if self.state is CLOSED:
             return
-        mask = new_mask_key()
+        mask = new_mask_key() if self.role is CLIENT else None
         self._stream_mask, self._stream_offset = mask, 0
+        self._streaming = True
         self._note_tx_frame(TxFrame(0, b"", opcode, fin, rsv, mask, None, None, False))
-        header = WireFrame(opcode, b"", fin, rsv, masked=True, mask_key=mask, length=length)
+        header = WireFrame(
+            opcode, b"", fin, rsv, masked=mask is not None, mask_key=mask, length=length
+        )
         self._write(header.encode())
 
     def send_stream_data(self, data: bytes) -> None:
         """Write payload bytes of the streamed frame, masked where they fall."""
-        if self.state is CLOSED or self._stream_mask is None:
+        if self.state is CLOSED or not self._streaming:
             return
-        masked = mask_stream(data, self._stream_mask, self._stream_offset)
+        mask = self._stream_mask
+        masked = data if mask is None else mask_stream(data, mask, self._stream_offset)
         self._stream_offset += len(data)
         self._write(masked)
 
@@ -585,9 +740,7 @@ class TesterConnection(asyncio.Protocol):
         obs.local_close_code = code
         obs.local_close_reason = reason
         if not is_reply and self.timeouts.close_handshake > 0:
-            self._close_timer = self.loop.call_later(
-                self.timeouts.close_handshake, self._on_close_handshake_timeout
-            )
+            self.arm(CLOSE_HANDSHAKE, self.timeouts.close_handshake)
 
     def fail(self, code: int = _GOING_AWAY, reason: str = "Going Away") -> None:
         """Fail the connection (Autobahn's ``failConnection`` with ``failByDrop=false``).
@@ -611,6 +764,14 @@ class TesterConnection(asyncio.Protocol):
         if self.state is CLOSED:
             return
         self.obs.dropped_by_me = True
+        if self.role is SERVER and not abort:
+            # The server's own close frame, in the burst or the sync queue, goes first.
+            self._flush_burst()
+            while self._queue and self.transport is not None:
+                data, sync = self._queue.popleft()
+                self._count_write(data, sync)
+                if not self.transport.is_closing():
+                    self.transport.write(data)
         self.state = CLOSED
         if self.transport is None:
             return
@@ -621,7 +782,6 @@ class TesterConnection(asyncio.Protocol):
             self.transport.close()
 
     def _on_close_handshake_timeout(self) -> None:
-        self._close_timer = None
         if self.state is not CLOSED:
             obs = self.obs
             obs.was_clean = False
@@ -630,7 +790,6 @@ class TesterConnection(asyncio.Protocol):
             self.drop(abort=True)
 
     def _on_server_connection_drop_timeout(self) -> None:
-        self._drop_timer = None
         if self.state is not CLOSED:
             obs = self.obs
             obs.was_clean = False
@@ -726,20 +885,25 @@ class TesterConnection(asyncio.Protocol):
             obs.remote_close_reason = reason.decode("utf-8", "replace")
         if self.state is CLOSING:
             # The peer's answer to the tester's close.
-            if self._close_timer is not None:
-                self._close_timer.cancel()
-                self._close_timer = None
+            self.disarm(CLOSE_HANDSHAKE)
             obs.was_clean = True
+            if self.role is SERVER:
+                # The server closes TCP as soon as the closing handshake is done (Autobahn
+                # aborts it: nothing more is to be written).
+                self.drop(abort=True)
+                return
             # In client mode the server closes TCP; if it does not, the tester does and
             # the close is not clean after all. The first close frame starts the timer;
             # more of them (a close storm) do not re-arm it.
-            if self.timeouts.server_connection_drop > 0 and self._drop_timer is None:
-                self._drop_timer = self.loop.call_later(
-                    self.timeouts.server_connection_drop, self._on_server_connection_drop_timeout
-                )
+            if self.timeouts.server_connection_drop > 0 and SERVER_DROP not in self.deadlines:
+                self.arm(SERVER_DROP, self.timeouts.server_connection_drop)
         elif self.state is OPEN:
             # The peer starts the closing handshake: answer with 1000 (not an echo of
             # its code) and wait for the server to close TCP, with no timer
             # (docs/autobahn.md sections 2.7 and 4.2).
             obs.was_clean = True
             self.send_close(_NORMAL, is_reply=True)
+            if self.role is SERVER:
+                # RFC 6455 section 7.1.1: the server closes TCP first, once its close frame
+                # is written.
+                self.drop(abort=False)

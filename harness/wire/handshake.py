@@ -11,6 +11,11 @@ subprotocol that was not offered; no extension that was not offered; at most one
 permessage-deflate element, whose window bits, when present, carry a value in 8..15 (a
 bare ``client_max_window_bits`` in a response fails the handshake). A failed check is
 the *target's* failure: the case never opens and both verdicts are FAILED.
+
+In the server role (testing clients) the tester checks the client's request as RFC 6455
+section 4.2.1 lists (:func:`accept_request`) and answers 101 with what the case accepts
+of the client's permessage-deflate offers (:class:`~wsconform.cases.deflate.DeflateAccept`,
+RFC 7692 section 5.1), or 400 with the reason (:func:`rejection_head`).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from wsconform.cases.deflate import DeflateAccept, DeflateAcceptance, DeflateOffer
 from wsconform.reference.protocol import handshake as core
 from wsconform.reference.protocol.exceptions import InvalidHandshake, NegotiationError
 from wsconform.reference.protocol.extensions.permessage_deflate import (
@@ -25,22 +31,31 @@ from wsconform.reference.protocol.extensions.permessage_deflate import (
     parse_parameters,
 )
 from wsconform.reference.protocol.headers import Headers, parse_extension_list
-from wsconform.reference.protocol.http import RequestParser, Response
+from wsconform.reference.protocol.http import Request, RequestParser, Response
 from wsconform.reference.protocol.uri import WebSocketURI
 
 __all__ = [
     "DEFLATE",
+    "SERVER",
+    "TESTER_DEFLATE_LEVEL",
     "USER_AGENT",
+    "Accepted",
     "HandshakeFailed",
     "Negotiated",
     "RequestSettings",
+    "ServerSettings",
+    "accept_request",
     "build_request",
     "check_response",
+    "client_offers",
+    "rejection_head",
     "request_key",
 ]
 
 DEFLATE = "permessage-deflate"
 USER_AGENT = core.USER_AGENT
+#: The ``Server`` header of the tester's answers in the server role.
+SERVER = core.SERVER
 
 #: Autobahn's defaults when a response leaves the window bits out.
 _DEFAULT_WINDOW_BITS = 15
@@ -169,3 +184,92 @@ def check_response(response: Response, key: str, settings: RequestSettings) -> N
     except (InvalidHandshake, ValueError) as exc:
         raise HandshakeFailed(str(exc) or type(exc).__name__) from exc
     return Negotiated(subprotocol, deflate)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """What the tester answers in the server role: the case's permessage-deflate accept
+    rule (``None``: no extension is accepted) and the ``Server`` header."""
+
+    deflate: DeflateAccept | None = None
+    server: str | None = SERVER
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Accepted:
+    """The tester's 101 answer, as written on the wire, and what it agreed to."""
+
+    response: bytes
+    negotiated: Negotiated
+
+
+def client_offers(headers: Headers) -> list[DeflateOffer]:
+    """The client's valid permessage-deflate offers, in order, in Autobahn's model.
+
+    An offer with a parameter RFC 7692 section 7.1 does not define, or a bad value, is
+    left out (the server "MUST decline" an offer it cannot accept, section 5).
+    """
+    header = headers.get_joined("Sec-WebSocket-Extensions")
+    if header is None:
+        return []
+    try:
+        elements = parse_extension_list(header)
+    except (InvalidHandshake, ValueError):
+        return []
+    offers: list[DeflateOffer] = []
+    for name, params in elements:
+        if name != DEFLATE:
+            continue
+        try:
+            parsed = parse_parameters(params, is_offer=True)
+        except (InvalidHandshake, ValueError):
+            continue
+        offers.append(
+            DeflateOffer.parsed(
+                client_max_window_bits=parsed.client_max_window_bits is not None,
+                server_no_context_takeover=parsed.server_no_context_takeover,
+                server_max_window_bits=parsed.server_max_window_bits or 0,
+            )
+        )
+    return offers
+
+
+def _server_deflate(acceptance: DeflateAcceptance) -> PerMessageDeflate:
+    """The tester-as-server's codec for an acceptance: "local" is the tester's side."""
+    offer = acceptance.offer
+    return PerMessageDeflate(
+        remote_no_context_takeover=acceptance.request_no_context_takeover,
+        local_no_context_takeover=offer.request_no_context_takeover,
+        remote_max_window_bits=acceptance.request_max_window_bits or _DEFAULT_WINDOW_BITS,
+        local_max_window_bits=offer.request_max_window_bits or _DEFAULT_WINDOW_BITS,
+        compress_settings={"level": TESTER_DEFLATE_LEVEL},
+    )
+
+
+def accept_request(request: Request, settings: ServerSettings) -> Accepted:
+    """Check a client's upgrade request and build the tester's 101 answer.
+
+    No subprotocol is selected (RFC 6455 section 4.2.2: the server may answer without
+    one); permessage-deflate is accepted by ``settings.deflate`` only.
+
+    Raises:
+        HandshakeFailed: the request fails a check of RFC 6455 section 4.2.1.
+    """
+    try:
+        key = core.check_request(request)
+    except (InvalidHandshake, ValueError) as exc:
+        raise HandshakeFailed(str(exc) or type(exc).__name__) from exc
+    deflate: PerMessageDeflate | None = None
+    extensions: str | None = None
+    if settings.deflate is not None:
+        acceptance = settings.deflate.choose(client_offers(request.headers))
+        if acceptance is not None:
+            deflate = _server_deflate(acceptance)
+            extensions = acceptance.response_value()
+    response = core.build_response(key, extensions=extensions, server=settings.server)
+    return Accepted(response.serialize(), Negotiated(None, deflate))
+
+
+def rejection_head(status: int, text: str, *, server: str | None = SERVER) -> bytes:
+    """A plain-text HTTP error answer (``Connection: close``), as written on the wire."""
+    return core.build_rejection(status, text + "\n", server=server).serialize()

@@ -15,9 +15,11 @@ connection is CLOSED (:attr:`ReaderSink.reading`).
 The checks, in Autobahn's order, on every frame header:
 
 1. RSV must be 0, except RSV1 (``rsv == 4``) when permessage-deflate is in use.
-2. A server's frames must not be masked (RFC 6455 section 5.1: "A server MUST NOT mask
-   any frames that it sends to the client. A client MUST close a connection if it
-   detects a masked frame").
+2. Masking by role (RFC 6455 section 5.1). Reading a server (the tester is the client):
+   its frames must not be masked, "A server MUST NOT mask any frames that it sends to
+   the client. A client MUST close a connection if it detects a masked frame". Reading a
+   client (``server=True``): its frames must be masked, "The server MUST close the
+   connection upon receiving a frame that is not masked".
 3. Control frames: not fragmented, at most 125 bytes, opcode 8, 9 or 10, a close body
    is not 1 byte, not compressed. Data frames: opcode 0, 1 or 2, a continuation only
    inside a message, a new message only outside one, RSV1 only on a first frame.
@@ -151,9 +153,10 @@ class _Frame:
 
 
 class Reader:
-    """Reads a server's frames and messages for the tester (see the module docstring).
+    """Reads the peer's frames and messages for the tester (see the module docstring).
 
-    ``deflate`` is the negotiated permessage-deflate codec, if any.
+    ``deflate`` is the negotiated permessage-deflate codec, if any; ``server`` says the
+    tester is the server (the peer's frames must then be masked).
     """
 
     def __init__(
@@ -163,8 +166,10 @@ class Reader:
         max_message_size: int,
         deflate: PerMessageDeflate | None = None,
         batch: int = BATCH_FRAMES,
+        server: bool = False,
     ) -> None:
         self._sink = sink
+        self._server = server
         self._max = max_message_size
         self._deflate = deflate
         self._batch = max(1, batch)
@@ -266,7 +271,10 @@ class Reader:
 
         if rsv != 0 and not (deflate and rsv == RSV1):
             fail(PROTOCOL_ERROR, f"RSV = {rsv} and no extension negotiated")
-        if masked and sink.reading:
+        if self._server:
+            if not masked and sink.reading:
+                fail(PROTOCOL_ERROR, "unmasked client-to-server frame")
+        elif masked and sink.reading:
             fail(PROTOCOL_ERROR, "masked server-to-client frame")
         if opcode > 7:
             if not fin and sink.reading:

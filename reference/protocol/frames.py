@@ -12,7 +12,7 @@ they will reject and still report what it was:
 * :func:`serialize` writes any :class:`Frame` as it is, masked or not; it does not check.
 
 The permissive codec that can also build and read invalid frames is
-:mod:`wsconform.reference.protocol.wire`.
+:mod:`wsconform.harness.wire.frame`.
 
 INTERFACE FILE: :class:`Opcode` and :class:`Frame` are shared by every module of the core.
 """

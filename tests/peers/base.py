@@ -7,7 +7,7 @@ sans-I/O core; each known-broken variant (:mod:`tests.peers.variants`,
 
 * :meth:`PeerConnection.message` -- what to do with a whole data message (echo it);
 * :meth:`PeerConnection.outgoing` -- rewrite, hold back or drop each frame the core
-  sends, seen as a permissive :class:`~wsconform.reference.protocol.wire.WireFrame`
+  sends, seen as a permissive :class:`~wsconform.harness.wire.frame.WireFrame`
   (mask it, change a close code, delay a pong);
 * :meth:`PeerConnection.close_transport` -- what to do when the core says the TCP
   connection must close (close it, abort it, or linger);
@@ -31,11 +31,11 @@ import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from wsconform.harness.wire.frame import WireFrame, WireParser
 from wsconform.reference.protocol.connection import OPEN
 from wsconform.reference.protocol.frames import BINARY, CONT, TEXT, Frame
 from wsconform.reference.protocol.http import Request
 from wsconform.reference.protocol.server import ServerProtocol
-from wsconform.reference.protocol.wire import WireFrame, WireParser
 
 __all__ = ["MAX_SIZE", "PeerConnection", "PeerServer", "frame_size", "serve_peer"]
 

@@ -33,8 +33,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from tests.timing import unit
+from wsconform.harness.wire.frame import WireFrame, WireParser
 from wsconform.reference.protocol.handshake import accept_key
-from wsconform.reference.protocol.wire import WireFrame, WireParser
 
 __all__ = [
     "FLOOD_BUFFER",

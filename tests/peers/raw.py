@@ -6,7 +6,7 @@ The opening handshake still goes through the core's ``ServerProtocol``.
 
 from __future__ import annotations
 
-from wsconform.reference.protocol.wire import WireFrame, WireParser
+from wsconform.harness.wire.frame import WireFrame, WireParser
 
 from .base import MAX_SIZE, PeerConnection, PeerServer
 

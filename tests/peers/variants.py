@@ -11,10 +11,10 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, TypeVar
 
+from wsconform.harness.wire.frame import WireFrame
 from wsconform.reference.protocol.connection import OPEN
 from wsconform.reference.protocol.frames import CLOSE, PONG
 from wsconform.reference.protocol.http import Request
-from wsconform.reference.protocol.wire import WireFrame
 
 from .base import PeerConnection
 

@@ -35,7 +35,7 @@ from wsconform.harness.report.collection import Collection
 from wsconform.harness.report.model import CaseResult, HarnessError, Report
 from wsconform.harness.report.render import FORMATS, write_reports
 from wsconform.harness.verdicts import deflate_missing, judge
-from wsconform.reference.protocol.wire import WireFrame
+from wsconform.harness.wire.frame import WireFrame
 
 __all__ = [
     "BAD",

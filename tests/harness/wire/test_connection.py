@@ -34,9 +34,9 @@ from wsconform.harness.record.observation import (
 )
 from wsconform.harness.wire import connection as wire
 from wsconform.harness.wire.client import connect
+from wsconform.harness.wire.frame import WireFrame, WireParser
 from wsconform.reference.protocol.extensions.permessage_deflate import PerMessageDeflate
 from wsconform.reference.protocol.uri import parse_uri
-from wsconform.reference.protocol.wire import WireFrame, WireParser
 
 
 class Quiet:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from wsconform.harness.wire.frame import WireFrame
 from wsconform.harness.wire.reader import BATCH_FRAMES, FrameInfo, Reader
-from wsconform.reference.protocol.wire import WireFrame
 
 
 class Recorder:

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.strategies import chunkings, fragmented_messages, frames
+from wsconform.harness.wire.frame import WireFrame
 from wsconform.reference.protocol.close import Close
 from wsconform.reference.protocol.connection import (
     CLIENT,
@@ -46,7 +47,6 @@ from wsconform.reference.protocol.frames import (
     Parser,
     serialize,
 )
-from wsconform.reference.protocol.wire import WireFrame
 
 KOSME = bytes.fromhex("cebae1bdb9cf83cebcceb5")
 BAD4 = bytes.fromhex("f4908080")

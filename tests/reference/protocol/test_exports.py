@@ -8,7 +8,7 @@ import pathlib
 
 import pytest
 
-MODULES = ["close", "connection", "frames", "mask", "utf8", "wire"]
+MODULES = ["close", "connection", "frames", "mask", "utf8"]
 
 
 @pytest.mark.parametrize("name", MODULES)

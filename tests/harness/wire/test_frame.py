@@ -9,15 +9,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.strategies import chunkings, frames, mask_keys, wire_frames
-from wsconform.reference.protocol.exceptions import PayloadTooBig, ProtocolError
-from wsconform.reference.protocol.frames import PING, TEXT, Frame, parse, serialize
-from wsconform.reference.protocol.wire import (
+from wsconform.harness.wire.frame import (
     LENGTH_7,
     LENGTH_16,
     LENGTH_64,
     WireFrame,
     WireParser,
 )
+from wsconform.reference.protocol.exceptions import PayloadTooBig, ProtocolError
+from wsconform.reference.protocol.frames import PING, TEXT, Frame, parse, serialize
 
 KEY = bytes.fromhex("37fa213d")
 
@@ -209,3 +209,10 @@ class TestParser:
 def test_frame_from_text() -> None:
     wire = WireFrame.from_frame(Frame(TEXT, b"x", rsv1=True, rsv3=True), masked=False)
     assert wire.rsv == 5
+
+
+def test_the_reference_does_not_ship_the_tester_codec() -> None:
+    # The permissive codec is the harness's tool: the reference core has none.
+    import importlib.util
+
+    assert importlib.util.find_spec("wsconform.reference.protocol.wire") is None

@@ -20,9 +20,9 @@ import enum
 import struct
 from typing import Final
 
-from .exceptions import PayloadTooBig
-from .frames import Frame
-from .mask import BytesLike, apply_mask, new_mask_key
+from wsconform.reference.protocol.exceptions import PayloadTooBig
+from wsconform.reference.protocol.frames import Frame
+from wsconform.reference.protocol.mask import BytesLike, apply_mask, new_mask_key
 
 __all__ = [
     "LENGTH_7",

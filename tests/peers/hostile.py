@@ -27,14 +27,14 @@ import functools
 import socket
 import struct
 import sys
-import threading
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from tests.timing import unit
 from wsconform.harness.wire.frame import WireFrame, WireParser
 from wsconform.reference.protocol.handshake import accept_key
+
+from .running import in_thread
 
 __all__ = [
     "FLOOD_BUFFER",
@@ -430,26 +430,9 @@ async def serve_hostile(peer_class: type[HostilePeer]) -> AsyncIterator[str]:
         await listener.wait_closed()
 
 
-@contextlib.contextmanager
-def hostile_in_thread(peer: type[HostilePeer]) -> Iterator[str]:
+def hostile_in_thread(peer: type[HostilePeer]) -> contextlib.AbstractContextManager[str]:
     """Serve a hostile peer from an event loop in a thread; yield its URL."""
-    loop = asyncio.new_event_loop()
-    ready: asyncio.Future[str] = loop.create_future()
-    stop = asyncio.Event()
-
-    async def main() -> None:
-        async with serve_hostile(peer) as url:
-            ready.set_result(url)
-            await stop.wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
-    thread.start()
-    try:
-        yield asyncio.run_coroutine_threadsafe(asyncio.wait_for(ready, 10), loop).result(10)
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(unit(10))
-        loop.close()
+    return in_thread(lambda: serve_hostile(peer))
 
 
 async def _serve_forever(name: str) -> None:

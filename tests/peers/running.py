@@ -10,10 +10,13 @@ case, the field, the value expected and the value found, with the result texts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
-from collections.abc import Callable, Coroutine, Iterable, Mapping
+import threading
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
+from tests.timing import unit
 from wsconform.cases import catalog
 from wsconform.harness.report.json_report import case_json
 from wsconform.harness.report.model import Report
@@ -26,6 +29,7 @@ __all__ = [
     "AGENT",
     "Expect",
     "expect",
+    "in_thread",
     "mismatches",
     "run",
     "run_cases_at",
@@ -123,3 +127,26 @@ def verdict_counts(report: Report) -> dict[tuple[str, str], int]:
         key = (str(result.verdicts.behavior), str(result.verdicts.behavior_close))
         counts[key] = counts.get(key, 0) + 1
     return counts
+
+
+@contextlib.contextmanager
+def in_thread(serve: Callable[[], contextlib.AbstractAsyncContextManager[str]]) -> Iterator[str]:
+    """Run ``serve()`` (an async context that yields a URL) on an event loop in a thread,
+    for a test that runs a command in a subprocess against it; yield the URL."""
+    loop = asyncio.new_event_loop()
+    ready: asyncio.Future[str] = loop.create_future()
+    stop = asyncio.Event()
+
+    async def main() -> None:
+        async with serve() as url:
+            ready.set_result(url)
+            await stop.wait()
+
+    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
+    thread.start()
+    try:
+        yield asyncio.run_coroutine_threadsafe(asyncio.wait_for(ready, 10), loop).result(10)
+    finally:
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(unit(10))
+        loop.close()

@@ -8,7 +8,6 @@ error), the one-line messages, the report files and the progress lines.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import pathlib
@@ -27,7 +26,7 @@ from tests.peers import (
     SilentPeer,
     serve_peer,
 )
-from tests.peers.running import run, run_cases_at
+from tests.peers.running import in_thread, run, run_cases_at
 from tests.timing import unit
 from wsconform.cases import testdata
 from wsconform.harness.commands.conformance import reference_server
@@ -51,26 +50,9 @@ def run_test_server(url: str, outdir: pathlib.Path, *args: str) -> subprocess.Co
     return wsconform("test-server", url, "--agent", AGENT, "--outdir", str(outdir), *args)
 
 
-@contextlib.contextmanager
-def peer_in_thread(peer: type[PeerConnection]) -> Iterator[str]:
+def peer_in_thread(peer: type[PeerConnection]) -> contextlib.AbstractContextManager[str]:
     """Serve a test peer from an event loop in a thread; yield its URL."""
-    loop = asyncio.new_event_loop()
-    ready: asyncio.Future[str] = loop.create_future()
-    stop = asyncio.Event()
-
-    async def main() -> None:
-        async with serve_peer(peer) as url:
-            ready.set_result(url)
-            await stop.wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
-    thread.start()
-    try:
-        yield asyncio.run_coroutine_threadsafe(asyncio.wait_for(ready, 10), loop).result(10)
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(unit(10))
-        loop.close()
+    return in_thread(lambda: serve_peer(peer))
 
 
 def free_port() -> int:

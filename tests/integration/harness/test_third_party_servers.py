@@ -101,6 +101,23 @@ def _groups() -> list[str]:
 
 GROUPS = _groups()
 
+#: Sections 12 and 13 are bound by zlib (most of this file's CPU time). The whole grid
+#: runs against ``websockets``; ``aiohttp`` gets every other section and the first
+#: subsection of each (one data file, one parameter set), which proves its
+#: permessage-deflate negotiation and echo, so that ``make test`` stays within its 15
+#: minutes on two cores. Sections 12 and 13 against aiohttp in full: ``make bench``'s
+#: peers or ``wsconform test-server`` by hand.
+DEFLATE_SAMPLE = frozenset({"12.1", "13.1"})
+
+
+def _runs(library: str, group: str) -> bool:
+    if library == "aiohttp" and group.split(".")[0] in ("12", "13"):
+        return group in DEFLATE_SAMPLE
+    return True
+
+
+ITEMS = [(lib, group) for group in GROUPS for lib in sorted(DEVIATIONS) if _runs(lib, group)]
+
 
 def expected_verdicts(library: str, cases: Sequence[Case]) -> dict[str, frozenset[Verdicts]]:
     """The allowed (behavior, behaviorClose) of each of ``cases`` for ``library``."""
@@ -141,8 +158,8 @@ def test_groups_cover_the_catalog_once() -> None:
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize(
     ("library", "group"),
-    [(library, group) for group in GROUPS for library in sorted(DEVIATIONS)],
-    ids=[f"{library}-{group}" for group in GROUPS for library in sorted(DEVIATIONS)],
+    ITEMS,
+    ids=[f"{library}-{group}" for library, group in ITEMS],
 )
 def test_cases_against_third_party_server(library: str, group: str, tmp_path: pathlib.Path) -> None:
     cases = catalog.select([f"{group}.*"])

@@ -111,7 +111,7 @@ DEFLATE_SAMPLE = frozenset({"12.1", "13.1"})
 
 
 def _runs(library: str, group: str) -> bool:
-    if library == "aiohttp" and group.split(".")[0] in ("12", "13"):
+    if library == "aiohttp" and group.split(".", maxsplit=1)[0] in ("12", "13"):
         return group in DEFLATE_SAMPLE
     return True
 

@@ -17,8 +17,12 @@ with :func:`wsconform.harness.verdicts.judge`. The interpretation rules are thos
   :class:`~wsconform.cases.model.ExpectEcho` and the message loop of
   :class:`~wsconform.cases.model.EchoLoop`.
 
-Every timer is relative to the moment its step ran, on the event loop's monotonic
-clock, and does nothing once the connection is CLOSED. A case whose TCP connection is
+Every timer is relative to the moment its step ran, a deadline on the connection's
+clock (:meth:`~wsconform.harness.wire.protocol.TesterProtocol.call_later`), and does
+nothing once the connection is CLOSED. The executor itself does no I/O and reads no
+clock of its own: a unit test drives it on the sans-I/O
+:class:`~wsconform.harness.wire.protocol.TesterProtocol` with a fake clock, and
+:func:`case_result` judges what it recorded. A case whose TCP connection is
 still up ``case_slack`` seconds after its last timer should have ended it is dropped by
 the tester (Autobahn would wait for ever; see docs/autobahn.md section 4.2).
 
@@ -31,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import functools
 import ssl
 from collections.abc import Callable
 from typing import Any
@@ -76,12 +81,13 @@ from wsconform.harness.verdicts import (
     judge_echo,
 )
 from wsconform.harness.wire.client import connect
-from wsconform.harness.wire.connection import CLOSED, OPEN, SERVER, TesterConnection
+from wsconform.harness.wire.connection import TesterConnection
 from wsconform.harness.wire.handshake import ServerSettings
+from wsconform.harness.wire.protocol import CLOSED, OPEN, SERVER, TesterProtocol
 
 from .config import RunOptions, Target
 
-__all__ = ["CaseExecutor", "ServedCase", "case_deadline", "execute_case"]
+__all__ = ["CaseExecutor", "ServedCase", "case_deadline", "case_result", "execute_case"]
 
 _NORMAL = 1000
 #: How long to wait for asyncio to report a dropped connection as lost.
@@ -113,6 +119,9 @@ def case_deadline(case: Case, options: RunOptions) -> float:
 class CaseExecutor:
     """Interprets one case on one connection (the connection's :class:`ConnectionEvents`).
 
+    ``conn`` is the sans-I/O connection it drives (set before the connection opens);
+    ``on_end``, when set, is called once TCP is gone.
+
     Raises (from the callbacks, caught by :func:`execute_case` as harness errors):
         ValueError: a 12/13 loop without its test data.
     """
@@ -121,13 +130,12 @@ class CaseExecutor:
         self.case = case
         self.obs = obs
         self.options = options
-        self.conn: TesterConnection | None = None
-        self.loop = asyncio.get_running_loop()
-        self.lost: asyncio.Future[None] = self.loop.create_future()
+        self.conn: TesterProtocol | None = None
+        self.on_end: Callable[[], None] | None = None
         self.opened_at: float | None = None
         self.lost_at: float | None = None
+        self.ended = False
         self.error: BaseException | None = None
-        self._timers: list[asyncio.TimerHandle] = []
         self._expect: ExpectEcho | None = None
         self._judge: EchoLoopJudge | None = None
         self._loop_done = False
@@ -136,7 +144,7 @@ class CaseExecutor:
 
     def on_open(self) -> None:
         """The case starts: run the steps."""
-        self.opened_at = self.loop.time()
+        self.opened_at = self._connection.clock()
         self._guard(self._run_steps, 0)
 
     def on_message(self, payload: bytes, binary: bool) -> None:
@@ -150,12 +158,11 @@ class CaseExecutor:
 
     def on_lost(self) -> None:
         """TCP is gone: the case is over."""
-        self.lost_at = self.loop.time()
-        for timer in self._timers:
-            timer.cancel()
-        self._timers.clear()
-        if not self.lost.done():
-            self.lost.set_result(None)
+        # The connection forgets the case's pending timers with the rest of its deadlines.
+        self.lost_at = self._connection.clock()
+        self.ended = True
+        if self.on_end is not None:
+            self.on_end()
 
     # --- helpers ------------------------------------------------------------------------
 
@@ -169,7 +176,7 @@ class CaseExecutor:
                 self.conn.drop(abort=True)
 
     def _later(self, delay: float, function: Callable[..., None], *args: Any) -> None:
-        self._timers.append(self.loop.call_later(delay, self._guard, function, *args))
+        self._connection.call_later(delay, functools.partial(self._guard, function, *args))
 
     def _set_logic(self, outcome: LogicOutcome) -> None:
         if outcome.behavior is not None:
@@ -177,7 +184,7 @@ class CaseExecutor:
         self.obs.logic_result = outcome.result
 
     @property
-    def _connection(self) -> TesterConnection:
+    def _connection(self) -> TesterProtocol:
         assert self.conn is not None
         return self.conn
 
@@ -352,7 +359,7 @@ async def execute_case(
             timeouts=timeouts.wire(),
             max_message_size=options.max_message_size,
         )
-        executor.conn = conn
+        executor.conn = conn.protocol
         return conn
 
     loop = asyncio.get_running_loop()
@@ -391,31 +398,65 @@ async def _finish(
     obs = executor.obs
     loop = asyncio.get_running_loop()
     deadline = case_deadline(case, options)
+    lost: asyncio.Future[None] = loop.create_future()
+
+    def ended() -> None:
+        if not lost.done():
+            lost.set_result(None)
+
+    executor.on_end = ended
+    if executor.ended:
+        ended()
     try:
-        await asyncio.wait_for(asyncio.shield(executor.lost), deadline)
+        await asyncio.wait_for(asyncio.shield(lost), deadline)
     except TimeoutError:
         if obs.was_not_clean_reason is None or obs.was_clean:
             obs.was_clean = False
             obs.was_not_clean_reason = f"the case was still connected after {deadline:g} s"
         conn.drop(abort=True)
         try:
-            await asyncio.wait_for(asyncio.shield(executor.lost), _LOST_GRACE)
+            await asyncio.wait_for(asyncio.shield(lost), _LOST_GRACE)
         except TimeoutError:
             raise RuntimeError("the dropped connection was never reported lost") from None
+    return case_result(
+        case, executor, agent=agent, run_index=run_index, started=started,
+        begin=connect_at, end=loop.time(), target=target,
+    )  # fmt: skip
+
+
+def case_result(
+    case: Case,
+    executor: CaseExecutor,
+    *,
+    agent: str,
+    run_index: int,
+    started: datetime.datetime,
+    begin: float,
+    end: float,
+    target: str | None,
+) -> CaseResult:
+    """Judge a case whose connection is gone: its verdicts and its duration.
+
+    ``begin`` (the connect) and ``end`` (now) stand in for the opening and the loss
+    when the executor saw neither.
+
+    Raises:
+        RuntimeError: see :func:`execute_case`.
+    """
     if executor.error is not None:
         raise RuntimeError(f"the case failed inside the tester: {executor.error}") from (
             executor.error
         )
-    end = executor.lost_at if executor.lost_at is not None else loop.time()
-    begin = executor.opened_at if executor.opened_at is not None else connect_at
+    end = executor.lost_at if executor.lost_at is not None else end
+    begin = executor.opened_at if executor.opened_at is not None else begin
     duration_ms = round((end - begin) * 1000)
-    verdicts = judge(case, obs)
+    obs = executor.obs
     return CaseResult(
         case=case,
         agent=agent,
         run_index=run_index,
         observation=obs,
-        verdicts=verdicts,
+        verdicts=judge(case, obs),
         started=started,
         duration_ms=duration_ms,
         target=target,
@@ -449,9 +490,9 @@ class ServedCase:
             role=SERVER,
             accept=ServerSettings(deflate.accept if deflate is not None else None),
         )
-        self.executor.conn = self.connection
+        self.executor.conn = self.connection.protocol
         self.started = datetime.datetime.now(datetime.UTC)
-        self.accepted_at = self.executor.loop.time()
+        self.accepted_at = self.connection.loop.time()
 
     async def result(self) -> CaseResult:
         """Wait for the case to end and judge it.

@@ -1,88 +1,62 @@
-"""The tester's WebSocket connection: an :class:`asyncio.Protocol` in either role.
+"""The tester's connection on asyncio: a thin :class:`asyncio.Protocol` around
+:class:`~.protocol.TesterProtocol`.
 
-In the client role (:data:`CLIENT`, testing servers) it dials out and sends the upgrade
-request; in the server role (:data:`SERVER`, testing clients, Autobahn's fuzzing server)
-it is handed a parsed upgrade request by the accepting adapter (:mod:`.server`) and
-answers it (:meth:`TesterConnection.accept`). The role decides masking (RFC 6455
-section 5.1: a client masks every frame, a server none, and each requires the other's
-rule), the opening handshake, and who closes TCP: a server closes it at once when the
-closing handshake is done (RFC 6455 section 7.1.1: "the underlying TCP connection, in
-most normal cases, SHOULD be closed first by the server"), a client waits for the
-server under the server drop timer.
+The tester's rules (handshake in both roles, reader checks, library timers, close
+rules, write modes) live in the sans-I/O :class:`~.protocol.TesterProtocol`; this
+adapter only moves bytes and time, as the reference's asyncio front end does for its
+core (``reference/asyncio/connection.py``):
 
-It plays the part Autobahn|Python 0.10.9 plays under Autobahn|Testsuite
-(docs/autobahn.md sections 2, 4.2 and 5): it sends exactly what it is told, reads the
-peer with the tester's checks (:mod:`.reader`), answers pings while OPEN, replies to a
-peer's close with 1000, runs the library timers (opening handshake, closing handshake,
-server TCP drop) and keeps the tester's record in an
-:class:`~wsconform.harness.record.observation.Observation`: ``closedByMe``,
-``failedByMe``, ``droppedByMe``, ``wasClean`` and its reason, the close codes and
-reasons, statistics, traffic counters and the wire log.
+* bytes read go to :meth:`~.protocol.TesterProtocol.receive_data`; while the reader has
+  a backlog (:attr:`~.protocol.TesterProtocol.backlog_pending`) reading is paused and
+  the next batch runs at the next turn of the loop, so the case's timers fire on time
+  whatever the peer sends;
+* after every call into the protocol, its writes are performed in their mode
+  (:mod:`.writes`): each write handed out is one ``transport.write``; after a sync,
+  chopped or queued one the loop runs once (``call_soon``) before the next turn;
+  bursts issued in one callback are handed out joined at the end of it;
+* one loop timer handle sits on the protocol's earliest deadline (library timers and the
+  case's delayed steps), and fires them with the loop's clock;
+* once the protocol dropped TCP, the transport is closed or aborted as it says; when the
+  transport reports the connection lost, so does the protocol.
 
-States follow RFC 6455 section 4 and 7: CONNECTING until the handshake completes, OPEN,
-CLOSING once a close frame was sent (by either rule), CLOSED once the tester dropped TCP
-or TCP was lost. What the case does (steps, case timers, event recording) is the
-executor's job (:mod:`wsconform.harness.runner.executor`), reached through
-:class:`ConnectionEvents`.
-
-Write modes (docs/autobahn.md section 2.2), kept in one ordered queue:
-
-* *burst*: a write issued while nothing is queued is buffered and flushed once the
-  current callback returns, so a step sequence's frames leave in one TCP write, as
-  Twisted's transport buffer does for Autobahn;
-* *sync*: the bytes are their own TCP write, and the event loop runs once (it polls the
-  sockets) before the next queued write; a write issued while the queue is not empty
-  waits its turn, so byte order is kept;
-* *chopsize* n: the bytes are cut into n-byte pieces, each queued as a sync write.
-
-Every write counts in ``txOctetStats`` and the ``TO`` wire log under its own size.
-
-Bounded cost: the reader processes a read in batches of frames (:mod:`.reader`); while
-a batch is left over the connection stops reading from the transport and goes on at the
-next turn of the event loop, so the timers of the case fire on time whatever the peer
-sends. A pong answers a ping only while fewer than :data:`PONG_BACKLOG` bytes wait to
-be written: a peer that pings without reading would otherwise grow the tester's write
-buffer without bound (the pongs not sent are counted, ``pongs_withheld``).
-
-The opening handshake fails at once when the first bytes of the answer cannot begin an
-HTTP status line, rather than when the opening handshake timer fires; the observation
-keeps the status line and, on failure, why (``handshake_status``, ``handshake_failure``).
+In the client role :func:`~.client.connect` attaches it to a dialled transport; in the
+server role :func:`~.server.serve` hands it the transport and the parsed upgrade request
+(:meth:`TesterConnection.accept`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
-import dataclasses
-import enum
-import re
 import socket
-from typing import Protocol
 
-from wsconform.cases.model import fragment_payload
-from wsconform.harness.record.observation import Observation, RxFrame, TxFrame
-from wsconform.harness.wire.frame import WireFrame
+from wsconform.harness.record.observation import Observation
 from wsconform.reference.protocol.extensions.permessage_deflate import PerMessageDeflate
-from wsconform.reference.protocol.frames import CONT, Frame, Opcode, serialize
-from wsconform.reference.protocol.handshake import generate_key
-from wsconform.reference.protocol.http import Request, Response, ResponseParser
-from wsconform.reference.protocol.mask import BytesLike, new_mask_key
+from wsconform.reference.protocol.http import Request
 from wsconform.reference.protocol.uri import WebSocketURI
-from wsconform.reference.protocol.utf8 import find_invalid
 
-from .codec import RSV1, mask_stream
-from .handshake import (
-    HandshakeFailed,
-    Negotiated,
-    RequestSettings,
-    ServerSettings,
-    accept_request,
-    build_request,
-    check_response,
-    rejection_head,
-    request_key,
+from .handshake import RequestSettings, ServerSettings
+from .protocol import (
+    ABORT,
+    ALLOWED_CLOSE_CODES,
+    CLIENT,
+    CLOSE_HANDSHAKE,
+    CLOSED,
+    CLOSING,
+    CONNECTING,
+    DEFAULT_MAX_MESSAGE_SIZE,
+    OPEN,
+    OPEN_HANDSHAKE,
+    PONG_BACKLOG,
+    SERVER,
+    SERVER_DROP,
+    ConnectionEvents,
+    Role,
+    State,
+    TesterProtocol,
+    Timer,
+    WireTimeouts,
+    close_code_valid,
 )
-from .reader import INVALID_PAYLOAD, PROTOCOL_ERROR, FrameInfo, Reader
 
 __all__ = [
     "ALLOWED_CLOSE_CODES",
@@ -106,117 +80,13 @@ __all__ = [
     "close_code_valid",
 ]
 
-#: Largest data message the tester accepts from the peer: Autobahn's biggest echo
-#: (9.1.6, 9.2.6) is 16 MiB; the rest is margin. Past it the tester fails with 1009.
-DEFAULT_MAX_MESSAGE_SIZE = 64 * 2**20
-
-#: Longest response head the tester reads before giving up on the handshake.
-_MAX_RESPONSE_HEAD = 65536
-
-#: Bytes waiting to be written above which a ping is no longer answered.
-PONG_BACKLOG = 2**20
-
-#: What an HTTP response starts with (RFC 9112 section 4: ``HTTP-version SP status-code``).
-_HTTP = b"HTTP/"
-#: Bytes of a response that is not HTTP quoted in the failure.
-_QUOTE = 40
-#: The start of a status line (RFC 9112 section 4: ``HTTP-version SP status-code``).
-_STATUS_LINE = re.compile(rb"HTTP/[0-9]\.[0-9] [0-9]{3}")
-
-#: Close codes of 1000-2999 a peer may send, as Autobahn|Python 0.10.9 judges them. It
-#: predates the registration of 1012-1014 by IANA, so those count as invalid;
-#: docs/autobahn.md section 2.6 asks to keep that.
-ALLOWED_CLOSE_CODES = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011})
-
-_NORMAL = 1000
-_GOING_AWAY = 1001
-_PEER_DROPPED = "peer dropped the TCP connection without previous WebSocket closing handshake"
-
-
-def close_code_valid(code: int) -> bool:
-    """Whether the tester accepts ``code`` in a peer's close frame (docs/autobahn.md section 2.6).
-
-    Invalid: below 1000, 5000 and above, and 1000-2999 outside :data:`ALLOWED_CLOSE_CODES`
-    (RFC 6455 section 7.4.2: codes "below 1000 are not used", 1000-2999 "reserved for
-    definition by this protocol").
-    """
-    if code < 1000 or code >= 5000:
-        return False
-    return code >= 3000 or code in ALLOWED_CLOSE_CODES
-
-
-class State(enum.IntEnum):
-    """Connection states (RFC 6455 sections 4 and 7)."""
-
-    CONNECTING = 0
-    OPEN = 1
-    CLOSING = 2
-    CLOSED = 3
-
-
-CONNECTING, OPEN, CLOSING, CLOSED = State.CONNECTING, State.OPEN, State.CLOSING, State.CLOSED
-
-
-class Role(enum.IntEnum):
-    """The tester's role: the client (testing servers) or the server (testing clients)."""
-
-    CLIENT = 0
-    SERVER = 1
-
-
-CLIENT, SERVER = Role.CLIENT, Role.SERVER
-
-
-class Timer(enum.IntEnum):
-    """Autobahn|Python's library timers (``openHandshakeTimeout``,
-    ``closeHandshakeTimeout``, ``serverConnectionDropTimeout``), kept as deadlines
-    (:meth:`TesterConnection.arm`)."""
-
-    OPEN_HANDSHAKE = 0
-    CLOSE_HANDSHAKE = 1
-    SERVER_DROP = 2
-
-
-OPEN_HANDSHAKE, CLOSE_HANDSHAKE, SERVER_DROP = Timer
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class WireTimeouts:
-    """The library timers (docs/autobahn.md section 4.1); 0 switches one off.
-
-    ``open_handshake``: abort when the handshake has not completed. ``close_handshake``:
-    abort when the peer has not answered the tester's close. ``server_connection_drop``:
-    abort when the server has not closed TCP after the closing handshake.
-    """
-
-    open_handshake: float = 5.0
-    close_handshake: float = 1.0
-    server_connection_drop: float = 1.0
-
-
-class ConnectionEvents(Protocol):
-    """What the connection tells the case executor."""
-
-    def on_open(self) -> None:
-        """The opening handshake completed: the case starts."""
-
-    def on_message(self, payload: bytes, binary: bool) -> None:
-        """A data message arrived (never after the tester failed the connection)."""
-
-    def on_pong(self, payload: bytes) -> None:
-        """A pong arrived."""
-
-    def on_lost(self) -> None:
-        """TCP is gone: the case ends."""
-
 
 class TesterConnection(asyncio.Protocol):
-    """One tester connection (see the module docstring).
+    """One tester connection on asyncio (see the module docstring); the arguments are
+    :class:`~.protocol.TesterProtocol`'s, on the running loop's clock.
 
-    ``obs`` receives the tester's record. ``max_message_size`` bounds a data message
-    from the peer (1009 past it). ``role`` is :data:`CLIENT` (``uri`` is the target and
-    ``settings`` the request) or :data:`SERVER` (``uri`` is ``None``; ``accept`` says
-    which permessage-deflate offers the tester accepts).
+    Raises:
+        ValueError: a client-role connection without ``uri``.
     """
 
     def __init__(
@@ -231,90 +101,68 @@ class TesterConnection(asyncio.Protocol):
         role: Role = CLIENT,
         accept: ServerSettings | None = None,
     ) -> None:
-        if role is CLIENT and uri is None:
-            raise ValueError("a client-role connection needs the target's URI")
-        self.role = role
-        self.accept_settings = accept if accept is not None else ServerSettings()
-        obs.is_server = role is SERVER
-        self.uri = uri
-        self.obs = obs
-        self.events = events
-        self.settings = settings if settings is not None else RequestSettings()
-        self.timeouts = timeouts if timeouts is not None else WireTimeouts()
-        self.max_message_size = max_message_size
-        self.state = CONNECTING
         self.loop = asyncio.get_running_loop()
+        self.protocol = TesterProtocol(
+            uri, obs, events, clock=self.loop.time, settings=settings, timeouts=timeouts,
+            max_message_size=max_message_size, role=role, accept=accept,
+        )  # fmt: skip
         self.transport: asyncio.Transport | None = None
-        self.reader: Reader | None = None
-        self.deflate: PerMessageDeflate | None = None
-        self.subprotocol: str | None = None
-        self._key = ""
-        self._head = bytearray()
-        self._queue: collections.deque[tuple[BytesLike, bool]] = collections.deque()
-        self._triggered = False
-        self._burst: list[BytesLike] = []
-        self._burst_scheduled = False
-        self._stream_mask: bytes | None = None
-        self._stream_offset = 0
-        self._streaming = False
-        # The library timers as deadlines on the loop's clock (:meth:`arm`), and the one
-        # timer handle that the asyncio side keeps on the earliest of them.
-        self.deadlines: dict[Timer, float] = {}
         self._timer: asyncio.TimerHandle | None = None
-        # Reads not yet handed to the reader while it works through a backlog (at most
-        # one: reading is paused meanwhile), whether reading is paused, and where the
-        # frame being read goes in the wire log once it broke a rule.
-        self._inbox: collections.deque[bytes] = collections.deque()
+        self._timer_at: float | None = None
+        self._turn_scheduled = False
+        self._continue_scheduled = False
         self._paused = False
-        self._frame_slot: int | None = None
+        self._closed = False
 
-    # --- timers ---------------------------------------------------------------------------
-
-    def arm(self, timer: Timer, delay: float) -> None:
-        """Set ``timer``'s deadline ``delay`` seconds from now (replacing an earlier one)."""
-        self.deadlines[timer] = self.loop.time() + delay
-        self._rearm()
-
-    def disarm(self, timer: Timer) -> None:
-        """Drop ``timer``'s deadline, if set."""
-        if self.deadlines.pop(timer, None) is not None:
-            self._rearm()
+    # --- what the callers see of the protocol ---------------------------------------------
 
     @property
-    def next_deadline(self) -> float | None:
-        """The earliest deadline on the loop's clock, or ``None``."""
-        return min(self.deadlines.values(), default=None)
+    def obs(self) -> Observation:
+        """The tester's record."""
+        return self.protocol.obs
 
-    def deadlines_passed(self, now: float) -> None:
-        """Run the handlers of the timers whose deadline is ``now`` or earlier, in order."""
-        due = sorted((when, timer) for timer, when in self.deadlines.items() if when <= now)
-        for _when, timer in due:
-            if self.deadlines.pop(timer, None) is not None:
-                self._expired(timer)
+    @property
+    def events(self) -> ConnectionEvents:
+        """Where the protocol's events go."""
+        return self.protocol.events
 
-    def _expired(self, timer: Timer) -> None:
-        if timer is OPEN_HANDSHAKE:
-            self._on_open_handshake_timeout()
-        elif timer is CLOSE_HANDSHAKE:
-            self._on_close_handshake_timeout()
-        else:
-            self._on_server_connection_drop_timeout()
+    @property
+    def state(self) -> State:
+        """The connection state (RFC 6455 sections 4 and 7)."""
+        return self.protocol.state
 
-    def _rearm(self) -> None:
-        """The asyncio side: one timer handle, on the earliest deadline."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        when = self.next_deadline
-        if when is not None:
-            self._timer = self.loop.call_at(when, self._fire, when)
+    @property
+    def role(self) -> Role:
+        """The tester's role."""
+        return self.protocol.role
 
-    def _fire(self, when: float) -> None:
-        self._timer = None
-        # The loop runs a timer up to its clock resolution early: it is due all the same.
-        self.deadlines_passed(max(self.loop.time(), when))
-        if self._timer is None:
-            self._rearm()
+    @property
+    def deflate(self) -> PerMessageDeflate | None:
+        """The negotiated permessage-deflate codec, once OPEN."""
+        return self.protocol.deflate
+
+    def send_message(self, payload: bytes, *, binary: bool, fragment_size: int = 0) -> None:
+        """:meth:`~.protocol.TesterProtocol.send_message`, then write."""
+        self.protocol.send_message(payload, binary=binary, fragment_size=fragment_size)
+        self._pump()
+
+    def send_close(
+        self, code: int | None = None, reason: bytes | None = None, *, is_reply: bool = False
+    ) -> None:
+        """:meth:`~.protocol.TesterProtocol.send_close`, then write."""
+        self.protocol.send_close(code, reason, is_reply=is_reply)
+        self._pump()
+
+    def drop(self, *, abort: bool) -> None:
+        """:meth:`~.protocol.TesterProtocol.drop`: close TCP now (abortive or orderly)."""
+        self.protocol.drop(abort=abort)
+        self._pump()
+
+    def accept(self, request: Request, head: bytes, leftover: bytes = b"") -> None:
+        """Server role: answer the parsed upgrade request
+        (:meth:`~.protocol.TesterProtocol.accept`)."""
+        self.protocol.accept(request, head, leftover)
+        self._pump()
 
     # --- asyncio.Protocol ---------------------------------------------------------------
 
@@ -325,585 +173,90 @@ class TesterConnection(asyncio.Protocol):
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
             # Autobahn's tcpNoDelay default: chopped writes must leave as they are cut.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if self.role is SERVER:
-            # The accepting adapter read the request under its own timer: accept() goes on.
-            return
-        if self.timeouts.open_handshake > 0:
-            self.arm(OPEN_HANDSHAKE, self.timeouts.open_handshake)
-        assert self.uri is not None
-        raw = self.settings.raw_request
-        self._key = (request_key(raw) if raw is not None else None) or generate_key()
-        request = build_request(self.uri, self._key, self.settings)
-        self.obs.http_request = request.decode("latin-1")
-        self._write(request)
+        self.protocol.connection_made()
+        self._pump()
 
     def data_received(self, data: bytes) -> None:
-        obs = self.obs
-        obs.note_rx_octets(data)
-        state = self.state
-        if state is OPEN:
-            obs.traffic.incoming_octets_wire_level += len(data)
-        elif state is CONNECTING:
-            obs.traffic.preopen_incoming_octets_wire_level += len(data)
-            self._handshake_data(data)
-            return
-        if self.reader is not None and state is not CLOSED:
-            self._read(data)
-
-    def _read(self, data: bytes) -> None:
-        """Hand a read to the reader, or queue it behind the backlog (module docstring)."""
-        reader = self.reader
-        assert reader is not None
-        if self._inbox or reader.backlog:
-            self._inbox.append(data)
-            return
-        if reader.feed(data):
-            self._pause()
-
-    def _pause(self) -> None:
-        if not self._paused and self.transport is not None:
-            self._paused = True
-            self.transport.pause_reading()
-        self.loop.call_soon(self._continue)
-
-    def _continue(self) -> None:
-        """The next batch of the backlog; reading resumes once it is gone."""
-        reader = self.reader
-        if reader is None or self.state is CLOSED:
-            return
-        if reader.resume():
-            self.loop.call_soon(self._continue)
-            return
-        while self._inbox and self.state is not CLOSED:
-            if reader.feed(self._inbox.popleft()):
-                self.loop.call_soon(self._continue)
-                return
-        if self._paused and self.transport is not None and self.state is not CLOSED:
-            self._paused = False
-            self.transport.resume_reading()
+        if self.transport is not None:
+            self.protocol.transport_backlog = self.transport.get_write_buffer_size()
+        self.protocol.receive_data(data)
+        self._pump()
 
     def eof_received(self) -> bool | None:
         # A half-close from the peer ends the connection, as in Autobahn.
+        self.protocol.receive_eof()
+        self._pump()
         return None
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self.state = CLOSED
-        self.deadlines.clear()
-        self._rearm()
-        self._queue.clear()
-        self._burst.clear()
-        self._inbox.clear()
-        obs = self.obs
-        if not obs.was_clean and not obs.dropped_by_me and obs.was_not_clean_reason is None:
-            obs.was_not_clean_reason = _PEER_DROPPED
-        self.events.on_lost()
+        self._closed = True
+        self.protocol.connection_lost()
+        self._pump()
 
-    # --- opening handshake --------------------------------------------------------------
+    # --- the adapter's work -------------------------------------------------------------
 
-    def accept(self, request: Request, head: bytes, leftover: bytes = b"") -> None:
-        """Server role: answer the client's upgrade request ``request`` (read as ``head``).
-
-        A request that fails RFC 6455 section 4.2.1 gets a 400 answer and the case never
-        opens (the client's failure: both verdicts FAILED); otherwise the 101 answer
-        goes out, the case starts, and ``leftover`` (frames sent with the request) is
-        read.
-        """
-        obs = self.obs
-        obs.http_request = head.decode("latin-1")
-        obs.traffic.preopen_incoming_octets_wire_level += len(head)
-        obs.note_rx_octets(head)
-        try:
-            answer = accept_request(request, self.accept_settings)
-        except HandshakeFailed as exc:
-            rejection = rejection_head(400, exc.reason)
-            obs.http_response = rejection.decode("latin-1")
-            self._write(rejection)
-            obs.was_not_clean_reason = f"opening handshake failed: {exc.reason}"
-            obs.handshake_failure = exc.reason
-            self.drop(abort=False)
-            return
-        obs.http_response = answer.response.decode("latin-1")
-        obs.handshake_status = obs.http_response.split("\r\n", 1)[0]
-        self._write(answer.response)
-        self._open(answer.negotiated)
-        if leftover and self.state is not CLOSED:
-            self.data_received(leftover)
-
-    def _handshake_data(self, data: bytes) -> None:
-        self._head += data
-        if not _HTTP.startswith(bytes(self._head[: len(_HTTP)])):
-            # Not even the beginning of a status line: no point waiting for the rest.
-            quoted = bytes(self._head[:_QUOTE])
-            more = "..." if len(self._head) > _QUOTE else ""
-            self.obs.http_response = self._head[:_MAX_RESPONSE_HEAD].decode("latin-1")
-            self._fail_handshake(f"the answer is not HTTP: {quoted!r}{more}")
-            return
-        line = self._head.find(b"\r\n")
-        if line >= 0 and self.obs.handshake_status is None:
-            status = bytes(self._head[:line])
-            self.obs.handshake_status = status.decode("latin-1")
-            if not _STATUS_LINE.match(status):
-                self.obs.http_response = self._head[:_MAX_RESPONSE_HEAD].decode("latin-1")
-                self._fail_handshake(f"the answer is not HTTP: status line {status[:_QUOTE]!r}")
-                return
-        end = self._head.find(b"\r\n\r\n")
-        if end < 0:
-            if len(self._head) > _MAX_RESPONSE_HEAD:
-                self._fail_handshake("the response head is longer than 64 KiB")
-            return
-        head, leftover = bytes(self._head[: end + 4]), bytes(self._head[end + 4 :])
-        self._head = bytearray()
-        self.obs.http_response = head.decode("latin-1")
-        try:
-            response = self._parse_response(head)
-        except HandshakeFailed as exc:
-            self._fail_handshake(exc.reason)
-            return
-        try:
-            negotiated = check_response(response, self._key, self.settings)
-        except HandshakeFailed as exc:
-            failure = None
-            if response.status_code != 101:
-                answered = self.obs.handshake_status
-                failure = f"the server answered {answered!r}, not 101 Switching Protocols"
-            self._fail_handshake(exc.reason, failure)
-            return
-        self.disarm(OPEN_HANDSHAKE)
-        self._open(negotiated)
-        # Frames that came with the response are read after the case has started.
-        if leftover and self.state is not CLOSED:
-            self.obs.traffic.preopen_incoming_octets_wire_level -= len(leftover)
-            self.obs.traffic.incoming_octets_wire_level += len(leftover)
-            self._read(leftover)
-
-    def _open(self, negotiated: Negotiated) -> None:
-        """The opening handshake completed: OPEN, and the case starts."""
-        self.state = OPEN
-        self.deflate = negotiated.deflate
-        self.subprotocol = negotiated.subprotocol
-        self.reader = Reader(
-            self,
-            max_message_size=self.max_message_size,
-            deflate=self.deflate,
-            server=self.role is SERVER,
-        )
-        self.obs.opened = True
-        self.events.on_open()
-
-    @staticmethod
-    def _parse_response(head: bytes) -> Response:
-        parser = ResponseParser()
-        try:
-            response = parser.feed(head)
-            if response is None:
-                # Only a response with a body waits for more: it cannot be a 101.
-                status = head.split(b"\r\n", 1)[0].decode("latin-1")
-                raise HandshakeFailed(
-                    f"the server answered {status!r}, not 101 Switching Protocols"
-                )
-        except HandshakeFailed:
-            raise
-        except Exception as exc:  # the core's InvalidHandshake subclasses
-            raise HandshakeFailed(f"invalid HTTP response: {exc}") from exc
-        return response
-
-    def _fail_handshake(self, reason: str, failure: str | None = None) -> None:
-        """Fail the opening handshake; ``failure`` is the one line for
-        ``handshake_failure`` when it differs from ``reason``."""
-        self.obs.was_not_clean_reason = f"opening handshake failed: {reason}"
-        self.obs.handshake_failure = failure or reason
-        self.drop(abort=True)
-
-    def _on_open_handshake_timeout(self) -> None:
-        if self.state is CONNECTING:
-            obs = self.obs
-            got = len(self._head)
-            seconds = self.timeouts.open_handshake
-            obs.handshake_failure = (
-                f"no answer within {seconds:g} s"
-                if got == 0
-                else f"the answer was incomplete after {seconds:g} s ({got} bytes)"
-            )
-            obs.was_clean = False
-            obs.was_not_clean_reason = "peer did not finish (in time) the opening handshake"
-            obs.was_open_handshake_timeout = True
-            self.drop(abort=True)
-
-    # --- writes -------------------------------------------------------------------------
-
-    def _count_write(self, data: BytesLike, sync: bool) -> None:
-        obs = self.obs
-        obs.note_tx_octets(data, sync)
-        if self.state is OPEN:
-            obs.traffic.outgoing_octets_wire_level += len(data)
-        elif self.state is CONNECTING:
-            obs.traffic.preopen_outgoing_octets_wire_level += len(data)
-
-    def _write(self, data: BytesLike, *, sync: bool = False, chopsize: int | None = None) -> None:
-        """Write in one of the three modes of the module docstring."""
-        if self.state is CLOSED:
-            return
-        if chopsize:
-            view = memoryview(data)
-            self._queue.extend(
-                (view[i : i + chopsize], True) for i in range(0, max(len(view), 1), chopsize)
-            )
-            self._trigger()
-        elif sync or self._queue:
-            self._queue.append((data, sync))
-            self._trigger()
-        else:
-            self._count_write(data, False)
-            self._burst.append(data)
-            if not self._burst_scheduled:
-                self._burst_scheduled = True
-                self.loop.call_soon(self._flush_burst)
-
-    def _flush_burst(self) -> None:
-        self._burst_scheduled = False
+    def _pump(self) -> None:
+        """Do what the protocol asks after a call: write, close, pause, arm the timer."""
+        protocol = self.protocol
         transport = self.transport
-        if self._burst and transport is not None and self.state is not CLOSED:
-            burst, self._burst = self._burst, []
+        writes = protocol.data_to_send()
+        if transport is None:
+            return
+        for write in writes:
             # A transport that lost its socket already would only log each write.
             if not transport.is_closing():
-                transport.write(burst[0] if len(burst) == 1 else b"".join(burst))
-        self._burst.clear()
+                transport.write(write.data)
+        if protocol.turn_awaited and not self._turn_scheduled:
+            # Re-enter the event loop (which polls the sockets) before the next queued
+            # write, so that each write leaves as its own TCP segment.
+            self._turn_scheduled = True
+            self.loop.call_soon(self._turn)
+        if protocol.close_transport is not None and not self._closed:
+            self._closed = True
+            if protocol.close_transport is ABORT:
+                transport.abort()
+            else:
+                transport.close()
+        if protocol.backlog_pending:
+            if not self._paused and not self._closed:
+                self._paused = True
+                transport.pause_reading()
+            if not self._continue_scheduled:
+                self._continue_scheduled = True
+                self.loop.call_soon(self._continue)
+        elif self._paused and not self._closed:
+            self._paused = False
+            transport.resume_reading()
+        self._rearm()
 
-    def _trigger(self) -> None:
-        if not self._triggered:
-            self._triggered = True
-            self._send_next()
+    def _turn(self) -> None:
+        self._turn_scheduled = False
+        self.protocol.next_turn()
+        self._pump()
 
-    def _send_next(self) -> None:
-        self._flush_burst()
-        if not self._queue:
-            self._triggered = False
-            return
-        data, sync = self._queue.popleft()
-        if self.state is not CLOSED and self.transport is not None:
-            self._count_write(data, sync)
-            if not self.transport.is_closing():
-                self.transport.write(data)
-        # Re-enter the event loop (which polls the sockets) before the next queued write,
-        # so that each write leaves as its own TCP segment.
-        self.loop.call_soon(self._send_next)
-
-    @property
-    def writes_pending(self) -> bool:
-        """Whether queued writes are still waiting for their turn."""
-        return bool(self._queue) or bool(self._burst)
-
-    # --- frames -------------------------------------------------------------------------
-
-    def _note_tx_frame(self, entry: TxFrame) -> None:
-        """Count a sent frame and log it (``TF``); cheaper than building entries unlogged."""
-        obs = self.obs
-        obs.tx_frame_stats[entry.opcode] = obs.tx_frame_stats.get(entry.opcode, 0) + 1
-        if obs.create_wirelog:
-            obs.log(entry)
-
-    def send_frame(
-        self,
-        opcode: int,
-        payload: bytes,
-        *,
-        fin: bool = True,
-        rsv: int = 0,
-        pattern: bytes | None = None,
-        repeat_length: int | None = None,
-        chopsize: int | None = None,
-        sync: bool = False,
-    ) -> None:
-        """Send one frame exactly as given (nothing if CLOSED): masked with a fresh key in
-        the client role, unmasked in the server role.
-
-        ``pattern`` and ``repeat_length`` are what the wire log shows for a payload
-        built by repeating a pattern (``payload`` is then the expanded bytes).
-        """
-        if self.state is CLOSED:
-            return
-        # RFC 6455 section 5.3: "The masking key is a 32-bit value chosen at random by
-        # the client. When preparing a masked frame, the client MUST pick a fresh masking
-        # key from the set of allowed 32-bit values."
-        mask = new_mask_key() if self.role is CLIENT else None
-        shown = payload if pattern is None else pattern
-        self._note_tx_frame(
-            TxFrame(
-                len(shown), bytes(shown[:64]), opcode, fin, rsv, mask, repeat_length, chopsize, sync
-            )
-        )
-        frame = WireFrame(opcode, payload, fin, rsv, masked=mask is not None, mask_key=mask)
-        self._write(frame.encode(), sync=sync, chopsize=chopsize)
-
-    def send_message(self, payload: bytes, *, binary: bool, fragment_size: int = 0) -> None:
-        """Send a data message through the tester's message sender.
-
-        Compressed first when permessage-deflate is in use (RFC 7692 section 7.2.1),
-        then cut by :func:`~wsconform.cases.model.fragment_payload` (``fragment_size``
-        0 = one frame); only the first frame carries the opcode and RSV1.
-        """
-        if self.state is CLOSED:
-            return
-        opcode = Opcode.BINARY if binary else Opcode.TEXT
-        data = payload
-        rsv = 0
-        if self.deflate is not None:
-            data = self.deflate.encode(Frame(opcode, payload)).data
-            rsv = RSV1
-        pieces = fragment_payload(data, fragment_size)
-        if not self.obs.create_wirelog and not self._queue and self.state is OPEN:
-            self._send_pieces_unlogged(opcode, pieces, rsv)
-        else:
-            last = len(pieces) - 1
-            for index, piece in enumerate(pieces):
-                self.send_frame(
-                    opcode if index == 0 else CONT,
-                    piece,
-                    fin=index == last,
-                    rsv=rsv if index == 0 else 0,
-                )
-        if self.state is OPEN:
-            traffic = self.obs.traffic
-            traffic.outgoing_octets_websocket_level += len(data)
-            traffic.outgoing_octets_app_level += len(payload)
-            traffic.outgoing_websocket_frames += len(pieces)
-            traffic.outgoing_websocket_messages += 1
-
-    def _send_pieces_unlogged(self, opcode: Opcode, pieces: list[bytes], rsv: int) -> None:
-        """:meth:`send_frame` for each piece, in a burst, when nothing is logged.
-
-        Sections 12 and 13 send 10 GB in about 6 million frames with the wire log off:
-        this path keeps the same counts (frames by opcode, writes by size, wire octets)
-        and the same bytes on the wire (a fresh masking key per frame, the minimal
-        length) without building log entries, which cost more than the frames.
-        """
-        obs = self.obs
-        frame_stats, octet_stats = obs.tx_frame_stats, obs.tx_octet_stats
-        last = len(pieces) - 1
-        burst = self._burst
-        masked = self.role is CLIENT
-        wire = 0
-        for index, piece in enumerate(pieces):
-            first = index == 0
-            code = opcode if first else CONT
-            data = serialize(Frame(code, piece, index == last, first and rsv == RSV1), masked)
-            frame_stats[code] = frame_stats.get(code, 0) + 1
-            size = len(data)
-            octet_stats[size] = octet_stats.get(size, 0) + 1
-            wire += size
-            burst.append(data)
-        obs.traffic.outgoing_octets_wire_level += wire
-        if not self._burst_scheduled:
-            self._burst_scheduled = True
-            self.loop.call_soon(self._flush_burst)
-
-    def send_stream_header(self, opcode: int, length: int, *, fin: bool, rsv: int) -> None:
-        """Write only a frame header; its payload follows with :meth:`send_stream_data`."""
-        if self.state is CLOSED:
-            return
-        mask = new_mask_key() if self.role is CLIENT else None
-        self._stream_mask, self._stream_offset = mask, 0
-        self._streaming = True
-        self._note_tx_frame(TxFrame(0, b"", opcode, fin, rsv, mask, None, None, False))
-        header = WireFrame(
-            opcode, b"", fin, rsv, masked=mask is not None, mask_key=mask, length=length
-        )
-        self._write(header.encode())
-
-    def send_stream_data(self, data: bytes) -> None:
-        """Write payload bytes of the streamed frame, masked where they fall."""
-        if self.state is CLOSED or not self._streaming:
-            return
-        mask = self._stream_mask
-        masked = data if mask is None else mask_stream(data, mask, self._stream_offset)
-        self._stream_offset += len(data)
-        self._write(masked)
-
-    # --- closing ------------------------------------------------------------------------
-
-    def send_close(
-        self, code: int | None = None, reason: bytes | None = None, *, is_reply: bool = False
-    ) -> None:
-        """Send a close frame and enter CLOSING; only while OPEN (Autobahn's
-        ``sendCloseFrame``).
-
-        Sets ``closedByMe`` unless it answers the peer's close, records the local code
-        and reason, and starts the closing handshake timeout when the tester initiates.
-        """
-        if self.state is not OPEN:
-            return
-        body = (b"" if code is None else code.to_bytes(2, "big")) + (reason or b"")
-        self.send_frame(Opcode.CLOSE, body)
-        self.state = CLOSING
-        obs = self.obs
-        obs.closed_by_me = not is_reply
-        obs.local_close_code = code
-        obs.local_close_reason = reason
-        if not is_reply and self.timeouts.close_handshake > 0:
-            self.arm(CLOSE_HANDSHAKE, self.timeouts.close_handshake)
-
-    def fail(self, code: int = _GOING_AWAY, reason: str = "Going Away") -> None:
-        """Fail the connection (Autobahn's ``failConnection`` with ``failByDrop=false``).
-
-        Marks ``failedByMe``; while OPEN, sends a close with ``code`` and ``reason``;
-        while already CLOSING, drops TCP (a second violation during the closing
-        handshake).
-        """
-        if self.state is CLOSED:
-            return
-        self.obs.failed_by_me = True
-        if self.state is CLOSING:
-            # The close that was under way can no longer be clean: say why in the report.
-            self.obs.was_not_clean_reason = f"the tester failed the closing handshake: {reason}"
-            self.drop(abort=False)
-        else:
-            self.send_close(code, reason.encode("utf-8")[:123])
-
-    def drop(self, *, abort: bool) -> None:
-        """Close TCP now (abortive or orderly); marks ``droppedByMe``."""
-        if self.state is CLOSED:
-            return
-        self.obs.dropped_by_me = True
-        if self.role is SERVER and not abort:
-            # The server's own close frame, in the burst or the sync queue, goes first.
-            self._flush_burst()
-            while self._queue and self.transport is not None:
-                data, sync = self._queue.popleft()
-                self._count_write(data, sync)
-                if not self.transport.is_closing():
-                    self.transport.write(data)
-        self.state = CLOSED
-        if self.transport is None:
-            return
-        if abort:
-            self.transport.abort()
-        else:
-            self._flush_burst()
-            self.transport.close()
-
-    def _on_close_handshake_timeout(self) -> None:
-        if self.state is not CLOSED:
-            obs = self.obs
-            obs.was_clean = False
-            obs.was_not_clean_reason = "peer did not respond (in time) in closing handshake"
-            obs.was_close_handshake_timeout = True
-            self.drop(abort=True)
-
-    def _on_server_connection_drop_timeout(self) -> None:
-        if self.state is not CLOSED:
-            obs = self.obs
-            obs.was_clean = False
-            obs.was_not_clean_reason = "server did not drop TCP connection (in time)"
-            obs.was_server_connection_drop_timeout = True
-            self.drop(abort=True)
-
-    # --- ReaderSink -----------------------------------------------------------------------
-
-    @property
-    def reading(self) -> bool:
-        """The reader goes on until the connection is CLOSED."""
-        return self.state is not CLOSED
-
-    @property
-    def failed(self) -> bool:
-        """The tester failed the connection: data messages are no longer kept."""
-        return self.obs.failed_by_me
-
-    def violation(self, code: int, reason: str) -> None:
-        """The peer broke a rule the tester enforces: fail the connection.
-
-        When the rule was broken by the frame being read, that frame's ``RF`` entry is
-        logged where it stands now, before the close frame it causes.
-        """
-        reader = self.reader
-        if self._frame_slot is None and reader is not None and reader.unreported_frame:
-            self._frame_slot = self.obs.log_slot()
-        self.fail(code, reason)
-
-    def frame_received(self, info: FrameInfo) -> None:
-        """Statistics, traffic counters, the ``RF`` wire log entry of a frame, and the
-        discarded frames once the tester failed the connection."""
-        obs = self.obs
-        obs.rx_frame_stats[info.opcode] = obs.rx_frame_stats.get(info.opcode, 0) + 1
-        slot, self._frame_slot = self._frame_slot, None
-        discarded = info.opcode <= 2 and obs.failed_by_me
-        if obs.create_wirelog and obs.wirelog_truncated and not discarded:
-            obs.drop_entry()
-        elif obs.create_wirelog or discarded:
-            masked = info.mask is not None
-            entry = RxFrame(
-                info.length, info.head, info.opcode, info.fin, info.rsv, masked, info.mask
-            )
-            if obs.create_wirelog:
-                obs.log_at(slot, entry)
-            if discarded:
-                obs.note_discarded(entry)
-        if info.opcode <= 2 and self.state is OPEN:
-            traffic = obs.traffic
-            traffic.incoming_octets_websocket_level += info.wire_length
-            traffic.incoming_octets_app_level += info.app_length
-            traffic.incoming_websocket_frames += 1
-            if info.fin:
-                traffic.incoming_websocket_messages += 1
-
-    def message_received(self, payload: bytes, binary: bool) -> None:
-        """Hand a whole message to the case."""
-        self.events.on_message(payload, binary)
-
-    def ping_received(self, payload: bytes) -> None:
-        """RFC 6455 section 5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a
-        Pong frame in response"; only while OPEN, as Autobahn, and only while the peer
-        reads what the tester writes (:data:`PONG_BACKLOG`)."""
-        if self.state is not OPEN:
-            return
-        waiting = sum(len(data) for data in self._burst)
+    def _continue(self) -> None:
+        """The next batch of the reader's backlog; reading resumes once it is gone."""
+        self._continue_scheduled = False
         if self.transport is not None:
-            waiting += self.transport.get_write_buffer_size()
-        if waiting > PONG_BACKLOG:
-            self.obs.pongs_withheld += 1
+            self.protocol.transport_backlog = self.transport.get_write_buffer_size()
+        self.protocol.read_backlog()
+        self._pump()
+
+    def _rearm(self) -> None:
+        """One timer handle, on the protocol's earliest deadline."""
+        when = self.protocol.next_deadline
+        if when == self._timer_at:
             return
-        self.send_frame(Opcode.PONG, payload)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._timer_at = when
+        if when is not None:
+            self._timer = self.loop.call_at(when, self._fire, when)
 
-    def pong_received(self, payload: bytes) -> None:
-        """Hand a pong to the case (recorded even after the tester failed)."""
-        self.events.on_pong(payload)
-
-    def close_received(self, code: int | None, reason: bytes | None) -> None:
-        """The peer's close frame (Autobahn's ``onCloseFrame``, client mode)."""
-        obs = self.obs
-        # Stored before the validity check, so the close verdict still sees it.
-        obs.remote_close_code = code
-        if code is not None and not close_code_valid(code):
-            self.fail(PROTOCOL_ERROR, f"invalid close code {code}")
-            if self.state is CLOSED:
-                return
-        if reason is not None:
-            if find_invalid(reason) is not None:
-                self.fail(INVALID_PAYLOAD, "invalid close reason (non-UTF-8 payload)")
-                if self.state is CLOSED:
-                    return
-            obs.remote_close_reason = reason.decode("utf-8", "replace")
-        if self.state is CLOSING:
-            # The peer's answer to the tester's close.
-            self.disarm(CLOSE_HANDSHAKE)
-            obs.was_clean = True
-            if self.role is SERVER:
-                # The server closes TCP as soon as the closing handshake is done (Autobahn
-                # aborts it: nothing more is to be written).
-                self.drop(abort=True)
-                return
-            # In client mode the server closes TCP; if it does not, the tester does and
-            # the close is not clean after all. The first close frame starts the timer;
-            # more of them (a close storm) do not re-arm it.
-            if self.timeouts.server_connection_drop > 0 and SERVER_DROP not in self.deadlines:
-                self.arm(SERVER_DROP, self.timeouts.server_connection_drop)
-        elif self.state is OPEN:
-            # The peer starts the closing handshake: answer with 1000 (not an echo of
-            # its code) and wait for the server to close TCP, with no timer
-            # (docs/autobahn.md sections 2.7 and 4.2).
-            obs.was_clean = True
-            self.send_close(_NORMAL, is_reply=True)
-            if self.role is SERVER:
-                # RFC 6455 section 7.1.1: the server closes TCP first, once its close frame
-                # is written.
-                self.drop(abort=False)
+    def _fire(self, when: float) -> None:
+        self._timer = None
+        self._timer_at = None
+        # The loop runs a timer up to its clock resolution early: it is due all the same.
+        self.protocol.deadlines_passed(max(self.loop.time(), when))
+        self._pump()

@@ -17,11 +17,12 @@ import pytest
 
 from wsconform.cases import catalog
 from wsconform.harness.record.observation import Observation
-from wsconform.harness.runner.config import RunOptions
+from wsconform.harness.runner.config import RunOptions, Timeouts
 from wsconform.harness.runner.executor import CaseExecutor, ServedCase
 from wsconform.harness.wire import connection as wire
 from wsconform.harness.wire.connection import CLIENT, SERVER
 from wsconform.harness.wire.frame import WireFrame, WireParser
+from wsconform.harness.wire import protocol as tester
 from wsconform.reference.protocol import handshake as core
 from wsconform.reference.protocol.http import RequestParser, ResponseParser
 from wsconform.reference.protocol.uri import parse_uri
@@ -112,10 +113,19 @@ async def settle() -> None:
         await asyncio.sleep(0)
 
 
-async def served(case_id: str) -> tuple[ServedCase, MemoryTransport, Peer]:
+async def ended(executor: CaseExecutor) -> None:
+    """Wait until the executor saw TCP go (the loop runs the transport's callbacks)."""
+    async with asyncio.timeout(5):
+        while not executor.ended:
+            await asyncio.sleep(0)
+
+
+async def served(
+    case_id: str, options: RunOptions | None = None
+) -> tuple[ServedCase, MemoryTransport, Peer]:
     """A case served to a "client" whose upgrade request has arrived."""
     case = catalog.get(case_id)
-    run = ServedCase(case, agent="a", run_index=1)
+    run = ServedCase(case, agent="a", run_index=1, options=options)
     transport = MemoryTransport(run.connection)
     run.connection.connection_made(transport)
     head = (REQUEST + "\r\n").encode()
@@ -214,7 +224,7 @@ async def test_deflate_offer_is_accepted_by_the_case_rule() -> None:
     assert response.headers["Sec-WebSocket-Extensions"] == "permessage-deflate"
     assert run.connection.deflate is not None
     run.connection.drop(abort=True)
-    await asyncio.wait_for(asyncio.shield(run.executor.lost), 5)
+    await ended(run.executor)
 
 
 @synchronous
@@ -223,7 +233,7 @@ async def test_client_role_executor_against_a_fed_server() -> None:
     obs = Observation()
     executor = CaseExecutor(case, obs, RunOptions())
     conn = wire.TesterConnection(parse_uri("ws://127.0.0.1:1/"), obs, executor, role=CLIENT)
-    executor.conn = conn
+    executor.conn = conn.protocol
     transport = MemoryTransport(conn)
     conn.connection_made(transport)
     await settle()
@@ -242,33 +252,37 @@ async def test_client_role_executor_against_a_fed_server() -> None:
     assert close.opcode == 8
     conn.data_received(peer.frame(8, close.payload))
     conn.connection_lost(None)
-    await asyncio.wait_for(asyncio.shield(executor.lost), 5)
+    await ended(executor)
     assert obs.was_clean and not obs.is_server
 
 
 def test_server_role_connection_needs_no_uri_but_client_does() -> None:
     with pytest.raises(ValueError, match="URI"):
-        wire.TesterConnection(None, Observation(), None, role=CLIENT)  # type: ignore[arg-type]
+        tester.TesterProtocol(None, Observation(), None, clock=float, role=CLIENT)  # type: ignore[arg-type]
     assert SERVER is not CLIENT
 
 
 @synchronous
 async def test_close_handshake_deadline_without_waiting() -> None:
     # The library timers are deadlines: the test runs them at their time, no sleeping.
-    run, transport, peer = await served("1.1.1")
+    # A closing handshake timer shorter than the case's killAfter(1), so it is due first.
+    options = RunOptions(timeouts=Timeouts(close_handshake=0.5))
+    run, transport, peer = await served("1.1.1", options)
     [message] = peer.frames()
     run.connection.data_received(peer.frame(1, message.payload))
     await settle()
     [close] = peer.frames()
     assert close.opcode == 8
-    deadline = run.connection.deadlines[wire.CLOSE_HANDSHAKE]
-    assert run.connection.next_deadline == deadline
-    run.connection.deadlines_passed(deadline - 0.001)
+    protocol = run.connection.protocol
+    deadline = protocol.deadlines[wire.CLOSE_HANDSHAKE]
+    assert protocol.next_deadline == deadline
+    # The adapter's timer handler, called early and then on time.
+    run.connection._fire(deadline - 0.001)
     assert not transport.closing
-    run.connection.deadlines_passed(deadline)
+    run.connection._fire(deadline)
     assert transport.aborted
     result = await asyncio.wait_for(run.result(), 5)
     obs = result.observation
     assert obs.was_close_handshake_timeout and not obs.was_clean
     assert result.verdicts.behavior_close == "UNCLEAN"
-    assert run.connection.deadlines == {}
+    assert protocol.deadlines == {}

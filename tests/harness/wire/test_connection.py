@@ -79,9 +79,9 @@ async def send(*, wirelog: bool, deflate: bool, payload: bytes, fragment_size: i
     )
     await asyncio.sleep(0.05)  # the upgrade request is written
     # White-box: skip the opening handshake, count from here.
-    conn.state = wire.OPEN
+    conn.protocol.state = wire.OPEN
     if deflate:
-        conn.deflate = PerMessageDeflate(False, False, 15, 15, {"level": 1})
+        conn.protocol.deflate = PerMessageDeflate(False, False, 15, 15, {"level": 1})
     obs.tx_frame_stats.clear()
     obs.tx_octet_stats.clear()
     conn.send_message(payload, binary=False, fragment_size=fragment_size)

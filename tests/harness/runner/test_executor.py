@@ -20,9 +20,9 @@ from wsconform.harness.record.observation import Observation
 from wsconform.harness.runner.config import RunOptions, Timeouts
 from wsconform.harness.runner.executor import CaseExecutor, ServedCase
 from wsconform.harness.wire import connection as wire
+from wsconform.harness.wire import protocol as tester
 from wsconform.harness.wire.connection import CLIENT, SERVER
 from wsconform.harness.wire.frame import WireFrame, WireParser
-from wsconform.harness.wire import protocol as tester
 from wsconform.reference.protocol import handshake as core
 from wsconform.reference.protocol.http import RequestParser, ResponseParser
 from wsconform.reference.protocol.uri import parse_uri

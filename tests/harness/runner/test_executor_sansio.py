@@ -64,7 +64,7 @@ def test_a_case_runs_the_same_way_every_time(role: tester.Role) -> None:
 def test_a_peer_that_never_echoes_fails_on_the_kill_timer(role: tester.Role) -> None:
     # 1.1.2: a 125-byte text message, killAfter(1). No echo: at 1 s on the fake clock the
     # tester fails the connection with 1001, the peer answers the close.
-    result, link = run_case(catalog.get("1.1.2"), role, echo=False)
+    result, _link = run_case(catalog.get("1.1.2"), role, echo=False)
     assert result.verdicts.behavior.value == "FAILED"
     obs = result.observation
     assert obs.failed_by_me and obs.local_close_code == 1001

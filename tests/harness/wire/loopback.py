@@ -23,8 +23,8 @@ from wsconform.harness.runner.executor import CaseExecutor, case_result
 from wsconform.harness.wire import protocol as tester
 from wsconform.harness.wire.handshake import RequestSettings, ServerSettings
 from wsconform.harness.wire.writes import Write
-from wsconform.reference.protocol.client import ClientProtocol
 from wsconform.reference.protocol import connection as core
+from wsconform.reference.protocol.client import ClientProtocol
 from wsconform.reference.protocol.connection import Protocol
 from wsconform.reference.protocol.extensions.permessage_deflate import (
     ClientPerMessageDeflateFactory,
@@ -35,7 +35,7 @@ from wsconform.reference.protocol.http import Request
 from wsconform.reference.protocol.server import ServerProtocol
 from wsconform.reference.protocol.uri import parse_uri
 
-__all__ = ["Clock", "Loopback", "STARTED", "run_case"]
+__all__ = ["STARTED", "Clock", "Loopback", "run_case"]
 
 URI = parse_uri("ws://127.0.0.1:9001/runCase?case=1&agent=loopback")
 

@@ -104,6 +104,11 @@ class Loopback:
         raise AssertionError(f"no end after {limit} steps")
 
     def _step(self) -> bool:
+        """One move: the tester's writes, else the peer's answer, else a loop turn, else
+        the reader's next batch; False when there was nothing to do."""
+        return self._tester_writes() or self._peer_answers() or self._loop_turn()
+
+    def _tester_writes(self) -> bool:
         conn, peer = self.conn, self.peer
         moved = False
         for write in conn.data_to_send():
@@ -118,27 +123,35 @@ class Loopback:
                 peer.receive_eof()
             self._lose()
             return True
+        return moved
+
+    def _peer_answers(self) -> bool:
+        conn, peer = self.conn, self.peer
         self._serve_peer()
-        data = peer.data_to_send()
-        for chunk in data:
+        moved = False
+        for chunk in peer.data_to_send():
             if chunk:
                 conn.receive_data(chunk)
                 moved = True
-        if peer.transport_should_close() and not self.lost:
+        if peer.transport_should_close():
             # The peer closed TCP: the tester reads the end of input.
             conn.receive_eof()
             self._step_writes()
             self._lose()
             return True
+        return moved
+
+    def _loop_turn(self) -> bool:
+        conn = self.conn
         if conn.turn_awaited:
             # A turn of the loop after a sync write.
             self.trace.append(("turn", 0))
             conn.next_turn()
-            moved = True
+            return True
         if conn.backlog_pending:
             conn.read_backlog()
-            moved = True
-        return moved
+            return True
+        return False
 
     def _step_writes(self) -> None:
         self.writes.extend(self.conn.data_to_send())

@@ -30,15 +30,8 @@ from wsconform.harness.runner.config import RunOptions, Timeouts
 from wsconform.harness.runner.fuzzing import FuzzingServer
 from wsconform.harness.wire.server import serve
 
-from .test_server import (
-    UsageError,
-    check_baseline,
-    check_outdir,
-    check_testdata,
-    check_timer,
-    finish,
-    select_cases,
-)
+from .case_options import UsageError, add_case_arguments, cases_from_args
+from .test_server import check_baseline, check_outdir, check_testdata, check_timer, finish
 
 __all__ = ["DEFAULT_JOBS", "DEFAULT_OUTDIR", "DEFAULT_PORT", "register", "run"]
 
@@ -68,15 +61,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--port", type=int, default=DEFAULT_PORT, help="port, 0 for any (default: %(default)s)"
     )
-    parser.add_argument(
-        "--cases",
-        action="append",
-        metavar="PATTERNS",
-        help="case ids or patterns, comma-separated or repeated (default: *)",
-    )
-    parser.add_argument(
-        "--exclude", action="append", metavar="PATTERNS", help="case patterns to leave out"
-    )
+    add_case_arguments(parser)
     parser.add_argument(
         "--outdir", default=DEFAULT_OUTDIR, help="report directory (default: %(default)s)"
     )
@@ -183,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"-j must be at least 1, not {args.jobs}")
         if not 0 <= args.port <= 65535:
             raise UsageError(f"--port must be 0..65535, not {args.port}")
-        cases = select_cases(args.cases, args.exclude)
+        cases = cases_from_args(args)
         timeouts = dataclasses.replace(
             Timeouts(),
             open_handshake=check_timer("--open-timeout", args.open_timeout),

@@ -39,7 +39,6 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, TypeVar
 
 from wsconform.cases import catalog
-from wsconform.cases.exceptions import CaseError
 from wsconform.cases.model import Case
 from wsconform.cases.testdata import FILES
 from wsconform.harness.gate import Baseline, BaselineError, add_gate_arguments, apply_gate
@@ -52,7 +51,6 @@ from wsconform.harness.report.text import print_summary
 from wsconform.harness.runner.config import RunOptions, Target, Timeouts
 from wsconform.harness.runner.data import testdata_loader
 from wsconform.harness.runner.scheduler import DEFAULT_JOBS, UNKNOWN_AGENT, probe, run_cases
-from wsconform.harness.runner.shards import ShardError, parse_shard, shard
 from wsconform.harness.targets.base import ServerTarget, Terminated, sigterm_raises
 from wsconform.harness.targets.exceptions import TargetError
 from wsconform.harness.targets.options import add_target_arguments, build_target
@@ -61,6 +59,7 @@ from wsconform.harness.targets.url import UrlTarget
 from wsconform.harness.wire.client import tls_context
 from wsconform.harness.wire.exceptions import WireError
 
+from .case_options import UsageError, add_case_arguments, cases_from_args, select_cases
 from .spec import SpecError, load_spec
 
 __all__ = [
@@ -88,10 +87,6 @@ EXIT_USAGE = 2
 T = TypeVar("T")
 
 
-class UsageError(Exception):
-    """A bad argument, found before any case ran; the message is shown as it is."""
-
-
 def register(subparsers: Any) -> None:
     """Add the ``test-server`` sub-command."""
     parser: argparse.ArgumentParser = subparsers.add_parser(
@@ -112,24 +107,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--agent", help="name in the reports (default: the Server header, else UnknownServer)"
     )
-    parser.add_argument(
-        "--cases",
-        action="append",
-        metavar="PATTERNS",
-        help="case ids or patterns, comma-separated or repeated (default: *)",
-    )
-    parser.add_argument(
-        "--exclude", action="append", metavar="PATTERNS", help="case patterns to leave out"
-    )
+    add_case_arguments(parser)
     parser.add_argument(
         "--outdir",
         help=f"report directory (default: a --spec file's outdir, else {DEFAULT_OUTDIR})",
-    )
-    parser.add_argument(
-        "--shard",
-        metavar="I/N",
-        help="run shard I of N of the selected cases, balanced by expected cost; join "
-        "the shards' reports with `wsconform merge` (docs/ci.md)",
     )
     parser.add_argument(
         "--spec",
@@ -179,25 +160,6 @@ def register(subparsers: Any) -> None:
     add_report_arguments(parser)
     add_gate_arguments(parser)
     parser.set_defaults(handler=run, command_parser=parser)
-
-
-def _patterns(values: Sequence[str] | None) -> list[str]:
-    return [p.strip() for value in values or () for p in value.split(",") if p.strip()]
-
-
-def select_cases(cases: Sequence[str] | None, exclude: Sequence[str] | None) -> list[Case]:
-    """The cases chosen by comma-separated or repeated patterns, in catalog order.
-
-    Raises:
-        UsageError: a pattern names no case or does not compile, or nothing is selected.
-    """
-    try:
-        selected = catalog.select(_patterns(cases) or ["*"], _patterns(exclude))
-    except CaseError as exc:
-        raise UsageError(str(exc)) from exc
-    if not selected:
-        raise UsageError("the case patterns select no case")
-    return selected
 
 
 def check_outdir(outdir: str | pathlib.Path) -> pathlib.Path:
@@ -437,19 +399,9 @@ def _plans(args: argparse.Namespace) -> list[Plan]:
     def settings(url: str) -> Target:
         return Target(url, verify_tls=not args.insecure, cafile=args.cafile)
 
-    share = None
-    if args.shard is not None:
-        try:
-            share = parse_shard(args.shard)
-        except ShardError as exc:
-            raise UsageError(str(exc)) from None
-
-    def chosen(cases: list[Case]) -> list[Case]:
-        return cases if share is None else shard(cases, *share)
-
     if args.spec is None:
+        cases = cases_from_args(args)
         server = build_target(args)
-        cases = chosen(select_cases(args.cases, args.exclude))
         return [(server, settings(server.url), args.agent, cases)]
     if args.url or args.target_cmd or args.docker_image or args.agent:
         raise UsageError("--spec names its servers: leave out URL, --agent and the target")
@@ -458,9 +410,8 @@ def _plans(args: argparse.Namespace) -> list[Plan]:
         args.outdir = spec.outdir
     plans: list[Plan] = []
     for entry in spec.servers:
-        cases = select_cases(args.cases or list(spec.cases), [*spec.excluded(entry.agent),
-                                                              *(args.exclude or [])])  # fmt: skip
-        plans.append((UrlTarget(entry.url), settings(entry.url), entry.agent, chosen(cases)))
+        cases = cases_from_args(args, default=spec.cases, exclude=spec.excluded(entry.agent))
+        plans.append((UrlTarget(entry.url), settings(entry.url), entry.agent, cases))
     return plans
 
 

@@ -1,0 +1,91 @@
+"""The case-selection options shared by ``test-server`` and ``test-client``.
+
+``--cases`` and ``--exclude`` take Autobahn's case patterns (``docs/autobahn.md``),
+comma-separated or repeated; ``--shard I/N`` keeps a deterministic share of what they
+select (:mod:`wsconform.harness.runner.shards`). :func:`add_case_arguments` declares
+them on a command's parser and :func:`cases_from_args` turns the parsed values into the
+cases to run, so that every command selects cases the one same way; an option that
+changes the selection belongs in both functions, not in a command.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from wsconform.cases import catalog
+from wsconform.cases.exceptions import CaseError
+from wsconform.cases.model import Case
+from wsconform.harness.runner.shards import ShardError, parse_shard, shard
+
+__all__ = ["UsageError", "add_case_arguments", "cases_from_args", "patterns", "select_cases"]
+
+
+class UsageError(Exception):
+    """A bad argument, found before any case ran; the message is shown as it is."""
+
+
+def add_case_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--cases``, ``--exclude`` and ``--shard`` to ``parser``."""
+    parser.add_argument(
+        "--cases",
+        action="append",
+        metavar="PATTERNS",
+        help="case ids or patterns, comma-separated or repeated (default: *)",
+    )
+    parser.add_argument(
+        "--exclude", action="append", metavar="PATTERNS", help="case patterns to leave out"
+    )
+    parser.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="run shard I of N of the selected cases, balanced by expected cost; join "
+        "the shards' reports with `wsconform merge` (docs/ci.md)",
+    )
+
+
+def patterns(values: Sequence[str] | None) -> list[str]:
+    """Comma-separated or repeated patterns as one list: ``["1.*,2.1", "3.*"]`` ->
+    ``["1.*", "2.1", "3.*"]`` (empty items dropped)."""
+    return [p.strip() for value in values or () for p in value.split(",") if p.strip()]
+
+
+def select_cases(cases: Sequence[str] | None, exclude: Sequence[str] | None) -> list[Case]:
+    """The cases chosen by comma-separated or repeated patterns, in catalog order.
+
+    Raises:
+        UsageError: a pattern names no case or does not compile, or nothing is selected.
+    """
+    try:
+        selected = catalog.select(patterns(cases) or ["*"], patterns(exclude))
+    except CaseError as exc:
+        raise UsageError(str(exc)) from exc
+    if not selected:
+        raise UsageError("the case patterns select no case")
+    return selected
+
+
+def cases_from_args(
+    args: argparse.Namespace,
+    *,
+    default: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+) -> list[Case]:
+    """The cases the options of :func:`add_case_arguments` select.
+
+    ``default`` stands for ``--cases`` when it is not given and ``exclude`` is added to
+    ``--exclude`` (a spec file's ``cases`` and ``exclude-cases``); ``--shard`` then
+    keeps its share.
+
+    Raises:
+        UsageError: a bad pattern or ``--shard``, or nothing is selected.
+    """
+    chosen = select_cases(args.cases or list(default), [*exclude, *(args.exclude or [])])
+    share = args.shard
+    if share is None:
+        return chosen
+    try:
+        index, count = parse_shard(share)
+    except ShardError as exc:
+        raise UsageError(str(exc)) from None
+    return shard(chosen, index, count)

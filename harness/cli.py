@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from wsconform import __version__
+from wsconform.reference.protocol.extensions import codec
 
 __all__ = ["COMMAND_MODULES", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
@@ -34,12 +35,21 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+def _version() -> str:
+    """The version and this process's permessage-deflate back end (``WSCONFORM_DEFLATE``)."""
+    try:
+        backend = codec.current()
+    except codec.CodecError as exc:
+        return f"wsconform {__version__} (deflate: {exc})"
+    return f"wsconform {__version__} (deflate: {backend.name} {backend.version})"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="wsconform",
         description="WebSocket conformance and fuzz testing (RFC 6455, RFC 7692).",
     )
-    parser.add_argument("--version", action="version", version=f"wsconform {__version__}")
+    parser.add_argument("--version", action="version", version=_version())
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
@@ -50,6 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
+    try:
+        codec.current()
+    except codec.CodecError as exc:
+        print(f"wsconform: {exc} ({codec.ENV_VAR})", file=sys.stderr)
+        return EXIT_USAGE
     if handler is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE

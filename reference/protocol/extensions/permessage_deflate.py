@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import zlib
 from collections.abc import Mapping, Sequence
 
 from ..exceptions import (
@@ -31,6 +30,16 @@ from ..exceptions import (
 from ..frames import CONT, CTRL_OPCODES, Frame
 from ..headers import ExtensionParameter
 from .base import Extension
+from .codec import (
+    DEFAULT_LEVEL,
+    DEFAULT_MEM_LEVEL,
+    DEFAULT_STRATEGY,
+    SYNC_FLUSH,
+    Backend,
+    Compressor,
+    Decompressor,
+    current,
+)
 from .factories import ClientExtensionFactory, ServerExtensionFactory
 
 __all__ = [
@@ -58,19 +67,6 @@ _WINDOW_BITS_RE = re.compile(r"[1-9][0-9]?")
 
 # zlib settings a user may choose; the window is the negotiation's business.
 _COMPRESS_SETTINGS = frozenset({"level", "memLevel", "strategy"})
-
-
-def _compressor_bits(bits: int) -> int:
-    """The window zlib compresses with when ``bits`` were negotiated.
-
-    zlib (since 1.2.9) refuses a 256-byte window for raw deflate ("Invalid initialization
-    option"), as only the zlib header could tell a decompressor about it. Compressing with
-    9 while 8 was negotiated is still safe: zlib's deflate never emits a match distance
-    beyond ``2**bits - 262`` (its MAX_DIST keeps MIN_LOOKAHEAD bytes free), that is 250
-    for 9 bits, within a 256-byte window. Other implementations (websockets, ws for
-    Node.js) do the same; tests check that such output inflates with an 8-bit window.
-    """
-    return max(bits, 9)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -180,7 +176,8 @@ class PerMessageDeflate(Extension):
 
     "local" is this endpoint's compressor, "remote" the peer's (whose output this endpoint
     decompresses). ``compress_settings`` are ``level``, ``memLevel`` and ``strategy`` of
-    :func:`zlib.compressobj`.
+    :func:`zlib.compressobj`; ``backend`` is the raw DEFLATE implementation
+    (:func:`~.codec.current` by default).
 
     Raises:
         ValueError: (constructor) window bits outside 8..15 or unknown settings.
@@ -196,6 +193,8 @@ class PerMessageDeflate(Extension):
         remote_max_window_bits: int,
         local_max_window_bits: int,
         compress_settings: Mapping[str, int] | None = None,
+        *,
+        backend: Backend | None = None,
     ) -> None:
         _check_window_bits("remote_max_window_bits", remote_max_window_bits)
         _check_window_bits("local_max_window_bits", local_max_window_bits)
@@ -204,6 +203,7 @@ class PerMessageDeflate(Extension):
         self.remote_max_window_bits = remote_max_window_bits
         self.local_max_window_bits = local_max_window_bits
         self.compress_settings = _check_compress_settings(compress_settings)
+        self.backend = backend if backend is not None else current()
 
         self._encoder = self._new_encoder()
         self._encoding_message = False  # a compressed message is being sent
@@ -223,22 +223,20 @@ class PerMessageDeflate(Extension):
             f"local_max_window_bits={self.local_max_window_bits})"
         )
 
-    def _new_encoder(self) -> zlib._Compress:
+    def _new_encoder(self) -> Compressor:
         settings = self.compress_settings
-        return zlib.compressobj(
-            level=settings.get("level", zlib.Z_DEFAULT_COMPRESSION),
-            wbits=-_compressor_bits(self.local_max_window_bits),
-            memLevel=settings.get("memLevel", zlib.DEF_MEM_LEVEL),
-            strategy=settings.get("strategy", zlib.Z_DEFAULT_STRATEGY),
+        return self.backend.compressor(
+            self.local_max_window_bits,
+            level=settings.get("level", DEFAULT_LEVEL),
+            mem_level=settings.get("memLevel", DEFAULT_MEM_LEVEL),
+            strategy=settings.get("strategy", DEFAULT_STRATEGY),
         )
 
-    def _new_decoder(self, zdict: bytes) -> zlib._Decompress:
+    def _new_decoder(self, zdict: bytes) -> Decompressor:
         # The negotiated window exactly: a peer whose matches reach further back than it
         # agreed to fails with "invalid distance too far back" (a ProtocolError) when
         # they reach into an earlier frame (zlib checks the window, not its output).
-        if zdict:
-            return zlib.decompressobj(wbits=-self.remote_max_window_bits, zdict=zdict)
-        return zlib.decompressobj(wbits=-self.remote_max_window_bits)
+        return self.backend.decompressor(self.remote_max_window_bits, zdict)
 
     # --- receiving -------------------------------------------------------------------
 
@@ -297,7 +295,7 @@ class PerMessageDeflate(Extension):
             limit = 0 if remaining is None else max(remaining - produced, 0) + 1
             try:
                 chunk = self._decoder.decompress(data, limit)
-            except zlib.error as exc:
+            except self.backend.error as exc:
                 raise ProtocolError(f"decompression failed: {exc}") from exc
             produced += len(chunk)
             if remaining is not None and produced > remaining:
@@ -339,17 +337,22 @@ class PerMessageDeflate(Extension):
         # Section 7.2.1: "Compress all the octets of the payload of the message using
         # DEFLATE." A sync flush ends each frame at a byte boundary with an empty stored
         # block, so the peer can inflate each fragment as it arrives.
-        data = self._encoder.compress(frame.data) + self._encoder.flush(zlib.Z_SYNC_FLUSH)
+        head = self._encoder.compress(frame.data)
+        tail = self._encoder.flush(SYNC_FLUSH)
         if frame.fin:
             # "If the resulting data does not end with an empty DEFLATE block with no
             # compression ..., append an empty DEFLATE block with no compression to the
             # tail end. Remove 4 octets (that are 0x00 0x00 0xff 0xff) from the tail end."
             # A sync flush always ends with that block. An empty message becomes the
             # single octet 0x00 (section 7.2.3.6).
-            assert data.endswith(_TAIL)
-            data = data[:-4]
+            # The two parts are joined once, without the 4 octets (the flush's output
+            # holds them whole: it ends with that block).
+            assert tail.endswith(_TAIL)
+            data = b"".join((head, memoryview(tail)[:-4])) if head else tail[:-4]
             if self.local_no_context_takeover:
                 self._encoder = self._new_encoder()
+        else:
+            data = head + tail
         return dataclasses.replace(frame, data=data, rsv1=first)
 
 

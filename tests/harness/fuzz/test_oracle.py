@@ -1,0 +1,95 @@
+"""The oracle agrees with the catalog wherever it can express a case, and names rules."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import given
+
+from wsconform.cases import catalog
+from wsconform.cases.model import OK, Case, CloseAfter, KillAfter, Message, Pong, SendFrame
+from wsconform.harness.fuzz.conversation import Conversation, Send, WritePattern
+from wsconform.harness.fuzz.oracle import RULES, NotExpressible, predict, to_case
+from wsconform.harness.fuzz.strategies import conversations
+from wsconform.harness.wire.frame import WireFrame
+
+
+def _conversation(case: Case) -> Conversation | None:
+    """The frames of a catalog case that only sends frames and then waits."""
+    *sends, last = case.steps
+    if not isinstance(last, KillAfter | CloseAfter) or case.options.deflate is not None:
+        return None
+    if not sends or not all(isinstance(step, SendFrame) for step in sends):
+        return None
+    frames = []
+    for step in sends:
+        assert isinstance(step, SendFrame)
+        frame = WireFrame(step.opcode, step.data(), step.fin, step.rsv, masked=True)
+        frames.append(Send(frame, WritePattern(step.sync, step.chopsize)))
+    return Conversation(tuple(frames))
+
+
+EXPRESSIBLE = [case for case in catalog.CASES if _conversation(case) is not None]
+
+
+def test_the_oracle_can_express_a_good_share_of_the_catalog() -> None:
+    assert len(EXPRESSIBLE) >= 60
+
+
+@pytest.mark.parametrize("case", EXPRESSIBLE, ids=lambda case: case.id)
+def test_the_oracle_agrees_with_the_catalog(case: Case) -> None:
+    conversation = _conversation(case)
+    assert conversation is not None
+    prediction = predict(conversation)
+    alternatives = {prediction.events, prediction.tolerated}
+    assert case.expected[OK] in alternatives
+    must_fail = not case.expected_close.closed_by_me
+    assert prediction.fails or prediction.close_rcvd or not must_fail
+    if prediction.fails:
+        assert must_fail
+        assert set(prediction.close_codes) & set(case.expected_close.close_codes)
+
+
+def _send(*frames: WireFrame) -> Conversation:
+    return Conversation(tuple(Send(frame) for frame in frames))
+
+
+def test_pings_inside_a_message_are_answered_before_the_echo() -> None:
+    conversation = _send(
+        WireFrame(1, b"a", fin=False, masked=True),
+        WireFrame(9, b"p", masked=True),
+        WireFrame(0, b"b", masked=True),
+    )
+    prediction = predict(conversation)
+    assert prediction.events == (Pong(b"p"), Message(b"ab"))
+    assert not prediction.fails and prediction.tolerated is None
+    case = to_case(conversation, case_id="99.1.1")
+    assert case.expected_close.closed_by_me
+
+
+def test_invalid_utf8_fails_with_1007_and_quotes_section_8_1() -> None:
+    prediction = predict(_send(WireFrame(1, b"\xff", fin=False, masked=True)))
+    assert prediction.fails and prediction.close_codes == (1007,)
+    assert prediction.rule == RULES["utf8"] and prediction.failing_frame == 1
+
+
+def test_two_defensible_codes_and_the_close_answer() -> None:
+    top = predict(_send(WireFrame(2, b"", masked=True, length=1 << 63)))
+    assert top.close_codes == (1002, 1009)
+    reason = predict(_send(WireFrame(8, b"\x03\xe8\xff", masked=True)))
+    assert reason.close_codes == (1007, 1002)
+    empty = predict(_send(WireFrame(8, b"", masked=True)))
+    assert empty.close_rcvd and empty.close_codes == (1000,)
+
+
+def test_frames_the_catalog_cannot_send_are_refused() -> None:
+    with pytest.raises(NotExpressible):
+        to_case(_send(WireFrame(2, b"")), case_id="99.1.1")
+
+
+@given(conversation=conversations())
+def test_every_generated_conversation_is_a_case(conversation: Conversation) -> None:
+    case = to_case(conversation, case_id="99.1.1")
+    assert len(case.expected) <= 2
+    assert dataclasses.replace(case) is not None

@@ -13,17 +13,25 @@ reported as not run, as for an unreachable URL.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import urllib.parse
 
 from .base import DEFAULT_READY_TIMEOUT, ServerTarget
 from .exceptions import TargetError
 
-__all__ = ["MAX_RESTARTS", "SETTLE", "Supervisor"]
+__all__ = ["DYING_WAIT", "MAX_RESTARTS", "SETTLE", "Supervisor"]
 
 #: Restarts allowed in one run before the target counts as gone.
 MAX_RESTARTS = 10
 #: Seconds a case that ended badly waits for a dying target to be seen dead: the
 #: kernel closes a process's sockets before its exit status can be collected.
 SETTLE = 0.1
+#: Seconds a target that still counts as running but refuses connections (its
+#: listening socket is gone: it is exiting) is watched until it counts as dead.
+#: On a loaded machine a killed process can take longer than :data:`SETTLE` to exit.
+DYING_WAIT = 2.0
+_POLL = 0.05
+_REFUSE_TIMEOUT = 1.0
 
 
 class Supervisor:
@@ -65,6 +73,8 @@ class Supervisor:
         if alive and suspicious and generation == self.generation:
             await asyncio.sleep(SETTLE)
             alive = await self._alive()
+            if alive and await self._refuses():
+                alive = await self._alive_after(DYING_WAIT)
         if alive and generation == self.generation:
             return None
         async with self._lock:
@@ -73,6 +83,35 @@ class Supervisor:
         index = min(generation, len(self.deaths) - 1)
         death = self.deaths[index] if self.deaths else "it died"
         return f"{self.target.name} died during the case ({death}); the case has no verdict"
+
+    async def _refuses(self) -> bool:
+        """Whether the target's port refuses a TCP connection (bounded by a timeout)."""
+        parts = urllib.parse.urlsplit(self.target.url)
+        if parts.hostname is None:
+            return False
+        port = parts.port or (443 if parts.scheme == "wss" else 80)
+        try:
+            _, writer = await asyncio.wait_for(
+                asyncio.open_connection(parts.hostname, port), _REFUSE_TIMEOUT
+            )
+        except TimeoutError:
+            return False  # slow to accept is not refusing
+        except OSError:
+            return True
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+        return False
+
+    async def _alive_after(self, limit: float) -> bool:
+        """Poll :meth:`_alive` for up to ``limit`` seconds; ``False`` once it is dead."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + limit
+        while loop.time() < end:
+            await asyncio.sleep(_POLL)
+            if not await self._alive():
+                return False
+        return True
 
     async def _restart(self) -> None:
         self.deaths.append(self.target.exit_reason())

@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # Where `make test-conformance` writes; `reports/` is kept in git, its content is not.
 REPORTS ?= reports
 
-.PHONY: all venv test lint types pytest bench test-conformance docker-engine test-targets clean
+.PHONY: all venv test lint types pytest fuzz bench test-conformance docker-engine test-targets clean
 
 all: test
 
@@ -27,8 +27,13 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy
 
+# ci-sized Hypothesis settings unless the caller names a profile (harness/fuzz/profiles.py).
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -n auto --durations=25
+	WSCONFORM_HYPOTHESIS_PROFILE=$${WSCONFORM_HYPOTHESIS_PROFILE:-ci} $(BIN)/python -m pytest -n auto --durations=25
+
+# Long in-process fuzzing of the reference core: the tests marked `fuzz`, nightly profile.
+fuzz: $(STAMP)
+	WSCONFORM_HYPOTHESIS_PROFILE=$${WSCONFORM_HYPOTHESIS_PROFILE:-nightly} $(BIN)/python -m pytest -n auto -m fuzz --timeout=0 tests/reference
 
 test: lint types pytest
 

@@ -2,27 +2,20 @@
 
 * ``WSCONFORM_TIMEOUT_UNIT`` (seconds, default 1.0) scales every timeout in the tests:
   use :func:`tests.timing.unit` rather than a literal.
-* ``HYPOTHESIS_PROFILE`` picks ``dev`` (default), ``ci`` or ``nightly``.
+* ``WSCONFORM_HYPOTHESIS_PROFILE`` picks ``dev`` (default), ``ci`` or ``nightly``
+  (:mod:`wsconform.harness.fuzz.profiles`; ``make test`` uses ``ci``, ``make fuzz``
+  ``nightly``).
 """
 
 from __future__ import annotations
 
-import os
 import pathlib
 
 import pytest
-from hypothesis import HealthCheck, settings
 
-settings.register_profile("dev", max_examples=100, deadline=None)
-settings.register_profile(
-    "ci",
-    max_examples=200,
-    deadline=None,
-    derandomize=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.register_profile("nightly", max_examples=5000, deadline=None)
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
+from wsconform.harness.fuzz import profiles
+
+profiles.load()
 
 _INTEGRATION = pathlib.Path(__file__).parent / "integration"
 

@@ -292,7 +292,11 @@ def mutated_frames(
     if draw(st.booleans()):
         # A declared length larger than the payload: the peer waits for bytes that
         # never come, or reads the next frame's header as payload.
-        wire = dataclasses.replace(wire, length=len(wire.payload) + draw(st.integers(1, 200)))
+        length = len(wire.payload) + draw(st.integers(1, 200))
+        wire = dataclasses.replace(wire, length=length)
+        if length > 0xFFFF and wire.length_encoding is LengthEncoding.LENGTH_16:
+            # Past what 16 bits hold: the 64-bit form, so that the frame can be written.
+            wire = dataclasses.replace(wire, length_encoding=LengthEncoding.LENGTH_64)
     elif draw(st.booleans()):
         # Section 5.2: "the most significant bit MUST be 0".
         top = 1 << 63

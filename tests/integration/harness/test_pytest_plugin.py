@@ -1,0 +1,155 @@
+"""The pytest plugin as a user runs it: ``pytest --wsconform-target URL`` in its own
+process, in an empty folder (no test file of the user's), with and without xdist.
+
+Targets: the reference server (``wsconform reference-server`` in a subprocess) and a
+known-broken peer (:class:`tests.peers.WrongPongPeer`, whose pongs carry the wrong
+payload) served from a thread. The tests check the items and their ids, the failing
+item's message (reason, wire log, replay command), the harness error of an unreachable
+target, and that ONE report is written, by the controller, whatever the workers.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import socket
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+
+import pytest
+
+from tests.peers import WrongPongPeer, serve_peer
+from tests.peers.running import in_thread
+from tests.timing import unit
+from wsconform.harness.commands.conformance import reference_server
+
+CASES = "1.1.1,2.3,6.4.1"
+
+
+@pytest.fixture(scope="module")
+def reference_url() -> Iterator[str]:
+    with reference_server() as url:
+        yield url
+
+
+def run_pytest(folder: pathlib.Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``pytest`` in ``folder`` (empty but for what the test puts there)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=unit(120),
+        check=False,
+    )
+
+
+def index(outdir: pathlib.Path) -> dict[str, dict[str, dict[str, object]]]:
+    data = json.loads((outdir / "index.json").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+@pytest.mark.parametrize("workers", [None, "2"], ids=["one-process", "xdist-2"])
+def test_cases_are_items_and_one_report_is_written(
+    reference_url: str, tmp_path: pathlib.Path, workers: str | None
+) -> None:
+    outdir = tmp_path / "out"
+    xdist = ["-n", workers] if workers else []
+    proc = run_pytest(
+        tmp_path,
+        "--wsconform-target",
+        reference_url,
+        "--wsconform-cases",
+        CASES,
+        "--wsconform-agent",
+        "reference",
+        "--wsconform-outdir",
+        str(outdir),
+        *xdist,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for case_id in CASES.split(","):
+        assert f"PASSED wsconform::test_case[{case_id}]" in proc.stdout
+    # The network fuzzer is another module: until it exists the item says so.
+    assert "the network fuzzer is not available" in proc.stdout
+    assert "3 passed, 1 skipped" in proc.stdout
+    assert f"wsconform: report written to {outdir}/" in proc.stdout
+    # One report of the three cases, whichever process ran each.
+    agents = index(outdir)
+    assert list(agents) == ["reference"]
+    assert sorted(agents["reference"]) == sorted(CASES.split(","))
+    assert {entry["behavior"] for entry in agents["reference"].values()} == {"OK"}
+    suite = ET.parse(outdir / "junit.xml").getroot()
+    assert len(suite.findall(".//testcase")) == 3
+    assert len(list(outdir.glob("reference_case_*.json"))) == 3
+
+
+def test_a_failing_case_shows_its_reason_and_reproduction(tmp_path: pathlib.Path) -> None:
+    outdir = tmp_path / "out"
+    with in_thread(lambda: serve_peer(WrongPongPeer)) as url:
+        proc = run_pytest(
+            tmp_path,
+            "--wsconform-target",
+            url,
+            "--wsconform-cases",
+            "1.1.1,2.3",
+            "--wsconform-outdir",
+            str(outdir),
+            "--wsconform-fuzz-examples",
+            "0",
+            "-n",
+            "2",
+        )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "PASSED wsconform::test_case[1.1.1]" in proc.stdout
+    assert "FAILED wsconform::test_case[2.3]" in proc.stdout
+    assert "test_fuzz" not in proc.stdout
+    failure = proc.stdout[proc.stdout.index("wsconform case 2.3 FAILED") :]
+    assert "behavior FAILED" in failure
+    assert "why:" in failure and "pong" in failure.lower()
+    assert "wire log" in failure and "RX FRAME" in failure and "TX FRAME" in failure
+    assert f"again:    wsconform test-server {url}" in failure
+    assert "--cases 2.3" in failure
+    [agent] = index(outdir).values()
+    assert {case_id: entry["behavior"] for case_id, entry in agent.items()} == {
+        "1.1.1": "OK",
+        "2.3": "FAILED",
+    }
+
+
+def test_an_unreachable_target_is_a_harness_error(tmp_path: pathlib.Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    outdir = tmp_path / "out"
+    proc = run_pytest(
+        tmp_path,
+        "--wsconform-target",
+        f"ws://127.0.0.1:{port}/",
+        "--wsconform-cases",
+        "1.1.1",
+        "--wsconform-outdir",
+        str(outdir),
+        "--wsconform-fuzz-examples",
+        "0",
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "wsconform harness error (not a verdict) in case 1.1.1:" in proc.stdout
+    assert "Traceback" not in proc.stdout
+    errors = json.loads((outdir / "harness_errors.json").read_text())
+    assert "1.1.1" in json.dumps(errors)
+
+
+def test_bad_options_are_one_line_usage_errors(tmp_path: pathlib.Path) -> None:
+    proc = run_pytest(tmp_path, "--wsconform-target", "http://x", "--wsconform-cases", "1.1.1")
+    assert proc.returncode == 4
+    assert "--wsconform-target:" in proc.stderr
+    proc = run_pytest(
+        tmp_path, "--wsconform-target", "ws://127.0.0.1:9/", "--wsconform-cases", "99.9"
+    )
+    assert proc.returncode == 4
+    assert "wsconform:" in proc.stderr and "99.9" in proc.stderr
+    assert "Traceback" not in proc.stderr

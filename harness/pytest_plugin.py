@@ -42,6 +42,7 @@ import pytest
 from wsconform.cases import catalog
 from wsconform.cases.model import Case
 from wsconform.harness.commands.case_options import UsageError, select_cases
+from wsconform.harness.commands.test_server import check_outdir, check_testdata
 from wsconform.harness.gate import FAIL_ON, expected_outcome, fails
 from wsconform.harness.record.describe import (
     describe_ending,
@@ -148,6 +149,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="the least outcome that fails an item (default failed)",
     )
     group.addoption(
+        "--wsconform-testdata",
+        metavar="DIR",
+        help="directory with Autobahn's original 12.x data files (default: generated ones)",
+    )
+    group.addoption(
         "--wsconform-fuzz-examples",
         type=int,
         default=100,
@@ -178,12 +184,13 @@ def pytest_configure(config: pytest.Config) -> None:
             target="server",
         )
         formats = parse_formats(config.getoption("wsconform_formats"))
+        testdata = check_testdata(config.getoption("wsconform_testdata"))
+        outdir = check_outdir(config.getoption("wsconform_outdir") or DEFAULT_OUTDIR)
     except (UsageError, ValueError) as exc:
         raise pytest.UsageError(f"wsconform: {exc}") from None
     examples = config.getoption("wsconform_fuzz_examples")
     if examples < 0:
         raise pytest.UsageError(f"--wsconform-fuzz-examples must be >= 0, not {examples}")
-    outdir = pathlib.Path(config.getoption("wsconform_outdir") or DEFAULT_OUTDIR)
     session = WsconformSession(
         target,
         cases,
@@ -193,6 +200,7 @@ def pytest_configure(config: pytest.Config) -> None:
         formats=formats,
         fuzz_examples=examples,
         controller=not hasattr(config, "workerinput"),
+        options=RunOptions(testdata=testdata),
     )
     config.pluginmanager.register(session, _PLUGIN_NAME)
 
@@ -277,6 +285,7 @@ class WsconformSession:
         formats: tuple[str, ...],
         fuzz_examples: int,
         controller: bool,
+        options: RunOptions | None = None,
     ) -> None:
         self.target = target
         self.cases = cases
@@ -286,7 +295,7 @@ class WsconformSession:
         self.formats = formats
         self.fuzz_examples = fuzz_examples
         self.controller = controller
-        self.options = RunOptions()
+        self.options = options if options is not None else RunOptions()
         self.report = Report()
         self.written: list[pathlib.Path] | None = None
         self.write_error: str | None = None

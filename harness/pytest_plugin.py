@@ -18,10 +18,11 @@ that writes, collects them into one :class:`~wsconform.harness.report.model.Repo
 writes ONE report with the usual renderers into ``--wsconform-outdir`` at the end of
 the session (docs/reports.md), as ``wsconform test-server`` does.
 
-The fuzz item calls the network fuzzer's pytest entry point,
-``wsconform.harness.fuzz.runner.run_for_pytest(target, *, max_examples, outdir)``, which
-returns the text of each mismatch found (an empty list: none); while that module or
-function is missing the item is skipped with the reason.
+The fuzz item runs the network fuzzer (:mod:`wsconform.harness.fuzz.runner`:
+``fuzz_target`` with ``FuzzSettings(max_examples=...)``) against the target and fails
+with its shrunk finding's reproduction (``wsconform.harness.fuzz.reproduction``); the
+finding's case goes into the report like any other. While those modules are not
+installed the item is skipped with that reason.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import pathlib
 import pickle
 import time
 import types
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from typing import Any
 
 import pytest
@@ -64,10 +65,14 @@ from wsconform.harness.wire.exceptions import WireError
 __all__ = [
     "DEFAULT_OUTDIR",
     "FUZZ_ENTRY",
+    "REPRODUCTION_ENTRY",
     "RESULT_ATTRIBUTE",
+    "CaseFailed",
     "CaseItem",
+    "FuzzFailed",
     "FuzzItem",
     "HarnessFailure",
+    "Outcomes",
     "WsconformCollector",
     "WsconformSession",
     "decode_result",
@@ -81,8 +86,10 @@ __all__ = [
 DEFAULT_OUTDIR = "reports/pytest"
 #: The attribute of a test report that carries a case's pickled result (or error).
 RESULT_ATTRIBUTE = "wsconform_result"
-#: The network fuzzer's function the fuzz item calls: (module, attribute).
-FUZZ_ENTRY = ("wsconform.harness.fuzz.runner", "run_for_pytest")
+#: The network fuzzer's module and the names the fuzz item uses from it, then the module
+#: that writes a finding's reproduction.
+FUZZ_ENTRY = ("wsconform.harness.fuzz.runner", ("fuzz_target", "FuzzSettings"))
+REPRODUCTION_ENTRY = ("wsconform.harness.fuzz.reproduction", "reproduction")
 #: Longest wire log shown in a failure, in lines (the report keeps all of it).
 _WIRELOG_LINES = 40
 #: Seconds past a case's own deadline before the item gives up on it.
@@ -218,22 +225,28 @@ def _mapping_proxy(data: dict[Any, Any]) -> types.MappingProxyType[Any, Any]:
     return types.MappingProxyType(data)
 
 
-def encode_result(result: CaseResult | HarnessError) -> str:
-    """A case's result (or harness error) as text that travels in a test report."""
+Outcomes = list[CaseResult | HarnessError]
+
+
+def encode_result(results: Outcomes) -> str:
+    """An item's results (or harness errors) as text that travels in a test report."""
     buffer = io.BytesIO()
-    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(result)
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(list(results))
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
-def decode_result(text: str) -> CaseResult | HarnessError:
+def decode_result(text: str) -> Outcomes:
     """The inverse of :func:`encode_result` (only for what our own workers sent).
 
     Raises:
-        ValueError: ``text`` is not an encoded result.
+        ValueError: ``text`` is not encoded results.
     """
     value = pickle.loads(base64.b64decode(text))
-    if not isinstance(value, CaseResult | HarnessError):
-        raise ValueError(f"not a wsconform result: {type(value).__name__}")
+    if not isinstance(value, list):
+        raise ValueError(f"not wsconform results: {type(value).__name__}")
+    for item in value:
+        if not isinstance(item, CaseResult | HarnessError):
+            raise ValueError(f"not a wsconform result: {type(item).__name__}")
     return value
 
 
@@ -375,12 +388,10 @@ class WsconformSession:
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        """Attach the case's result to the report of its call phase."""
+        """Attach the item's results to the report of its call phase."""
         report = yield
-        if isinstance(item, CaseItem) and call.when == "call":
-            outcome = item.outcome
-            if outcome is not None:
-                setattr(report, RESULT_ATTRIBUTE, encode_result(outcome))
+        if isinstance(item, CaseItem | FuzzItem) and call.when == "call" and item.outcomes:
+            setattr(report, RESULT_ATTRIBUTE, encode_result(item.outcomes))
         return report
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -390,11 +401,11 @@ class WsconformSession:
         text = getattr(report, RESULT_ATTRIBUTE, None)
         if not isinstance(text, str):
             return
-        value = decode_result(text)
-        if isinstance(value, CaseResult):
-            self.report.add(value)
-        else:
-            self.report.add_error(value)
+        for value in decode_result(text):
+            if isinstance(value, CaseResult):
+                self.report.add(value)
+            else:
+                self.report.add_error(value)
 
     # --- the one report --------------------------------------------------------------
 
@@ -451,7 +462,7 @@ class CaseItem(pytest.Item):
         self.case = case
         self.run = run
         #: The result (or harness error) once the item ran.
-        self.outcome: CaseResult | HarnessError | None = None
+        self.outcomes: Outcomes = []
         self.add_marker(pytest.mark.wsconform)
 
     def runtest(self) -> None:
@@ -464,9 +475,10 @@ class CaseItem(pytest.Item):
         try:
             result = self.run.run_case(self.case)
         except HarnessFailure as exc:
-            self.outcome = HarnessError(self.run.agent or UNKNOWN_AGENT, self.case.id, str(exc))
+            error = HarnessError(self.run.agent or UNKNOWN_AGENT, self.case.id, str(exc))
+            self.outcomes = [error]
             raise
-        self.outcome = result
+        self.outcomes = [result]
         self.user_properties.append(("wsconform_outcome", result.outcome.label))
         if self.run.result_fails(result):
             raise CaseFailed(result)
@@ -489,42 +501,78 @@ class CaseItem(pytest.Item):
         return self.path, None, f"wsconform case {self.case.id}"
 
 
+class FuzzFailed(Exception):
+    """The fuzzer found a mismatch; carries its reproduction."""
+
+
 class FuzzItem(pytest.Item):
     """The network fuzzer against the target, when it is installed."""
 
     def __init__(self, *, run: WsconformSession, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.run = run
+        #: The finding's result (or the harness error) once the item ran.
+        self.outcomes: Outcomes = []
         self.add_marker(pytest.mark.wsconform)
 
-    def entry(self) -> Callable[..., list[str]] | None:
-        """The fuzzer's pytest entry point, ``None`` while it is not built."""
-        module_name, attribute = FUZZ_ENTRY
+    @staticmethod
+    def api() -> tuple[Any, Any, Any] | None:
+        """``fuzz_target``, ``FuzzSettings`` and ``reproduction``; ``None`` while the
+        network fuzzer is not installed."""
+        (module_name, (run_name, settings_name)), (text_module, text_name) = (
+            FUZZ_ENTRY,
+            REPRODUCTION_ENTRY,
+        )
         try:
-            module = importlib.import_module(module_name)
+            runner = importlib.import_module(module_name)
+            texts = importlib.import_module(text_module)
         except ModuleNotFoundError as exc:
-            if exc.name is not None and module_name.startswith(exc.name):
+            # Only our own modules' absence means "not installed"; anything else is a bug.
+            if exc.name in (module_name, text_module):
                 return None
             raise
-        function = getattr(module, attribute, None)
-        return function if callable(function) else None
+        found = (
+            getattr(runner, run_name, None),
+            getattr(runner, settings_name, None),
+            getattr(texts, text_name, None),
+        )
+        return found if all(callable(f) for f in found) else None
 
     def runtest(self) -> None:
-        """Fuzz the target; fail with each mismatch's reproduction.
+        """Fuzz the target; fail with the shrunk finding's reproduction.
 
         Raises:
             pytest.skip.Exception: the network fuzzer is not installed.
-            AssertionError: the fuzzer found mismatches.
+            FuzzFailed: the fuzzer found a mismatch.
+            HarnessFailure: the fuzz run produced no verdict.
         """
-        function = self.entry()
-        if function is None:
-            module_name, attribute = FUZZ_ENTRY
-            pytest.skip(f"the network fuzzer is not available ({module_name}.{attribute})")
-        findings = function(
-            self.run.target, max_examples=self.run.fuzz_examples, outdir=self.run.outdir
-        )
-        if findings:
-            raise AssertionError("\n\n".join(findings))
+        api = self.api()
+        if api is None:
+            pytest.skip(f"the network fuzzer is not available ({FUZZ_ENTRY[0]})")
+        fuzz_target, fuzz_settings, reproduction = api
+        agent = self.run.agent_name()
+        examples = self.run.fuzz_examples
+        settings = fuzz_settings(max_examples=examples, options=self.run.options)
+        result = fuzz_target(self.run.target, settings, agent=agent)
+        self.outcomes = list(result.results)
+        if result.error is not None:
+            self.outcomes.append(result.error)
+            raise HarnessFailure(result.error.message)
+        if result.finding is not None:
+            lines = reproduction(result.finding, url=self.run.target.url, max_examples=examples)
+            raise FuzzFailed("\n".join(lines))
+
+    def repr_failure(
+        self,
+        excinfo: pytest.ExceptionInfo[BaseException],
+        style: Any = None,
+    ) -> str | Any:
+        """The finding's reproduction, or the harness error in one line."""
+        if isinstance(excinfo.value, FuzzFailed):
+            return f"wsconform fuzz: {excinfo.value}"
+        if isinstance(excinfo.value, HarnessFailure):
+            return f"wsconform harness error (not a verdict) while fuzzing: {excinfo.value}"
+        return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[pathlib.Path, int | None, str]:
         return self.path, None, "wsconform fuzz"

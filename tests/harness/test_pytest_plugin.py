@@ -18,23 +18,28 @@ from wsconform.harness.report.model import HarnessError
 
 
 def test_results_survive_the_trip_from_a_worker() -> None:
-    for result in sample_report().results():
-        back = decode_result(encode_result(result))
-        assert not isinstance(back, HarnessError)
-        assert case_json(back) == case_json(result)
-        assert back.case.expected == result.case.expected
+    results = sample_report().results()
+    back = decode_result(encode_result(list(results)))
+    assert len(back) == len(results)
+    for got, result in zip(back, results, strict=True):
+        assert not isinstance(got, HarnessError)
+        assert case_json(got) == case_json(result)
+        assert got.case.expected == result.case.expected
 
 
 def test_harness_errors_survive_the_trip() -> None:
     error = HarnessError("agent", "1.1.1", "ConnectError: refused")
-    assert decode_result(encode_result(error)) == error
+    assert decode_result(encode_result([error])) == [error]
 
 
 def test_anything_else_is_refused() -> None:
     import base64
 
     text = base64.b64encode(pickle.dumps(["not", "a", "result"])).decode()
-    with pytest.raises(ValueError, match="not a wsconform result: list"):
+    with pytest.raises(ValueError, match="not a wsconform result: str"):
+        decode_result(text)
+    text = base64.b64encode(pickle.dumps({"a": 1})).decode()
+    with pytest.raises(ValueError, match="not wsconform results: dict"):
         decode_result(text)
 
 

@@ -5,7 +5,8 @@ Targets: the reference server (``wsconform reference-server`` in a subprocess) a
 known-broken peer (:class:`tests.peers.WrongPongPeer`, whose pongs carry the wrong
 payload) served from a thread. The tests check the items and their ids, the failing
 item's message (reason, wire log, replay command), the harness error of an unreachable
-target, and that ONE report is written, by the controller, whatever the workers.
+target, that ONE report is written, by the controller, whatever the workers, and
+that the fuzz item runs the network fuzzer (or says that it is not installed).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from tests.peers import WrongPongPeer, serve_peer
 from tests.peers.running import in_thread
 from tests.timing import unit
 from wsconform.harness.commands.conformance import reference_server
+from wsconform.harness.pytest_plugin import FuzzItem
 
 CASES = "1.1.1,2.3,6.4.1"
 
@@ -52,12 +54,8 @@ def index(outdir: pathlib.Path) -> dict[str, dict[str, dict[str, object]]]:
     return data
 
 
-@pytest.mark.parametrize("workers", [None, "2"], ids=["one-process", "xdist-2"])
-def test_cases_are_items_and_one_report_is_written(
-    reference_url: str, tmp_path: pathlib.Path, workers: str | None
-) -> None:
+def test_cases_are_items_in_an_empty_folder(reference_url: str, tmp_path: pathlib.Path) -> None:
     outdir = tmp_path / "out"
-    xdist = ["-n", workers] if workers else []
     proc = run_pytest(
         tmp_path,
         "--wsconform-target",
@@ -68,14 +66,14 @@ def test_cases_are_items_and_one_report_is_written(
         "reference",
         "--wsconform-outdir",
         str(outdir),
-        *xdist,
+        "--wsconform-fuzz-examples",
+        "0",
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     for case_id in CASES.split(","):
         assert f"PASSED wsconform::test_case[{case_id}]" in proc.stdout
-    # The network fuzzer is another module: until it exists the item says so.
-    assert "the network fuzzer is not available" in proc.stdout
-    assert "3 passed, 1 skipped" in proc.stdout
+    assert "test_fuzz" not in proc.stdout
+    assert "3 passed in" in proc.stdout
     assert f"wsconform: report written to {outdir}/" in proc.stdout
     # One report of the three cases, whichever process ran each.
     agents = index(outdir)
@@ -87,7 +85,34 @@ def test_cases_are_items_and_one_report_is_written(
     assert len(list(outdir.glob("reference_case_*.json"))) == 3
 
 
-def test_a_failing_case_shows_its_reason_and_reproduction(tmp_path: pathlib.Path) -> None:
+def test_the_fuzz_item_runs_the_network_fuzzer_or_says_it_is_missing(
+    reference_url: str, tmp_path: pathlib.Path
+) -> None:
+    proc = run_pytest(
+        tmp_path,
+        "--wsconform-target",
+        reference_url,
+        "--wsconform-cases",
+        "1.1.1",
+        "--wsconform-outdir",
+        str(tmp_path / "out"),
+        "--wsconform-fuzz-examples",
+        "5",
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    if FuzzItem.api() is None:
+        assert "1 passed, 1 skipped" in proc.stdout
+        assert "the network fuzzer is not available (wsconform.harness.fuzz.runner)" in proc.stdout
+    else:
+        # The reference server conforms: five conversations, no mismatch.
+        assert "PASSED wsconform::test_fuzz[server]" in proc.stdout
+
+
+def test_under_xdist_a_failing_case_shows_its_reason_and_one_report_is_written(
+    tmp_path: pathlib.Path,
+) -> None:
+    # The user's own tests run beside the cases.
+    (tmp_path / "test_mine.py").write_text("def test_mine() -> None:\n    pass\n")
     outdir = tmp_path / "out"
     with in_thread(lambda: serve_peer(WrongPongPeer)) as url:
         proc = run_pytest(
@@ -104,8 +129,10 @@ def test_a_failing_case_shows_its_reason_and_reproduction(tmp_path: pathlib.Path
             "2",
         )
     assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "PASSED test_mine.py::test_mine" in proc.stdout
     assert "PASSED wsconform::test_case[1.1.1]" in proc.stdout
     assert "FAILED wsconform::test_case[2.3]" in proc.stdout
+    assert "1 failed, 2 passed" in proc.stdout
     assert "test_fuzz" not in proc.stdout
     failure = proc.stdout[proc.stdout.index("wsconform case 2.3 FAILED") :]
     assert "behavior FAILED" in failure
@@ -113,11 +140,15 @@ def test_a_failing_case_shows_its_reason_and_reproduction(tmp_path: pathlib.Path
     assert "wire log" in failure and "RX FRAME" in failure and "TX FRAME" in failure
     assert f"again:    wsconform test-server {url}" in failure
     assert "--cases 2.3" in failure
+    # ONE report, written by the controller, of the cases both workers ran.
     [agent] = index(outdir).values()
     assert {case_id: entry["behavior"] for case_id, entry in agent.items()} == {
         "1.1.1": "OK",
         "2.3": "FAILED",
     }
+    suite = ET.parse(outdir / "junit.xml").getroot()
+    assert len(suite.findall(".//testcase")) == 2
+    assert proc.stdout.count("wsconform: report written to") == 1
 
 
 def test_an_unreachable_target_is_a_harness_error(tmp_path: pathlib.Path) -> None:

@@ -16,14 +16,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wsconform.reference.protocol.exceptions import PayloadTooBig, ProtocolError
+from wsconform.reference.protocol.connection import OPEN, SERVER, Protocol
+from wsconform.reference.protocol.exceptions import FailConnection, PayloadTooBig, ProtocolError
 from wsconform.reference.protocol.extensions import codec
 from wsconform.reference.protocol.extensions.permessage_deflate import (
     MAX_WINDOW_BITS,
     MIN_WINDOW_BITS,
     PerMessageDeflate,
 )
-from wsconform.reference.protocol.frames import BINARY, CONT, PING, TEXT, Frame
+from wsconform.reference.protocol.frames import BINARY, CONT, PING, TEXT, Frame, serialize
 
 pytestmark = pytest.mark.fuzz
 
@@ -73,10 +74,13 @@ def message_data() -> st.SearchStrategy[bytes]:
 
 
 @st.composite
-def fragmented(draw: st.DrawFn) -> list[Frame]:
-    """One message as frames, split anywhere, with pings between its fragments."""
+def fragmented(draw: st.DrawFn, valid_text: bool = False) -> list[Frame]:
+    """One message as frames, split anywhere, with pings between its fragments
+    (``valid_text``: a text message is UTF-8, as a connection requires)."""
     data = draw(message_data())
     opcode = draw(st.sampled_from([TEXT, BINARY]))
+    if valid_text and opcode is TEXT:
+        data = data.decode("latin-1").encode()
     cuts = sorted(draw(st.lists(st.integers(0, len(data)), max_size=4)))
     pieces = [data[a:b] for a, b in zip([0, *cuts], [*cuts, len(data)], strict=True)]
     result: list[Frame] = []
@@ -151,3 +155,58 @@ def test_any_compressed_bytes_fail_only_as_documented(
         pass
     if max_size is not None:
         assert produced <= max_size
+
+
+@pytest.mark.parametrize("backend", BACKENDS, ids=[b.name for b in BACKENDS])
+@given(data=st.data(), max_size=st.integers(100, 100_000))
+def test_a_connection_decodes_compressed_messages_or_fails_with_the_right_code(
+    backend: codec.Backend, data: st.DataObject, max_size: int
+) -> None:
+    """The codec inside a server connection: what a client compressed comes out as it
+    was sent; a damaged compressed payload fails with 1002, an oversized one with 1009
+    (RFC 7692 section 6 and RFC 6455 section 7.4.1)."""
+    pair = data.draw(pairs(backend))
+    protocol = Protocol(SERVER, state=OPEN, max_size=max_size)
+    protocol.extensions = [pair.receiver]
+    messages = data.draw(st.lists(fragmented(valid_text=True), min_size=1, max_size=3))
+    damage = data.draw(st.booleans())
+    sent: list[Frame] = []
+    wire = b""
+    # Each message's size on the wire (compressed), and decoded.
+    wire_sizes: list[int] = []
+    for message in messages:
+        wire_sizes.append(0)
+        for frame in message:
+            encoded = pair.sender.encode(frame)
+            sent.append(frame)
+            wire += serialize(encoded, mask=True)
+            if frame.opcode is not PING:
+                wire_sizes[-1] += len(encoded.data)
+    if damage:
+        # A byte of garbage in the middle of the stream's last compressed payload.
+        last = pair.sender.encode(Frame(BINARY, b"x" * 50))
+        body = bytearray(last.data)
+        body[len(body) // 2] ^= 0xFF
+        wire += serialize(dataclasses.replace(last, data=bytes(body)), mask=True)
+    protocol.receive_data(wire)
+    events = protocol.events_received()
+    sizes = [len(payload(message)) for message in messages]
+    exc = protocol.parser_exc
+    # What came before the failure (or the end) came out whole and in order.
+    assert events[: len(sent)] == sent[: len(events)]
+    if exc is None:
+        assert all(size <= max_size for size in sizes + wire_sizes)
+        # The damaged payload may still inflate (to other bytes): one more message.
+        assert len(events) == len(sent) + (1 if damage else 0)
+        return
+    assert isinstance(exc, FailConnection)
+    assert len(events) <= len(sent)
+    if exc.code == 1009:
+        # The limit also bounds a message on the wire, before it is decoded (so that a
+        # frame is refused from its header), as websockets does: an incompressible
+        # message a few bytes under the limit may be over it once compressed.
+        over = [max(a, b) > max_size for a, b in zip(sizes, wire_sizes, strict=True)]
+        assert any(over) or damage
+    else:
+        assert exc.code == 1002
+        assert damage

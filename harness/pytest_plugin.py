@@ -44,6 +44,7 @@ from wsconform.cases import catalog
 from wsconform.cases.model import Case
 from wsconform.harness.commands.case_options import UsageError, select_cases
 from wsconform.harness.commands.test_server import check_outdir, check_testdata
+from wsconform.harness.fuzz import profiles
 from wsconform.harness.gate import FAIL_ON, expected_outcome, fails
 from wsconform.harness.record.describe import (
     describe_ending,
@@ -163,9 +164,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--wsconform-fuzz-examples",
         type=int,
-        default=100,
+        default=None,
         metavar="N",
-        help="conversations the fuzz item sends (default 100; 0 leaves the item out)",
+        help="conversations the fuzz item sends (default: max_examples of the Hypothesis "
+        f"profile {profiles.ENV_VAR} names; 0 leaves the item out)",
     )
 
 
@@ -196,6 +198,11 @@ def pytest_configure(config: pytest.Config) -> None:
     except (UsageError, ValueError) as exc:
         raise pytest.UsageError(f"wsconform: {exc}") from None
     examples = config.getoption("wsconform_fuzz_examples")
+    if examples is None:
+        try:
+            examples = profiles.PROFILES[profiles.profile_name()].max_examples
+        except ValueError as exc:
+            raise pytest.UsageError(f"wsconform: {exc}") from None
     if examples < 0:
         raise pytest.UsageError(f"--wsconform-fuzz-examples must be >= 0, not {examples}")
     session = WsconformSession(

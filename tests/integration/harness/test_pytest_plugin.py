@@ -12,6 +12,7 @@ that the fuzz item runs the network fuzzer (or says that it is not installed).
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import socket
 import subprocess
@@ -36,11 +37,15 @@ def reference_url() -> Iterator[str]:
         yield url
 
 
-def run_pytest(folder: pathlib.Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run_pytest(
+    folder: pathlib.Path, *args: str, profile: str = "dev"
+) -> subprocess.CompletedProcess[str]:
     """``pytest`` in ``folder`` (empty but for what the test puts there)."""
+    env = dict(os.environ, WSCONFORM_HYPOTHESIS_PROFILE=profile)
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", *args],
         cwd=folder,
+        env=env,
         capture_output=True,
         text=True,
         timeout=unit(120),
@@ -184,3 +189,9 @@ def test_bad_options_are_one_line_usage_errors(tmp_path: pathlib.Path) -> None:
     assert proc.returncode == 4
     assert "wsconform:" in proc.stderr and "99.9" in proc.stderr
     assert "Traceback" not in proc.stderr
+    proc = run_pytest(
+        tmp_path, "--wsconform-target", "ws://127.0.0.1:9/", "--wsconform-cases", "1.1.1",
+        profile="weekly",
+    )  # fmt: skip
+    assert proc.returncode == 4
+    assert "WSCONFORM_HYPOTHESIS_PROFILE='weekly' names no Hypothesis profile" in proc.stderr

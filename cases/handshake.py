@@ -41,9 +41,9 @@ __all__ = [
     "STANDARD_REQUEST",
     "STANDARD_RESPONSE",
     "ClientHandshakeCase",
-    "Header",
     "HandshakeRequest",
     "HandshakeResponse",
+    "Header",
     "ServerExpectation",
     "ServerHandshakeCase",
     "replace_header",
@@ -76,8 +76,6 @@ STANDARD_RESPONSE: tuple[Header, ...] = (
     ("Sec-WebSocket-Accept", ACCEPT),
 )
 
-_TOKEN = frozenset("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-
 
 def without_header(headers: tuple[Header, ...], name: str) -> tuple[Header, ...]:
     """``headers`` without the lines named ``name`` (ASCII case-insensitive)."""
@@ -102,8 +100,9 @@ def replace_header(headers: tuple[Header, ...], name: str, *values: str) -> tupl
 
 def _check_headers(where: str, headers: tuple[Header, ...]) -> None:
     for name, value in headers:
-        if not name or not set(name) <= _TOKEN:
-            raise InvalidCase(where, f"header name {name[:40]!r} is not an HTTP token")
+        # Not only tokens: a case may send a space before the colon (RFC 9112 section 5.1).
+        if not name or set(name) & {":", "\r", "\n"}:
+            raise InvalidCase(where, f"header name {name[:40]!r} cannot be written")
         if "\r" in value or "\n" in value:
             raise InvalidCase(where, f"header {name} has a line break in its value")
 
@@ -144,13 +143,16 @@ class ServerExpectation:
     at fault, not the server). ``close``: TCP closed without any answer. A server that
     does not answer within the opening handshake timer always gets FAILED.
     ``version_header``: a refusal must carry ``Sec-WebSocket-Version`` listing 13
-    (RFC 6455 section 4.4), else FAILED.
+    (RFC 6455 section 4.4), else FAILED. ``deflate_declined``: every permessage-deflate
+    offer of the request is invalid, so a 101 that accepts the extension is FAILED
+    (RFC 7692 section 5: the server "MUST decline" such an offer).
     """
 
     accept: Verdict = FAILED
     refuse: Verdict = OK
     close: Verdict = FAILED
     version_header: bool = False
+    deflate_declined: bool = False
 
     def __post_init__(self) -> None:
         allowed = {OK, NON_STRICT, FAILED}

@@ -88,8 +88,8 @@ def judge_server_case(case: ServerHandshakeCase, obs: Observation) -> Verdicts:
     if obs.was_open_handshake_timeout and status is None:
         failure = obs.handshake_failure or "no answer in time"
         text = (
-            f"The server did not answer the request ({failure}): it should have "
-            f"{case.expectation.rstrip('.')}; a server must bound what it waits for."
+            f"The server did not answer the request ({failure}); a server must bound what "
+            f"it waits for. The case expects: {case.expectation}"
         )
         return _refused(case, Verdict.FAILED, text)
     if status is None:
@@ -100,7 +100,7 @@ def judge_server_case(case: ServerHandshakeCase, obs: Observation) -> Verdicts:
         verdict = expect.close
         text = "The server closed the connection without an HTTP answer."
         if verdict is not Verdict.OK:
-            text += f" It should have {case.expectation.rstrip('.')}."
+            text += f" The case expects: {case.expectation}"
         return _refused(case, verdict, text)
     if status == 101:
         return _accepted(case, obs)
@@ -113,7 +113,7 @@ def _refusal(case: ServerHandshakeCase, obs: Observation, status: int) -> Verdic
     verdict = expect.refuse
     text = f"The server refused the request with {line!r}."
     if verdict is not Verdict.OK:
-        return _refused(case, verdict, f"{text} It should have {case.expectation.rstrip('.')}.")
+        return _refused(case, verdict, f"{text} The case expects: {case.expectation}")
     if status >= 500:
         # RFC 9110 section 15.6: a 5xx says "the server is aware that it has erred"; the
         # request was at fault, and a 4xx says so (RFC 6455 section 4.2.1: "such as 400
@@ -182,12 +182,22 @@ def _window_bits_problem(case: ServerHandshakeCase, obs: Observation) -> str | N
     return None
 
 
+def _accepts_deflate(obs: Observation) -> bool:
+    for value in _values(response_headers(obs.http_response), "Sec-WebSocket-Extensions"):
+        try:
+            if any(name == _DEFLATE for name, _params in parse_extension_list(value)):
+                return True
+        except (InvalidHandshake, ValueError):
+            continue
+    return False
+
+
 def _accepted(case: ServerHandshakeCase, obs: Observation) -> Verdicts:
     expect = case.answer
     if not expect.wants_accept:
         text = (
-            f"The server accepted the request (101 Switching Protocols); it should have "
-            f"{case.expectation.rstrip('.')}."
+            f"The server accepted the request (101 Switching Protocols). The case "
+            f"expects: {case.expectation}"
         )
         return Verdicts(expect.accept, CloseVerdict.OK, text, "The server accepted the request.")
     if not obs.opened:
@@ -195,12 +205,11 @@ def _accepted(case: ServerHandshakeCase, obs: Observation) -> Verdicts:
         text = f"The server answered 101, but its response breaks RFC 6455 section 4: {failure}."
         return Verdicts(Verdict.FAILED, CloseVerdict.FAILED, text, text)
     problem = _window_bits_problem(case, obs)
+    if expect.deflate_declined and _accepts_deflate(obs):
+        problem = "it accepted permessage-deflate though every offer was invalid"
     verdicts = judge(case, obs)
     if problem is not None:
-        text = (
-            f"The server answered 101, but {problem}: RFC 7692 section 7.1.2.1 says the "
-            f"response carries server_max_window_bits with the same or smaller value as the offer."
-        )
+        text = f"The server answered 101, but {problem}. The case expects: {case.expectation}"
         return Verdicts(Verdict.FAILED, verdicts.behavior_close, text, verdicts.result_close)
     return verdicts
 
@@ -230,4 +239,3 @@ def judge_client_case(case: ClientHandshakeCase, obs: Observation) -> Verdicts:
         how = "sent a close frame" + (f" ({code})" if code is not None else "") + " and closed"
     text = f"The client failed the connection: it {how} without sending a data frame."
     return Verdicts(Verdict.OK, CloseVerdict.OK, text, text)
-

@@ -299,7 +299,12 @@ class _SyncDriver:
         print(f"{count} cases, running {total}", flush=True)
         for index in range(1, total + 1):
             url = _endpoint(base, "runCase", case=index, agent=self.args.agent)
-            ws = connect(url, **self.options)
+            try:
+                ws = connect(url, **self.options)
+            except InvalidHandshake as exc:
+                # An opening-handshake case: refusing the answer is the client's part.
+                _report(index, total, None, f" (handshake refused: {exc})")
+                continue
             note = ""
             try:
                 while True:
@@ -360,7 +365,12 @@ class _AsyncioDriver:
 
         timeout = self.args.timeout
         url = _endpoint(base, "runCase", case=index, agent=self.args.agent)
-        ws = await connect(url, **self.options)
+        try:
+            ws = await connect(url, **self.options)
+        except InvalidHandshake as exc:
+            # An opening-handshake case: refusing the answer is the client's part.
+            _report(index, total, None, f" (handshake refused: {exc})")
+            return
         note = ""
         try:
             while True:

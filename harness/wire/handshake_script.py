@@ -9,8 +9,8 @@ a case sends what a conforming peer must refuse.
 from __future__ import annotations
 
 from wsconform.cases.handshake import ACCEPT, HOST, KEY, HandshakeRequest, HandshakeResponse
-from wsconform.reference.protocol.handshake import accept_key
 from wsconform.reference.protocol.exceptions import InvalidHandshake
+from wsconform.reference.protocol.handshake import accept_key
 from wsconform.reference.protocol.headers import build_host, parse_token_list
 from wsconform.reference.protocol.uri import WebSocketURI
 

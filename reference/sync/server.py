@@ -116,8 +116,12 @@ class ServerConnection(Connection):
         self.response = response
         with self._protocol_lock:
             self.protocol.send_response(response)
+            # Frames that came with the request are read once the 101 is sent.
+            early = self.protocol.events_received()
             self._outgoing.extend(self.protocol.data_to_send())
         self._flush()
+        for event in early:
+            self._dispatch(event)
         if hook_exc is not None:
             raise hook_exc
         # Not "state is OPEN" checked now: the client may already have closed.

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from wsconform.cases.handshake import ClientHandshakeCase, ServerHandshakeCase
 from wsconform.cases.model import Case, Verdict
-from wsconform.harness.record.observation import KillAfterFired, Observation
+from wsconform.harness.record.observation import KillAfterFired, Observation, RxOctets
 from wsconform.harness.record.outcome import CloseVerdict, Verdicts
 from wsconform.harness.verdicts import judge
 from wsconform.reference.protocol.exceptions import InvalidHandshake
@@ -36,6 +36,8 @@ __all__ = ["judge_case", "judge_client_case", "judge_server_case", "response_hea
 _NEVER_OPENED = "The connection never opened, as the case expects of this handshake."
 _DEFLATE = "permessage-deflate"
 _DATA_OPCODES = (0, 1, 2)
+#: What an HTTP request line starts with (RFC 9110 section 9: the methods).
+_METHODS = (b"GET ", b"HEAD ", b"POST ", b"PUT ", b"DELETE ", b"OPTIONS ")
 
 
 def judge_case(case: Case, obs: Observation) -> Verdicts:
@@ -214,10 +216,17 @@ def _accepted(case: ServerHandshakeCase, obs: Observation) -> Verdicts:
     return verdicts
 
 
+def _new_request(obs: Observation) -> bool:
+    """Whether the client sent an HTTP request after the one the tester answered: it
+    kept the TCP connection of a refused handshake for its next request."""
+    reads = [entry for entry in obs.wirelog if isinstance(entry, RxOctets)]
+    return any(entry.head.startswith(_METHODS) for entry in reads[1:])
+
+
 def judge_client_case(case: ClientHandshakeCase, obs: Observation) -> Verdicts:
     """The verdicts of an ``hc`` case (module docstring)."""
     if case.proceed:
-        return judge(case, obs)
+        return _judge_proceed(case, obs)
     sent = sum(obs.rx_frame_stats.get(opcode, 0) for opcode in _DATA_OPCODES)
     if sent:
         text = (
@@ -226,8 +235,21 @@ def judge_client_case(case: ClientHandshakeCase, obs: Observation) -> Verdicts:
             f"(RFC 6455 section 4.1)."
         )
         return Verdicts(Verdict.FAILED, CloseVerdict.OK, text, text)
-    waited = any(isinstance(entry, KillAfterFired) for entry in obs.wirelog)
-    if waited:
+    if _new_request(obs):
+        text = (
+            "The client refused the response but kept its TCP connection, and sent its next "
+            "HTTP request on it: to fail the connection it must close it (RFC 6455 section "
+            '7.1.7: "the endpoint MUST _Close the WebSocket Connection_").'
+        )
+        return Verdicts(Verdict.FAILED, CloseVerdict.OK, text, text)
+    if obs.failed_by_me and not _waited(obs):
+        reason = (obs.local_close_reason or b"").decode("utf-8", "replace")
+        text = (
+            f"The client did not close the connection: it sent bytes the tester failed the "
+            f"connection on ({reason}); it should have closed TCP (RFC 6455 section 4.1)."
+        )
+        return Verdicts(Verdict.FAILED, CloseVerdict.OK, text, text)
+    if _waited(obs):
         text = (
             f"The client neither failed the connection nor used it within {case.wait:g} s "
             f"of this response: it should have closed TCP at once (RFC 6455 section 4.1)."
@@ -239,3 +261,18 @@ def judge_client_case(case: ClientHandshakeCase, obs: Observation) -> Verdicts:
         how = "sent a close frame" + (f" ({code})" if code is not None else "") + " and closed"
     text = f"The client failed the connection: it {how} without sending a data frame."
     return Verdicts(Verdict.OK, CloseVerdict.OK, text, text)
+
+
+def _waited(obs: Observation) -> bool:
+    return any(isinstance(entry, KillAfterFired) for entry in obs.wirelog)
+
+
+def _judge_proceed(case: ClientHandshakeCase, obs: Observation) -> Verdicts:
+    verdicts = judge(case, obs)
+    if verdicts.behavior is Verdict.OK or obs.rx_frame_stats or _waited(obs):
+        return verdicts
+    text = (
+        "The client closed the connection without using it, though this response meets "
+        "RFC 6455 section 4.1: it should have opened the connection and echoed the message."
+    )
+    return Verdicts(Verdict.FAILED, verdicts.behavior_close, text, verdicts.result_close)

@@ -46,6 +46,7 @@ __all__ = [
     "Header",
     "ServerExpectation",
     "ServerHandshakeCase",
+    "handshake_lines",
     "replace_header",
     "without_header",
 ]
@@ -96,6 +97,48 @@ def replace_header(headers: tuple[Header, ...], name: str, *values: str) -> tupl
     if not done:
         out.extend((name, value) for value in values)
     return tuple(out)
+
+
+#: Longest header value :func:`handshake_lines` shows whole.
+_SHOWN_VALUE = 80
+#: Most header lines :func:`handshake_lines` shows.
+_SHOWN_LINES = 20
+
+
+def _shown(first: str, headers: tuple[Header, ...], extra: bytes, what: str) -> list[str]:
+    lines = [first]
+    for name, value in headers[:_SHOWN_LINES]:
+        cut = value if len(value) <= _SHOWN_VALUE else f"{value[:40]}... ({len(value)} characters)"
+        lines.append(f"{name}: {cut}")
+    if len(headers) > _SHOWN_LINES:
+        lines.append(f"... ({len(headers) - _SHOWN_LINES} more header lines)")
+    if extra:
+        lines.append(f"(then {len(extra)} bytes in the same write: {what})")
+    return lines
+
+
+def handshake_lines(case: Case) -> list[str]:
+    """The request or response a handshake case writes, as lines to show (``cases
+    --show``), long values and long header lists cut; empty for any other case."""
+    if isinstance(case, ServerHandshakeCase):
+        request = case.request
+        target = request.target if request.target is not None else "<the target's path>"
+        lines = _shown(
+            f"{request.method} {target} {request.version}", request.headers,
+            request.pipelined, "a masked frame",
+        )  # fmt: skip
+        if request.chopsize is not None:
+            lines.append(f"(written {request.chopsize} byte(s) per TCP write)")
+        return lines
+    if isinstance(case, ClientHandshakeCase):
+        response = case.response
+        lines = _shown(
+            response.status_line, response.headers, response.trailer, "an unmasked frame"
+        )
+        if response.chopsize is not None:
+            lines.append(f"(written {response.chopsize} byte(s) per TCP write)")
+        return lines
+    return []
 
 
 def _check_headers(where: str, headers: tuple[Header, ...]) -> None:

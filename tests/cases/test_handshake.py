@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from wsconform.cases import catalog
 from wsconform.cases import handshake as hs
 from wsconform.cases.exceptions import InvalidCase
 from wsconform.cases.model import OK, ExpectedClose, KillAfter, Message, SendMessage, Verdict
@@ -81,3 +82,13 @@ def test_a_client_case_waits_a_positive_time() -> None:
             id="9.9.9.9", description="d", expectation="e", steps=(), expected={},
             expected_close=CLOSE,
         )  # fmt: skip
+
+
+def test_handshake_lines_cut_what_is_long() -> None:
+    lines = hs.handshake_lines(catalog.get("hs.6.3"))
+    assert lines[0] == "GET <the target's path> HTTP/1.1"
+    assert lines[-2].startswith("(then 32 bytes in the same write")
+    assert lines[-1] == "(written 1 byte(s) per TCP write)"
+    many = hs.handshake_lines(catalog.get("hs.5.8"))
+    assert many[-1] == "... (985 more header lines)" and len(many) == 22
+    assert hs.handshake_lines(catalog.get("1.1.1")) == []

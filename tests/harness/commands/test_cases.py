@@ -103,6 +103,17 @@ def test_show_a_deflate_case(capsys: pytest.CaptureFixture[str]) -> None:
     assert "  closeAfter 480 s\n" in out
 
 
+def test_show_a_handshake_case(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["cases", "--show", "hs.5.7"]) == 0
+    out = capsys.readouterr().out
+    assert "Request the tester writes ({host}, {key}, {accept} filled in):\n" in out
+    assert "  Sec-WebSocket-Key: {key}\n" in out
+    assert "  X-Wsconform-Long: aaaa" in out and "... (65536 characters)" in out
+    assert main(["cases", "--show", "hc.6.1"]) == 0
+    out = capsys.readouterr().out
+    assert "Answer the tester writes" in out and "(written 1 byte(s) per TCP write)" in out
+
+
 @pytest.mark.parametrize("case", catalog.CASES, ids=lambda case: case.id)
 def test_every_case_can_be_shown(case: Case) -> None:
     text = describe_case(case)

@@ -7,9 +7,11 @@ and exits with status 0.
 
 ``reference-client`` drives the reference client through Autobahn's fuzzing-server
 protocol: ``/getCaseCount``, then ``/runCase?case=N&agent=NAME`` for each case, echoing
-every message until the tester closes, then ``/updateReports?agent=NAME``. It exits with
-0 when the loop completed (whatever the verdicts: the tester records them) and with 2
-when the base URL cannot be reached or does not behave like a fuzzing server.
+every message until the tester closes, then ``/updateReports?agent=NAME``. A ``/runCase``
+whose opening handshake the client refuses (what the opening-handshake cases ``hc.*``
+expect, docs/handshake.md) is noted and the loop goes on. It exits with 0 when the loop
+completed (whatever the verdicts: the tester records them) and with 2 when the base URL
+cannot be reached or does not behave like a fuzzing server.
 
 Both run on the asyncio front end by default; ``--api sync`` runs the thread-based one,
 so that the conformance runs can check both.

@@ -15,7 +15,9 @@ the *target's* failure: the case never opens and both verdicts are FAILED.
 In the server role (testing clients) the tester checks the client's request as RFC 6455
 section 4.2.1 lists (:func:`accept_request`) and answers 101 with what the case accepts
 of the client's permessage-deflate offers (:class:`~wsconform.cases.deflate.DeflateAccept`,
-RFC 7692 section 5.1), or 400 with the reason (:func:`rejection_head`).
+RFC 7692 section 5.1), or 400 with the reason (:func:`rejection_head`). An
+opening-handshake case (``hc``) answers with its scripted response instead, right or
+wrong (:mod:`.handshake_script`).
 """
 
 from __future__ import annotations

@@ -15,7 +15,9 @@ The client may be one wsconform starts (``--client-cmd``, ``--client-image``:
 :mod:`wsconform.harness.targets.clients`, :mod:`.started_client`): it is given the
 server's URL (``{url}`` in its command, ``WSCONFORM_URL`` in its environment), the
 server listens on a free port unless ``--port`` says otherwise, and the command ends
-with the client's run (``docs/targets.md``). ``--spec`` reads Autobahn's
+with the client's run (``docs/targets.md``); the reports are written once then, with
+the client's output, and SIGINT or SIGTERM stop the client and write a partial report
+(exit 130, 143). ``--spec`` reads Autobahn's
 ``fuzzingserver.json`` (:mod:`.server_spec`); command-line flags override it.
 """
 
@@ -373,7 +375,9 @@ def run(args: argparse.Namespace) -> int:
     def update_reports(agent: str) -> None:
         _log(f"updating reports for {agent}")
         if watch is not None:
+            # The run ends with the client's: the reports are written then, with its output.
             watch.on_update()
+            return
         wrote[:] = [(len(report.results()), len(report.errors))]
         written.append(finish(report, outdir, args.formats, time.monotonic() - begin) is not None)
 

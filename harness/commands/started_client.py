@@ -8,7 +8,9 @@ when it exits or dies, or after the run's timeout (then it is stopped). Afterwar
 
 * a case that was running when the driver died (or was stopped) gets a harness error,
   never a verdict (:meth:`Watch.interrupted`, the fuzzing server's hook): its connection
-  was lost because the client went away, which says nothing about the case;
+  was lost because the client went away, which says nothing about the case (a case that
+  ends after the driver called ``/updateReports`` and exited with status 0 keeps its
+  verdicts: the driver finished, it did not die);
 * each selected case the driver never ran is a harness error too
   (:meth:`Watch.not_run`), so nothing is lost and the gate exits 2;
 * the driver's output goes into the report, as a server target's does.
@@ -33,12 +35,14 @@ from wsconform.harness.report.model import (
 from wsconform.harness.targets.clients import ClientTarget
 from wsconform.harness.targets.supervisor import DYING_WAIT
 
-__all__ = ["DEFAULT_CLIENT_TIMEOUT", "UNKNOWN_CLIENT", "Watch"]
+__all__ = ["CLEAN_EXIT", "DEFAULT_CLIENT_TIMEOUT", "UNKNOWN_CLIENT", "Watch"]
 
 #: Seconds a started client may run in all before it is stopped.
 DEFAULT_CLIENT_TIMEOUT = 3600.0
 #: The agent of a started client's errors when it used no agent name and none was given.
 UNKNOWN_CLIENT = "UnknownClient"
+#: How a client that ended well ended (:meth:`ClientTarget.exit_reason`).
+CLEAN_EXIT = "exit status 0"
 _POLL = 0.1
 
 
@@ -66,7 +70,7 @@ class Watch:
     # --- the fuzzing server's callbacks ----------------------------------------------
 
     def on_update(self) -> None:
-        """The driver called ``/updateReports``."""
+        """The driver called ``/updateReports`` (it counts until the next case starts)."""
         self.updated = True
         self._updated_at = time.monotonic()
 
@@ -74,6 +78,7 @@ class Watch:
         """A case started after ``/updateReports``: the driver goes on (more agents)."""
         if isinstance(event, CaseStarted):
             self._updated_at = None
+            self.updated = False
 
     async def _alive(self) -> bool:
         return await asyncio.to_thread(self.client.alive)
@@ -93,7 +98,9 @@ class Watch:
                     end = max(end, loop.time() + DYING_WAIT)
                 await asyncio.sleep(_POLL / 2)
                 alive = await self._alive()
-        if alive:
+        if alive or (self.updated and self.client.exit_reason() == CLEAN_EXIT):
+            # A case that ends after the driver called /updateReports and exited with
+            # status 0 was not cut short by the driver's death: its verdicts stand.
             return None
         how = self._stopped or self.client.exit_reason()
         return f"{self.client.name} ended during the case ({how}); the case has no verdict"

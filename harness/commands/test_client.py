@@ -333,9 +333,9 @@ def _check(args: argparse.Namespace) -> tuple[list[Any], ServerSpec | None, Clie
     if spec is not None:
         if spec.protocols:
             _log(f"{args.spec}: protocols are not applied: the server selects no subprotocol")
-        cases = cases_from_args(args, default=spec.cases, exclude=spec.exclude)
+        cases = cases_from_args(args, default=spec.cases, exclude=spec.exclude, target="client")
     else:
-        cases = cases_from_args(args)
+        cases = cases_from_args(args, target="client")
     return cases, spec, client
 
 

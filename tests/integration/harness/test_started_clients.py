@@ -269,3 +269,37 @@ def test_a_missing_client_image_is_one_line_and_exit_2(docker: Any, tmp_path: pa
     assert done.stderr.splitlines()[-1] == (
         "wsconform test-client: no image 'wsconform-no-such:image' in the Docker engine"
     )
+
+
+def test_sigint_removes_the_client_container(
+    docker: Any, image: str, run_id: str, tmp_path: pathlib.Path
+) -> None:
+    sleeper = "import time; print('up', flush=True); time.sleep(300)"
+    process = subprocess.Popen(
+        [*CLI, "test-client", "--client-image", image, "--run-id", run_id, "--cases", "1.1.1",
+         "--client-command", f"/usr/bin/python3.11 -c {shlex.quote(sleeper)}",
+         "--stop-grace", "1", "--agent", "boxed", "--outdir", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        read_until(process, "wsconform test-client: 1 cases at ws://", unit(30))
+        deadline = time.monotonic() + unit(30)
+        while time.monotonic() < deadline:
+            running = docker.containers.list(filters={"name": f"wsconform-{run_id}"})
+            if running and "up" in running[0].logs().decode():
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the client container did not start")
+        process.send_signal(signal.SIGINT)
+        _out, err = process.communicate(timeout=unit(30))
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, err
+    assert "Traceback" not in err
+    messages = [e["message"] for e in errors(tmp_path)]
+    assert any(m.startswith("interrupted by SIGINT: partial report") for m in messages)
+    assert (tmp_path / "boxed_target.log").read_text() == "up\n"
+    # The ``run_id`` fixture fails the test if the container is still there.

@@ -8,6 +8,7 @@ import secrets
 import sys
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -35,10 +36,14 @@ def group_gone(pgid: int, timeout: float) -> bool:
 
 
 @pytest.fixture
-def run_id() -> Iterator[str]:
+def docker() -> Any:
+    return engine()
+
+
+@pytest.fixture
+def run_id(docker: Any) -> Iterator[str]:
     run = f"test-{secrets.token_hex(4)}"
     yield run
-    docker = engine()
     left = leftover_containers(docker, f"wsconform-{run}")
     for name in left:
         docker.containers.get(name).remove(force=True)
@@ -91,8 +96,7 @@ def test_a_command_that_cannot_start_is_a_start_error() -> None:
         CommandClient(["/nonexistent/driver"]).start("ws://127.0.0.1:9001")
 
 
-def test_a_client_container_runs_with_the_url_and_is_removed(run_id: str) -> None:
-    docker = engine()
+def test_a_client_container_runs_with_the_url_and_is_removed(docker: Any, run_id: str) -> None:
     image = reference_image(docker)
     client = DockerClient(
         image,

@@ -41,6 +41,7 @@ __all__ = [
     "main",
     "node_ws_available",
     "run_aiohttp",
+    "run_closer",
     "run_node_ws",
     "run_websocket_client",
     "run_websockets",
@@ -98,6 +99,26 @@ def run_websockets_killed(base: str, agent: str) -> int:
             with contextlib.suppress(ConnectionClosed, TimeoutError):
                 while True:
                     ws.send(ws.recv(timeout=IDLE))
+    return count
+
+
+def run_closer(base: str, agent: str) -> int:
+    """A driver that closes every case at once (``websocket-client``): many quick
+    failures in a row."""
+    import websocket
+
+    ws = websocket.create_connection(_url(base, "getCaseCount"), timeout=IDLE)
+    count = int(ws.recv())
+    ws.close()
+    for case in range(1, count + 1):
+        ws = websocket.create_connection(
+            _url(base, "runCase", case=case, agent=agent), timeout=IDLE
+        )
+        ws.close(timeout=unit(2))
+    ws = websocket.create_connection(_url(base, "updateReports", agent=agent), timeout=IDLE)
+    with contextlib.suppress(websocket.WebSocketException, OSError):
+        ws.recv()
+    ws.close(timeout=unit(2))
     return count
 
 
@@ -222,6 +243,7 @@ DRIVERS: dict[str, Callable[[str, str], int]] = {
     "websockets-killed": run_websockets_killed,
     "websocket-client": run_websocket_client,
     "aiohttp": run_aiohttp,
+    "closer": run_closer,
 }
 
 

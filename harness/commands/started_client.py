@@ -66,6 +66,8 @@ class Watch:
         self._stopped: str | None = None
         self._updated_at: float | None = None
         self.updated = False
+        #: Set once the run is over (the client ended, or is being stopped).
+        self._ended: asyncio.Event | None = None
 
     # --- the fuzzing server's callbacks ----------------------------------------------
 
@@ -86,19 +88,21 @@ class Watch:
     async def interrupted(self, result: CaseResult) -> str | None:
         """Why ``result`` has no verdict (the client ended during the case), or ``None``.
 
-        A case that ended badly waits up to the client's ``settle`` seconds for it to be
-        seen dead, longer when it is seen ending (:data:`DYING_WAIT`).
+        A case that ended badly waits up to the client's ``settle`` seconds for its end
+        to be seen, longer when it is seen ending (:data:`DYING_WAIT`); a case that
+        ended well keeps its verdicts at once.
         """
-        alive = await self._alive()
-        if alive and result.outcome is not Outcome.OK:
-            loop = asyncio.get_running_loop()
-            end = loop.time() + self.client.settle
-            while alive and loop.time() < end:
-                if self.client.ending():
-                    end = max(end, loop.time() + DYING_WAIT)
-                await asyncio.sleep(_POLL / 2)
-                alive = await self._alive()
-        if alive or (self.updated and self.client.exit_reason() == CLEAN_EXIT):
+        ended = self._ended
+        if ended is None:
+            return None
+        if not ended.is_set():
+            if result.outcome is Outcome.OK:
+                return None
+            if not await _set_within(ended, self.client.settle) and not (
+                self.client.ending() and await _set_within(ended, DYING_WAIT)
+            ):
+                return None
+        if self.updated and self.client.exit_reason() == CLEAN_EXIT:
             # A case that ends after the driver called /updateReports and exited with
             # status 0 was not cut short by the driver's death: its verdicts stand.
             return None
@@ -114,6 +118,14 @@ class Watch:
         Raises:
             TargetError: the client cannot be started.
         """
+        self._ended = asyncio.Event()
+        try:
+            await self._watch(url, stop, running)
+        finally:
+            self._ended.set()
+            await asyncio.to_thread(self.client.stop)
+
+    async def _watch(self, url: str, stop: asyncio.Event, running: Callable[[], bool]) -> None:
         await asyncio.to_thread(self.client.start, url)
         self.log(f"started {self.client.name} against {url}")
         loop = asyncio.get_running_loop()
@@ -143,9 +155,7 @@ class Watch:
                 self.failure = f"was still running after {self.timeout:g} s (--client-timeout)"
                 self._stopped = f"stopped after {self.timeout:g} s"
                 break
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), _POLL)
-        await asyncio.to_thread(self.client.stop)
+            await _set_within(stop, _POLL)
 
     def not_run(
         self,
@@ -181,3 +191,10 @@ class Watch:
                     )
                 )
         return missing
+
+
+async def _set_within(event: asyncio.Event, timeout: float) -> bool:
+    """Whether ``event`` is set within ``timeout`` seconds."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(event.wait(), timeout)
+    return event.is_set()

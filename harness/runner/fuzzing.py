@@ -18,7 +18,8 @@ case on its own, so a driver may run cases (and several agents) in parallel; at 
 ``excluded(agent, case id)`` names (a spec file's ``exclude-agent-cases``) is not run:
 its ``/runCase`` connection is opened and closed at once, as Autobahn does; a case that
 ``interrupted(result)`` explains (the client the harness started died during it) gets
-that harness error instead of its verdicts. A request that is
+that harness error instead of its verdicts (a case waiting for that answer does not
+count against ``jobs``). A request that is
 not one of these (unknown path, no or a bad case number, no agent, a parameter given
 twice) is answered 400 or 404 with a one-line reason, and logged.
 """
@@ -136,6 +137,9 @@ class FuzzingServer:
         self.excluded = excluded
         self.interrupted = interrupted
         self.running: set[asyncio.Task[None]] = set()
+        #: Cases in ``running`` whose connection is over, waiting for ``interrupted``
+        #: (they do not count against ``jobs``).
+        self.vetting = 0
         self.updated: asyncio.Event = asyncio.Event()
         self._waiting: dict[tuple[str, str], list[_Answer]] = {}
 
@@ -233,7 +237,7 @@ class FuzzingServer:
             if self.log is not None:
                 self.log(f"skipping case {number} ({case.id}) for {agent}: excluded")
             return self._answer(lambda: None, message=False)
-        if len(self.running) >= self.jobs:
+        if len(self.running) - self.vetting >= self.jobs:
             return Rejection(503, f"{self.jobs} cases are running already (-j {self.jobs})")
         served = ServedCase(case, agent=agent, run_index=number, options=self.options)
         self._emit(CaseStarted(agent, case.id, number, served.started))
@@ -250,7 +254,13 @@ class FuzzingServer:
             self._emit(HarnessErrorRaised(HarnessError.from_exception(agent, case_id, exc)))
             behavior = None
         else:
-            reason = await self.interrupted(result) if self.interrupted is not None else None
+            reason = None
+            if self.interrupted is not None:
+                self.vetting += 1
+                try:
+                    reason = await self.interrupted(result)
+                finally:
+                    self.vetting -= 1
             if reason is None:
                 self._emit(CaseFinished(result))
                 behavior = result.verdicts.behavior.value

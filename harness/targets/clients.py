@@ -144,7 +144,7 @@ class CommandClient(ClientTarget):
         TargetError: (constructor) an empty command, or one that does not parse.
     """
 
-    settle = 0.2
+    settle = 0.5
 
     def __init__(
         self,

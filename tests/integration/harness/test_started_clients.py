@@ -94,6 +94,23 @@ def test_a_real_client_driver_started_by_command(
     assert (tmp_path / f"{name.replace('-', '_')}_target.log").read_text() == f"{name}: 9 cases\n"
 
 
+def test_quick_failures_of_a_live_client_keep_their_verdicts(
+    mark: str, tmp_path: pathlib.Path
+) -> None:
+    # Each failed case waits a moment for the client to be seen dead; those waits do not
+    # count against -j, so a driver that fails case after case is never answered 503.
+    done = run_client(
+        "--client-cmd", driver("closer", "closer"), "--env", mark, "--cases", "1.*",
+        "--outdir", str(tmp_path), "-q", "-j", "2",
+    )  # fmt: skip
+    assert done.returncode == 1, (done.stdout, done.stderr)
+    assert "503" not in done.stderr
+    index = json.loads((tmp_path / "index.json").read_text())
+    assert len(index["closer"]) == 16
+    assert "FAILED" in {entry["behavior"] for entry in index["closer"].values()}
+    assert errors(tmp_path) == []
+
+
 def test_the_url_is_in_the_command_and_the_environment(mark: str, tmp_path: pathlib.Path) -> None:
     # {url} is substituted; WSCONFORM_URL holds the same URL.
     command = (

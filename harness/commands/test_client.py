@@ -35,6 +35,7 @@ from typing import Any
 
 from wsconform.cases import catalog
 from wsconform.cases.exceptions import CaseError
+from wsconform.cases.model import Case
 from wsconform.harness.gate import add_gate_arguments, apply_gate, result_fails
 from wsconform.harness.report.model import CaseFinished, HarnessErrorRaised, Report, RunnerEvent
 from wsconform.harness.report.render import add_report_arguments
@@ -308,7 +309,7 @@ async def _serve(
     return status
 
 
-def _check(args: argparse.Namespace) -> tuple[list[Any], ServerSpec | None, ClientTarget | None]:
+def _check(args: argparse.Namespace) -> tuple[list[Case], ServerSpec | None, ClientTarget | None]:
     """Check every option (and the spec file) before anything listens; fill in the
     defaults of ``--port`` and ``--outdir``; the cases, the spec and the client.
 
@@ -423,7 +424,7 @@ def _account(  # noqa: PLR0917 - the run's parts, once
     report: Report,
     watch: Watch,
     client: ClientTarget,
-    cases: list[Any],
+    cases: list[Case],
     args: argparse.Namespace,
     skipped: Callable[[str, str], bool] | None,
     caught: list[int],

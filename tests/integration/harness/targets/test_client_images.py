@@ -123,3 +123,13 @@ def test_sigint_removes_the_client_container(
     assert any(m.startswith("interrupted by SIGINT: partial report") for m in messages)
     assert (tmp_path / "boxed_target.log").read_text() == "up\n"
     # The ``run_id`` fixture fails the test if the container is still there.
+
+
+def test_no_engine_is_one_line_and_exit_2(tmp_path: pathlib.Path) -> None:
+    done = run_client(
+        "--client-image", "any", "--outdir", str(tmp_path),
+        env={"DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"},
+    )  # fmt: skip
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert line.startswith("wsconform test-client: no Docker engine is reachable ("), line

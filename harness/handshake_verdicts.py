@@ -227,6 +227,12 @@ def judge_client_case(case: ClientHandshakeCase, obs: Observation) -> Verdicts:
     """The verdicts of an ``hc`` case (module docstring)."""
     if case.proceed:
         return _judge_proceed(case, obs)
+    if not obs.opened:
+        # The tester refused the client's own request (or none came): the case never
+        # got to its answer.
+        reason = obs.handshake_failure or obs.was_not_clean_reason or "no request"
+        text = f"The case never answered: the client's upgrade request failed ({reason})."
+        return Verdicts(Verdict.FAILED, CloseVerdict.FAILED, text, text)
     sent = sum(obs.rx_frame_stats.get(opcode, 0) for opcode in _DATA_OPCODES)
     if sent:
         text = (

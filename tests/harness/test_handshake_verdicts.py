@@ -141,8 +141,22 @@ def test_a_smaller_window_is_not_a_deflate_problem() -> None:
     assert "window" not in verdicts.result
 
 
-def test_a_client_that_closes_passes() -> None:
+def _answered_client() -> Observation:
     obs = Observation()
+    obs.opened = True  # the tester wrote its answer
+    return obs
+
+
+def test_a_client_whose_request_was_refused_fails() -> None:
+    obs = Observation()
+    obs.handshake_failure = "missing Sec-WebSocket-Version header"
+    verdicts = hv.judge_case(_client("hc.1.1"), obs)
+    assert str(verdicts.behavior) == "FAILED"
+    assert "missing Sec-WebSocket-Version" in verdicts.result
+
+
+def test_a_client_that_closes_passes() -> None:
+    obs = _answered_client()
     verdicts = hv.judge_case(_client("hc.1.1"), obs)
     assert str(verdicts.behavior) == "OK" and "closed TCP" in verdicts.result
     obs.remote_close_code = 1002
@@ -150,14 +164,14 @@ def test_a_client_that_closes_passes() -> None:
 
 
 def test_a_client_that_echoes_fails() -> None:
-    obs = Observation()
+    obs = _answered_client()
     obs.rx_frame_stats = {1: 1, 8: 1}
     verdicts = hv.judge_case(_client("hc.4.1"), obs)
     assert str(verdicts.behavior) == "FAILED" and "1 data frame" in verdicts.result
 
 
 def test_a_client_that_waits_fails() -> None:
-    obs = Observation()
+    obs = _answered_client()
     obs.failed_by_me = True
     obs.log(KillAfterFired())
     verdicts = hv.judge_case(_client("hc.2.1"), obs)
@@ -165,7 +179,7 @@ def test_a_client_that_waits_fails() -> None:
 
 
 def test_a_client_that_keeps_the_connection_fails() -> None:
-    obs = Observation()
+    obs = _answered_client()
     obs.log(RxOctets.of(b"GET /runCase?case=1 HTTP/1.1\r\n"))
     obs.log(RxOctets.of(b"GET /runCase?case=2 HTTP/1.1\r\n"))
     obs.failed_by_me = True
@@ -174,7 +188,7 @@ def test_a_client_that_keeps_the_connection_fails() -> None:
 
 
 def test_a_client_that_sends_garbage_fails() -> None:
-    obs = Observation()
+    obs = _answered_client()
     obs.failed_by_me = True
     obs.local_close_reason = b"RSV = 4 and no extension negotiated"
     verdicts = hv.judge_case(_client("hc.2.1"), obs)
@@ -182,7 +196,7 @@ def test_a_client_that_sends_garbage_fails() -> None:
 
 
 def test_a_client_that_refuses_a_valid_answer_fails() -> None:
-    verdicts = hv.judge_case(_client("hc.6.4"), Observation())
+    verdicts = hv.judge_case(_client("hc.6.4"), _answered_client())
     assert str(verdicts.behavior) == "FAILED"
     assert "without using it" in verdicts.result
 

@@ -188,7 +188,10 @@ class ServerExpectation:
     ``version_header``: a refusal must carry ``Sec-WebSocket-Version`` listing 13
     (RFC 6455 section 4.4), else FAILED. ``deflate_declined``: every permessage-deflate
     offer of the request is invalid, so a 101 that accepts the extension is FAILED
-    (RFC 7692 section 5: the server "MUST decline" such an offer).
+    (RFC 7692 section 5: the server "MUST decline" such an offer). ``plain_http``: the
+    request is not a WebSocket request at all (no Upgrade or Connection token), so any
+    status but 101 is a fine answer; otherwise a 2xx or 3xx refusal is NON-STRICT (RFC
+    6455 section 4.2.1 asks for "an appropriate error code").
     """
 
     accept: Verdict = FAILED
@@ -196,6 +199,7 @@ class ServerExpectation:
     close: Verdict = FAILED
     version_header: bool = False
     deflate_declined: bool = False
+    plain_http: bool = False
 
     def __post_init__(self) -> None:
         allowed = {OK, NON_STRICT, FAILED}

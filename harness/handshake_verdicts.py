@@ -116,6 +116,12 @@ def _refusal(case: ServerHandshakeCase, obs: Observation, status: int) -> Verdic
     text = f"The server refused the request with {line!r}."
     if verdict is not Verdict.OK:
         return _refused(case, verdict, f"{text} The case expects: {case.expectation}")
+    if status < 400 and not expect.plain_http:
+        text += (
+            ' A refusal is an error status: RFC 6455 section 4.2.1 asks for "an appropriate '
+            'error code (such as 400 Bad Request)".'
+        )
+        return _refused(case, Verdict.NON_STRICT, text)
     if status >= 500:
         # RFC 9110 section 15.6: a 5xx says "the server is aware that it has erred"; the
         # request was at fault, and a 4xx says so (RFC 6455 section 4.2.1: "such as 400

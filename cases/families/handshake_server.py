@@ -59,6 +59,12 @@ _REFUSE_VERSION = (
 )
 
 REFUSE = ServerExpectation()
+#: Not a WebSocket request at all: any answer but 101 will do.
+PLAIN_HTTP = ServerExpectation(plain_http=True)
+_PLAIN = (
+    "Any HTTP answer but 101 (a 4xx, or a page: this is not a WebSocket request); a 101 "
+    "is FAILED."
+)
 REFUSE_VERSION = ServerExpectation(version_header=True)
 #: Too big to be worth processing: a 4xx or a closed connection both do (RFC 9110 5.4).
 BOUNDED = ServerExpectation(accept=NON_STRICT, refuse=OK, close=OK)
@@ -141,15 +147,15 @@ _HOST_UPGRADE_CONNECTION: list[_Row] = [
         'No Upgrade header. RFC 6455 section 4.2.1, item 3: "An |Upgrade| header field '
         f'containing the value "websocket"". {_MUST_REFUSE}',
         HandshakeRequest(without_header(STANDARD_REQUEST, "Upgrade")),
-        "Any answer but 101 (this is a plain HTTP request); a 101 is FAILED.",
-        REFUSE,
+        _PLAIN,
+        PLAIN_HTTP,
     ),
     (
         "Upgrade is misspelt 'websockets'. RFC 6455 section 4.2.1, item 3: the value "
         f'"websocket", treated as an ASCII case-insensitive value. {_MUST_REFUSE}',
         HandshakeRequest(_with("Upgrade", "websockets")),
-        _REFUSE,
-        REFUSE,
+        _PLAIN,
+        PLAIN_HTTP,
     ),
     (
         "Upgrade is 'WebSocket'. RFC 6455 section 4.2.1, item 3: \"An |Upgrade| header field "
@@ -162,15 +168,15 @@ _HOST_UPGRADE_CONNECTION: list[_Row] = [
         'No Connection header. RFC 6455 section 4.2.1, item 4: "A |Connection| header field '
         f'that includes the token "Upgrade"". {_MUST_REFUSE}',
         HandshakeRequest(without_header(STANDARD_REQUEST, "Connection")),
-        _REFUSE,
-        REFUSE,
+        _PLAIN,
+        PLAIN_HTTP,
     ),
     (
         "Connection is 'keep-alive' only. RFC 6455 section 4.2.1, item 4: \"A |Connection| "
         f'header field that includes the token "Upgrade"". {_MUST_REFUSE}',
         HandshakeRequest(_with("Connection", "keep-alive")),
-        _REFUSE,
-        REFUSE,
+        _PLAIN,
+        PLAIN_HTTP,
     ),
     (
         "Connection is the token list 'keep-alive, Upgrade' (as Firefox sends it). RFC 6455 "

@@ -205,3 +205,11 @@ def test_other_cases_keep_autobahns_rules() -> None:
     verdicts = hv.judge_case(catalog.get("1.1.1"), Observation())
     assert str(verdicts.behavior) == "FAILED"
     assert "opening handshake did not complete" in verdicts.result
+
+
+def test_a_page_answers_a_plain_http_request_only() -> None:
+    page = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+    assert str(hv.judge_case(_server("hs.2.3"), _answered(page)).behavior) == "OK"
+    verdicts = hv.judge_case(_server("hs.3.2"), _answered(page))
+    assert str(verdicts.behavior) == "NON-STRICT"
+    assert "appropriate error code" in verdicts.result

@@ -1,11 +1,12 @@
 """The opening-handshake families against real third-party peers.
 
 ``hs`` runs against the ``websockets`` and ``aiohttp`` echo servers
-(:mod:`tests.peers.third_party`), ``hc`` against three real clients driven through the
-fuzzing server: ``websockets``' sync client, ``websocket-client`` and ``aiohttp``'s
-client. Every case is OK unless the tables below list it, each entry with what the
-library does and the RFC sentence that makes it a deviation (versions as pinned in
-pyproject.toml's dev extras: websockets 17.4, aiohttp 3.14, websocket-client 1.8).
+(:mod:`tests.peers.third_party`), ``hc`` against four real clients driven through the
+fuzzing server: ``websockets``' sync client, ``websocket-client``, ``aiohttp``'s client
+and Node's ``ws`` (when ``npm ci`` installed it). Every case is OK unless the tables
+below list it, each entry with what the library does and the RFC sentence that makes it
+a deviation (versions as pinned in pyproject.toml's dev extras: websockets 17.4, aiohttp
+3.14, websocket-client 1.8; ``ws`` as tests/clients/node/package-lock.json pins it).
 
 The client drivers are Autobahn's loop, written so that a refused handshake ends the
 case and the loop goes on (that is what a client must do in most ``hc`` cases).
@@ -21,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from tests import clients
 from tests.integration.harness.test_real_clients import fuzzing_server
 from tests.peers.running import AGENT, run, run_cases_at
 from tests.peers.third_party import third_party_server
@@ -194,6 +196,7 @@ _AIOHTTP_LOST = ("hc.2.2", "hc.2.5", "hc.3.1")
 #: Client -> case -> (verdicts or None for no result, why).
 CLIENT_DEVIATIONS: dict[str, dict[str, tuple[Verdicts | None, str]]] = {
     "websockets": {},
+    "node-ws": {},
     "websocket-client": dict.fromkeys(_UNOFFERED_CASES, (FAILED, _UNOFFERED)),
     "aiohttp": {
         **dict.fromkeys(_UNOFFERED_CASES, (FAILED, _UNOFFERED)),
@@ -212,7 +215,14 @@ CLIENT_DEVIATIONS: dict[str, dict[str, tuple[Verdicts | None, str]]] = {
     },
 }  # fmt: skip
 
+
+def _node_ws(base: str, agent: str, count: int) -> None:
+    # Its driver (tests/clients/node/driver.js) goes on when a connection fails to open.
+    assert clients.run_node_ws(base, agent, unit(120)) == count
+
+
 DRIVERS: dict[str, Callable[[str, str, int], None]] = {
+    "node-ws": _node_ws,
     "websockets": _websockets,
     "websocket-client": _websocket_client,
     "aiohttp": _aiohttp,
@@ -221,6 +231,8 @@ DRIVERS: dict[str, Callable[[str, str, int], None]] = {
 
 @pytest.mark.parametrize("client", sorted(CLIENT_DEVIATIONS))
 def test_hc_against_a_real_client(client: str) -> None:
+    if client == "node-ws" and (why := clients.node_ws_available()) is not None:
+        pytest.skip(why)
     cases = catalog.select(["hc.*"])
     with fuzzing_server("hc.*") as (url, report):
         DRIVERS[client](url, "A", len(cases))

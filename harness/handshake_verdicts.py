@@ -16,7 +16,10 @@ judges what happens once a handshake case's connection is open: its echo and clo
   the offer."
 * A client case (``hc``): when the response is one the client must refuse, the client
   must fail the connection (RFC 6455 section 4.1): close TCP without a data frame, before
-  the case's wait is over. When it must proceed, the echo decides as in any case.
+  the case's wait is over. FAILED when it sends a data frame, sends its next HTTP
+  request on the same connection, sends bytes the tester fails the connection on, or
+  waits; also when its own request was refused (the case never answered). When it must
+  proceed, the echo decides as in any case, and closing instead is FAILED.
 
 Every verdict comes with one sentence saying what the peer did.
 """

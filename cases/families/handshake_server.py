@@ -62,8 +62,7 @@ REFUSE = ServerExpectation()
 #: Not a WebSocket request at all: any answer but 101 will do.
 PLAIN_HTTP = ServerExpectation(plain_http=True)
 _PLAIN = (
-    "Any HTTP answer but 101 (a 4xx, or a page: this is not a WebSocket request); a 101 "
-    "is FAILED."
+    "Any HTTP answer but 101 (a 4xx, or a page: this is not a WebSocket request); a 101 is FAILED."
 )
 REFUSE_VERSION = ServerExpectation(version_header=True)
 #: Too big to be worth processing: a 4xx or a closed connection both do (RFC 9110 5.4).

@@ -8,7 +8,7 @@ this module); the environment variable :data:`ENV_VAR`
 * ``ci``: 200 examples, derandomized (the same examples on every run, so a red CI job
   is red again when re-run) and no ``too_slow`` health check on a loaded machine;
   ``make test`` uses it.
-* ``nightly``: 10 000 examples and 200 steps per stateful run, random seeds, for
+* ``nightly``: 10 000 examples and 100 steps per stateful run, random seeds, for
   ``make fuzz`` (long runs that look further than CI).
 
 No profile has a deadline: on a shared CI machine the time of one example says nothing
@@ -43,7 +43,7 @@ PROFILES: Mapping[str, settings] = {
     ),
     "nightly": settings(
         max_examples=10_000,
-        stateful_step_count=200,
+        stateful_step_count=100,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow],
     ),

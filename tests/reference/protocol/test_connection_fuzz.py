@@ -16,6 +16,7 @@ import codecs
 import dataclasses
 
 import pytest
+from hypothesis import event as label
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -249,3 +250,34 @@ def test_any_cut_of_the_input_gives_the_same_result(
     assert feed(side, pieces) == whole
     if len(stream) <= 400:
         assert feed(side, [stream[i : i + 1] for i in range(len(stream))]) == whole
+
+
+@given(case=side_and_conversation())
+def test_a_deferred_failure_fails_later_with_the_same_code(
+    case: tuple[Side, Conversation],
+) -> None:
+    """With ``defer_failure`` (the asyncio front end's mode) the connection stays OPEN
+    after bad input until :meth:`Protocol.fail_pending`, which then fails it with the
+    code an immediate failure would have used; the events before are the same."""
+    side, conversation = case
+    writes = writes_of(conversation)
+    now = feed(side, writes)
+    protocol = Protocol(side, state=OPEN)
+    protocol.defer_failure = True
+    for data in writes:
+        protocol.receive_data(data)
+    assert protocol.events_received() == now.events
+    pending = protocol.failure_pending
+    if now.code is None:
+        assert pending is None
+        return
+    # Input is read only while OPEN (after a close frame it is discarded): deferred.
+    assert pending is not None
+    assert protocol.state is OPEN
+    assert pending.code == now.code
+    label(f"deferred {pending.code} after {len(now.sent) - 1} pongs")
+    protocol.fail_pending()
+    out = Parser(mask=side is CLIENT)
+    out.feed(b"".join(protocol.data_to_send()))
+    assert out.frames() == now.sent
+    assert protocol.state is CLOSING and protocol.transport_should_close()

@@ -21,8 +21,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.strategies import chunkings
-from wsconform.harness.fuzz.conversation import Conversation
-from wsconform.harness.fuzz.strategies import conversations
+from wsconform.harness.fuzz.conversation import Conversation, Send
+from wsconform.harness.fuzz.strategies import conversations, fragmented_messages, write_patterns
 from wsconform.harness.wire.frame import WireFrame
 from wsconform.reference.protocol.connection import CLIENT, CLOSING, OPEN, SERVER, Protocol, Side
 from wsconform.reference.protocol.exceptions import FailConnection
@@ -201,9 +201,18 @@ sides = st.sampled_from([SERVER, CLIENT])
 
 @st.composite
 def side_and_conversation(draw: st.DrawFn) -> tuple[Side, Conversation]:
+    """A role, then a conversation for it: a few valid messages (with pings and pongs
+    between fragments), then a generated conversation with every mutation on, so that
+    defects come after conforming traffic too, not only at the first frame."""
     side = draw(sides)
-    conversation = draw(conversations(masked=side is SERVER, wire_mutations=True))
-    return side, conversation
+    masked = side is SERVER
+    prefix = [
+        Send(WireFrame.from_frame(frame, masked=masked), draw(write_patterns()))
+        for message in draw(st.lists(fragmented_messages(), max_size=3))
+        for frame in message
+    ]
+    conversation = draw(conversations(masked=masked, wire_mutations=True))
+    return side, Conversation((*prefix, *conversation.sends))
 
 
 @given(case=side_and_conversation())

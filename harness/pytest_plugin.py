@@ -12,11 +12,13 @@ that replays it. A harness error (target unreachable, not a WebSocket server) fa
 item with a one-line message that says so: it is about us, not a verdict.
 
 With pytest-xdist (``-n auto``) the items spread over the workers; each worker attaches
-the pickled :class:`~wsconform.harness.report.model.CaseResult` to its test report (an
-attribute, which xdist serializes with the report) and the controller, the only process
-that writes, collects them into one :class:`~wsconform.harness.report.model.Report` and
-writes ONE report with the usual renderers into ``--wsconform-outdir`` at the end of
-the session (docs/reports.md), as ``wsconform test-server`` does.
+the pickled :class:`~wsconform.harness.report.model.CaseResult` of an item (or its
+:class:`~wsconform.harness.report.model.HarnessError`) to the item's test report (an
+attribute, :data:`RESULT_ATTRIBUTE`, which xdist serializes with the report) and the
+controller, the only process that writes, collects them into one
+:class:`~wsconform.harness.report.model.Report` and writes ONE report with the usual
+renderers into ``--wsconform-outdir`` at the end of the session (docs/reports.md), as
+``wsconform test-server`` does.
 
 The fuzz item runs the network fuzzer (:mod:`wsconform.harness.fuzz.runner`:
 ``fuzz_target`` with ``FuzzSettings(max_examples=...)``) against the target and fails
@@ -278,7 +280,7 @@ def failure_text(result: CaseResult) -> str:
         f"    {line.number:3d} {line.label}: {line.summary}"
         + (f" {line.text!r}" if line.text else "")
         for line in wirelog_lines(obs)
-        if not line.kind.endswith("octets") and not line.kind.startswith(("rx-oct", "tx-oct"))
+        if "octets" not in line.kind  # frames, timers and the TCP end; not raw reads
     ]
     if log:
         shown = log[-_WIRELOG_LINES:]
@@ -319,6 +321,8 @@ class WsconformSession:
         self.report = Report()
         self.written: list[pathlib.Path] | None = None
         self.write_error: str | None = None
+        #: The terminal summary of the report written.
+        self.summary = ""
         self._probe_error: str | None = None
         self._begin = time.monotonic()
 
@@ -440,8 +444,6 @@ class WsconformSession:
                 terminalreporter.write_line(line)
             terminalreporter.write_line(f"wsconform: report written to {self.outdir}/")
 
-    summary = ""
-
 
 class WsconformCollector(pytest.Collector):
     """The session's synthetic collector of the catalog's items (no file behind it)."""
@@ -557,7 +559,11 @@ class FuzzItem(pytest.Item):
         if api is None:
             pytest.skip(f"the network fuzzer is not available ({FUZZ_ENTRY[0]})")
         fuzz_target, fuzz_settings, reproduction = api
-        agent = self.run.agent_name()
+        try:
+            agent = self.run.agent_name()
+        except HarnessFailure as exc:
+            self.outcomes = [HarnessError(UNKNOWN_AGENT, None, str(exc))]
+            raise
         examples = self.run.fuzz_examples
         settings = fuzz_settings(max_examples=examples, options=self.run.options)
         result = fuzz_target(self.run.target, settings, agent=agent)

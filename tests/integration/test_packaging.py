@@ -33,10 +33,10 @@ def test_wheel_contains_reference_harness_and_cases(tmp_path: pathlib.Path) -> N
     assert "wsconform/reference/protocol/frames.py" in names
     assert not any(name.startswith(("reference/", "harness/", "cases/")) for name in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-    assert (
-        "wsconform = wsconform.harness.cli:main"
-        in zipfile.ZipFile(wheel).read(entry_points).decode()
-    )
+    text = zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "wsconform = wsconform.harness.cli:main" in text
+    # The pytest plugin (harness/pytest_plugin.py), found by pytest through this group.
+    assert "[pytest11]\nwsconform = wsconform.harness.pytest_plugin" in text
 
 
 def test_console_script_runs() -> None:

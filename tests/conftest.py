@@ -15,7 +15,18 @@ import pytest
 
 from wsconform.harness.fuzz import profiles
 
-profiles.load()
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Load the Hypothesis profile the environment names, before any test is collected.
+
+    Raises:
+        pytest.UsageError: the environment names no profile.
+    """
+    try:
+        profiles.load()
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+
 
 _INTEGRATION = pathlib.Path(__file__).parent / "integration"
 

@@ -29,6 +29,7 @@ from wsconform.harness.report.render import add_report_arguments
 from wsconform.harness.runner.config import RunOptions, Timeouts
 from wsconform.harness.runner.fuzzing import FuzzingServer
 from wsconform.harness.wire.server import serve
+from wsconform.reference.asyncio.loop import run as run_loop
 
 from .case_options import UsageError, add_case_arguments, cases_from_args
 from .test_server import check_baseline, check_outdir, check_testdata, check_timer, finish
@@ -198,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
         )  # fmt: skip
         return await _serve(args, server, asyncio.Event())
 
-    status = asyncio.run(main())
+    status = run_loop(main())
     if status is not None:
         return status
     # What finished after the last /updateReports (or all of it, without one).

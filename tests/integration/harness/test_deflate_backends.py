@@ -27,8 +27,8 @@ from tests.peers.running import AGENT, run
 from tests.timing import unit
 from wsconform.cases import catalog
 from wsconform.harness.report.json_report import case_json
+from wsconform.harness.runner import data
 from wsconform.harness.runner.config import RunOptions, Target
-from wsconform.harness.runner.data import testdata_loader
 from wsconform.harness.runner.scheduler import run_cases
 from wsconform.harness.targets.command import PORT_PLACEHOLDER, CommandTarget
 from wsconform.reference.protocol.extensions import codec
@@ -72,7 +72,7 @@ def verdicts(url: str, backend: str, case_ids: list[str]) -> dict[str, tuple[obj
     """Run ``case_ids`` against ``url`` with the tester on ``backend``."""
     assert codec.select(backend).name == backend
     cases = [catalog.get(case_id) for case_id in case_ids]
-    options = RunOptions(testdata=testdata_loader())
+    options = RunOptions(testdata=data.testdata_loader())
     report = run(run_cases(Target(url), cases, agent=AGENT, options=options), unit(60))
     assert report.errors == []
     return {

@@ -23,8 +23,10 @@ unit test can drive it: up to ``jobs`` cases at once; heavy cases at most one pe
 (:data:`HEAVY_JOBS`), and never in every slot while timer-bound cases wait, so heavy
 cases never starve the others; heavy cases start first, since they are the run's
 critical path (sections 12 and 13 take most of a full run's time), and the timer-bound
-cases fill the remaining slots around them. At ``jobs == 1`` cases run one at a time in
-the given order.
+cases fill the remaining slots around them, those with the longest pauses first
+(:func:`pauses`: 6.4.x and 5.19/5.20 wait 1-2 s whatever the peer does, so started last
+they would end the run a second late). At ``jobs == 1`` cases run one at a time in the
+given order.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from collections.abc import Callable, Iterable
 
 from wsconform.cases.model import (
     Case,
+    ContinueLater,
     EchoLoop,
     ExpectEcho,
     SendFrame,
@@ -42,7 +45,15 @@ from wsconform.cases.model import (
     StreamFrameData,
 )
 
-__all__ = ["HEAVY_BYTES", "HEAVY_FRAMES", "HEAVY_JOBS", "Schedule", "case_load", "is_heavy"]
+__all__ = [
+    "HEAVY_BYTES",
+    "HEAVY_FRAMES",
+    "HEAVY_JOBS",
+    "Schedule",
+    "case_load",
+    "is_heavy",
+    "pauses",
+]
 
 #: Heavy cases run at most this many at once: one per core of this machine.
 HEAVY_JOBS = max(1, os.cpu_count() or 1)
@@ -98,6 +109,12 @@ def _fragments(length: int, size: int) -> int:
     return length // size + 1
 
 
+def pauses(case: Case) -> float:
+    """Seconds ``case`` is sure to wait: its :class:`~wsconform.cases.model.ContinueLater`
+    pauses (5.19, 5.20, 6.4.x); its other timers end it early only when the peer fails."""
+    return sum(step.delay for step in case.steps if isinstance(step, ContinueLater))
+
+
 def is_heavy(case: Case) -> bool:
     """Whether ``case`` is CPU-heavy (see the module docstring); the rest is timer-bound."""
     if any(isinstance(step, EchoLoop) and step.data_file is not None for step in case.steps):
@@ -133,7 +150,11 @@ class Schedule:
         self._position = {case.id: i for i, case in enumerate(order)}
         self._heavy_ids = {case.id for case in order if heavy(case)}
         self._heavy = collections.deque(case for case in order if case.id in self._heavy_ids)
-        self._light = collections.deque(case for case in order if case.id not in self._heavy_ids)
+        light = [case for case in order if case.id not in self._heavy_ids]
+        if jobs > 1:
+            # Longest pauses first (stable): they end the run last if they start last.
+            light.sort(key=pauses, reverse=True)
+        self._light = collections.deque(light)
         self._running: set[str] = set()
         self._running_heavy = 0
 

@@ -9,7 +9,7 @@ import pytest
 
 from wsconform.cases import catalog
 from wsconform.cases.model import Case
-from wsconform.harness.runner.cost import HEAVY_JOBS, Schedule, case_load, is_heavy
+from wsconform.harness.runner.cost import HEAVY_JOBS, Schedule, case_load, is_heavy, pauses
 
 
 def test_heavy_cases_are_the_large_messages_of_9_and_the_loops_of_12_and_13() -> None:
@@ -81,7 +81,7 @@ def test_heavy_cases_start_first_one_per_core_and_light_ones_fill_the_rest() -> 
     first = [schedule.take() for _ in range(8)]
     assert schedule.take() is None
     assert [case.id for case in first if case is not None] == [
-        "9.4.1", "9.1.6", "1.1.1", "2.1", "5.19", "6.4.1", "7.1.1", "10.1.1",
+        "9.4.1", "9.1.6", "6.4.1", "5.19", "1.1.1", "2.1", "7.1.1", "10.1.1",
     ]  # fmt: skip
     assert schedule.running_heavy == 2
 
@@ -102,17 +102,18 @@ def test_heavy_cases_never_take_every_slot_while_light_ones_wait() -> None:
     schedule = Schedule(HEAVY + LIGHT, jobs=2, cores=2)
     first, second = schedule.take(), schedule.take()
     assert first is not None and second is not None
-    assert (first.id, second.id) == ("9.4.1", "1.1.1")
+    assert (first.id, second.id) == ("9.4.1", "6.4.1")
     assert schedule.running_heavy == 1
     schedule.finish(second)
     third = schedule.take()
-    assert third is not None and third.id == "2.1"
+    assert third is not None and third.id == "5.19"
 
 
 def test_when_no_light_case_is_left_heavy_cases_use_every_core() -> None:
     schedule = Schedule(LIGHT[:1] + HEAVY, jobs=2, cores=2)
     heavy, light = schedule.take(), schedule.take()
     assert heavy is not None and light is not None and light.id == "1.1.1"
+    assert heavy.id == "9.4.1"
     assert schedule.take() is None
     schedule.finish(light)
     assert schedule.take() is not None
@@ -150,3 +151,15 @@ def test_finishing_a_case_that_is_not_running_is_an_error() -> None:
 def test_jobs_and_cores_must_be_positive(jobs: int, cores: int) -> None:
     with pytest.raises(ValueError, match="at least 1"):
         Schedule(LIGHT, jobs=jobs, cores=cores)
+
+
+def test_the_cases_that_must_pause_start_first() -> None:
+    assert pauses(catalog.get("6.4.1")) > pauses(catalog.get("5.19")) > 0
+    assert pauses(catalog.get("1.1.1")) == pauses(catalog.get("7.1.1")) == 0
+    cases = [catalog.get(case_id) for case_id in ["1.1.1", "5.19", "2.1", "6.4.3", "5.20"]]
+    schedule = Schedule(cases, jobs=2)
+    order = []
+    while (case := schedule.take()) is not None:
+        order.append(case.id)
+        schedule.finish(case)
+    assert order == ["6.4.3", "5.19", "5.20", "1.1.1", "2.1"]

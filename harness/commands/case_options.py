@@ -18,7 +18,14 @@ from wsconform.cases.exceptions import CaseError
 from wsconform.cases.model import Case
 from wsconform.harness.runner.shards import ShardError, parse_shard, shard
 
-__all__ = ["UsageError", "add_case_arguments", "cases_from_args", "patterns", "select_cases"]
+__all__ = [
+    "UsageError",
+    "add_case_arguments",
+    "add_strict_argument",
+    "cases_from_args",
+    "patterns",
+    "select_cases",
+]
 
 
 class UsageError(Exception):
@@ -26,7 +33,7 @@ class UsageError(Exception):
 
 
 def add_case_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--cases``, ``--exclude`` and ``--shard`` to ``parser``."""
+    """Add ``--cases``, ``--exclude``, ``--strict`` and ``--shard`` to ``parser``."""
     parser.add_argument(
         "--cases",
         action="append",
@@ -36,11 +43,22 @@ def add_case_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--exclude", action="append", metavar="PATTERNS", help="case patterns to leave out"
     )
+    add_strict_argument(parser)
     parser.add_argument(
         "--shard",
         metavar="I/N",
         help="run shard I of N of the selected cases, balanced by expected cost; join "
         "the shards' reports with `wsconform merge` (docs/ci.md)",
+    )
+
+
+def add_strict_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--strict``: the strict profile's SHOULD-level rules (docs/strict.md)."""
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="also judge SHOULD-level rules where Autobahn is lenient: a case that misses "
+        "one is NON-STRICT instead of OK (docs/strict.md)",
     )
 
 

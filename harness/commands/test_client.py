@@ -179,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
         check_baseline(args)
     except UsageError as exc:
         return _fail(str(exc))
-    options = RunOptions(timeouts=timeouts, testdata=testdata)
+    options = RunOptions(timeouts=timeouts, testdata=testdata, strict=args.strict)
     report = Report()
     begin = time.monotonic()
     written: list[bool] = []

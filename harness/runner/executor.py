@@ -55,6 +55,7 @@ from wsconform.cases.model import (
     SendClose,
     SendFrame,
     SendMessage,
+    SendWireFrame,
     SetWirelog,
     Step,
     StreamFrameData,
@@ -71,6 +72,7 @@ from wsconform.harness.record.observation import (
     Observation,
 )
 from wsconform.harness.report.model import CaseResult
+from wsconform.harness.strict import apply_strict
 from wsconform.harness.verdicts import (
     EchoLoopJudge,
     LogicOutcome,
@@ -82,6 +84,7 @@ from wsconform.harness.verdicts import (
 )
 from wsconform.harness.wire.client import connect
 from wsconform.harness.wire.connection import TesterConnection
+from wsconform.harness.wire.frame import LengthEncoding, WireFrame
 from wsconform.harness.wire.handshake import ServerSettings
 from wsconform.harness.wire.protocol import CLOSED, OPEN, SERVER, TesterProtocol
 
@@ -145,6 +148,10 @@ class CaseExecutor:
     def on_open(self) -> None:
         """The case starts: run the steps."""
         self.opened_at = self._connection.clock()
+        # wsconform's own families judge the peer's close codes by the IANA registry
+        # (1012-1014 are valid); Autobahn's ids keep Autobahn's list (docs/autobahn.md
+        # section 2.6).
+        self._connection.registry_close_codes = not self.case.id[0].isdigit()
         self._guard(self._run_steps, 0)
 
     def on_message(self, payload: bytes, binary: bool) -> None:
@@ -225,6 +232,8 @@ class CaseExecutor:
         obs = self.obs
         if isinstance(step, SendFrame | SendMessage):
             self._send(step)
+        elif isinstance(step, SendWireFrame):
+            self._send_wire(step)
         elif isinstance(step, SendClose):
             conn.send_close(step.code, step.reason)
         elif isinstance(step, StreamFrameHeader):
@@ -265,6 +274,18 @@ class CaseExecutor:
             if size is None:
                 size = self.case.options.auto_fragment_size
             conn.send_message(step.data(), binary=step.binary, fragment_size=size)
+
+    def _send_wire(self, step: SendWireFrame) -> None:
+        conn = self._connection
+        masked = conn.role is not SERVER if step.masked is None else step.masked
+        bits = None if step.length_bits is None else LengthEncoding(step.length_bits)
+        frame = WireFrame(
+            step.opcode, step.payload, step.fin, step.rsv, masked=masked,
+            mask_key=step.mask_key, length=step.length, length_encoding=bits,
+        )  # fmt: skip
+        conn.send_wire_frame(
+            frame, chopsize=step.chopsize, sync=step.sync, chop_header=step.chop_header
+        )
 
     def _kill(self) -> None:
         self.obs.log(KillAfterFired())
@@ -420,7 +441,7 @@ async def _finish(
             raise RuntimeError("the dropped connection was never reported lost") from None
     return case_result(
         case, executor, agent=agent, run_index=run_index, started=started,
-        begin=connect_at, end=loop.time(), target=target,
+        begin=connect_at, end=loop.time(), target=target, strict=options.strict,
     )  # fmt: skip
 
 
@@ -434,11 +455,13 @@ def case_result(
     begin: float,
     end: float,
     target: str | None,
+    strict: bool = False,
 ) -> CaseResult:
     """Judge a case whose connection is gone: its verdicts and its duration.
 
     ``begin`` (the connect) and ``end`` (now) stand in for the opening and the loss
-    when the executor saw neither.
+    when the executor saw neither; ``strict`` applies the strict profile
+    (:func:`~wsconform.harness.strict.apply_strict`).
 
     Raises:
         RuntimeError: see :func:`execute_case`.
@@ -451,12 +474,13 @@ def case_result(
     begin = executor.opened_at if executor.opened_at is not None else begin
     duration_ms = round((end - begin) * 1000)
     obs = executor.obs
+    verdicts = judge(case, obs)
     return CaseResult(
         case=case,
         agent=agent,
         run_index=run_index,
         observation=obs,
-        verdicts=judge(case, obs),
+        verdicts=apply_strict(case, obs, verdicts) if strict else verdicts,
         started=started,
         duration_ms=duration_ms,
         target=target,

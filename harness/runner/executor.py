@@ -41,6 +41,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wsconform.cases.deflate import offers_header
+from wsconform.cases.ids import is_autobahn_id
 from wsconform.cases.model import (
     Case,
     CloseAfter,
@@ -151,7 +152,7 @@ class CaseExecutor:
         # wsconform's own families judge the peer's close codes by the IANA registry
         # (1012-1014 are valid); Autobahn's ids keep Autobahn's list (docs/autobahn.md
         # section 2.6).
-        self._connection.registry_close_codes = not self.case.id[0].isdigit()
+        self._connection.registry_close_codes = not is_autobahn_id(self.case.id)
         self._guard(self._run_steps, 0)
 
     def on_message(self, payload: bytes, binary: bool) -> None:

@@ -31,8 +31,8 @@ def test_registered_in_the_cli() -> None:
 def test_lists_the_whole_catalog_in_order(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["cases"]) == 0
     out = capsys.readouterr().out
-    assert _listed(out) == [case.id for case in catalog.CASES]
-    assert out.splitlines()[-1] == f"{len(catalog.CASES)} cases"
+    assert _listed(out) == [case.id for case in catalog.AUTOBAHN_CASES]
+    assert out.splitlines()[-1] == f"{len(catalog.AUTOBAHN_CASES)} cases"
     # Section and subsection titles head their cases; descriptions lose their markup.
     assert "12 WebSocket Compression (different payloads)\n" in out
     assert "  6.4 Fail-fast on invalid UTF-8\n" in out

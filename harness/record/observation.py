@@ -333,6 +333,8 @@ class Observation:
     #: answered the peer's), and when TCP was gone; the strict profile's timing rules
     #: read them (:mod:`wsconform.harness.strict`).
     opened_at: float | None = None
+    #: The peer ended its side of TCP in order (a FIN read), not with a reset.
+    eof_received: bool = False
     close_done_at: float | None = None
     lost_at: float | None = None
     pongs_withheld: int = 0

@@ -398,6 +398,7 @@ class TesterProtocol:
     def receive_eof(self) -> None:
         """A half-close from the peer ends the connection, as in Autobahn: the front end
         closes TCP (and reports it lost)."""
+        self.obs.eof_received = True
         if self.state is not CLOSED and self.close_transport is None:
             self.state = CLOSED
             self.close_transport = CLOSE

@@ -75,8 +75,10 @@ _INJECTED = (
     'payload length of 125 bytes or less".'
 )
 _STREAM = (
-    "RFC 6455 section 5.2 defines frames on a byte stream: a receiver must take a "
-    "header however TCP cuts it."
+    'RFC 6455 section 5.2: "If 126, the following 2 bytes interpreted as a 16-bit unsigned '
+    "integer are the payload length. If 127, the following 8 bytes interpreted as a "
+    "64-bit unsigned integer (the most significant bit MUST be 0) are the payload "
+    'length"; TCP may deliver those bytes in any number of pieces.'
 )
 
 #: The tester closes after accepting what the peer echoed (its killAfter: 1001).

@@ -240,7 +240,7 @@ def test_send_wire_frame_checks_its_fields() -> None:
         {"rsv": 8},
     ):
         with pytest.raises(InvalidCase):
-            SendWireFrame(TEXT, b"x", **bad)  # type: ignore[arg-type]
+            SendWireFrame(TEXT, b"x", **bad)
 
 
 def test_a_wire_frame_inside_a_streamed_frame_is_refused() -> None:

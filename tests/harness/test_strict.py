@@ -8,6 +8,7 @@ into NON-STRICT. The real runs are in tests/integration/harness/test_families_ag
 from __future__ import annotations
 
 import dataclasses
+import pathlib
 
 import pytest
 
@@ -150,3 +151,9 @@ def test_the_references_behaviour_passes_every_rule(case_id: str) -> None:
         obs = peer_failed(code=case.expected_close.close_codes[0])
     assert strict_findings(case, obs) == []
     assert apply_strict(case, obs, judge(case, obs)) == judge(case, obs)
+
+
+def test_docs_list_every_rule() -> None:
+    docs = (pathlib.Path(__file__).resolve().parents[2] / "docs" / "strict.md").read_text()
+    for rule in RULES:
+        assert f"| `{rule.name}` |" in docs, rule.name

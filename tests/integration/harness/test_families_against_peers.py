@@ -24,7 +24,7 @@ from tests.peers.running import AGENT, Expect, expect, mismatches, run, run_peer
 from tests.timing import unit
 from wsconform.cases import catalog
 from wsconform.harness.report.model import Report
-from wsconform.harness.runner.config import RunOptions, Target
+from wsconform.harness.runner.config import RunOptions, Target, Timeouts
 from wsconform.harness.runner.scheduler import run_cases
 
 OK, NS, FAILED = "OK", "NON-STRICT", "FAILED"
@@ -110,8 +110,11 @@ def _strict_run(peer: type[PeerConnection], case_ids: list[str], strict: bool) -
     async def main() -> Report:
         async with serve_peer(peer) as url:
             cases = [catalog.get(case_id) for case_id in case_ids]
+            # A server drop timer far above the peer's 0.5 s, so that only --strict
+            # can tell the late close from a prompt one.
+            options = RunOptions(timeouts=Timeouts(server_connection_drop=unit(3)), strict=strict)
             return await run_cases(
-                Target(url), cases, agent=AGENT, jobs=4, options=RunOptions(strict=strict),
+                Target(url), cases, agent=AGENT, jobs=4, options=options,
                 run_index=catalog.run_index,
             )  # fmt: skip
 

@@ -110,6 +110,8 @@ def test_utf8_close_code_prefers_1007() -> None:
     assert names(case, obs) == []
     assert names(case, dataclasses.replace(obs, remote_close_code=1002)) == ["utf8-close-code"]
     assert names(case, dataclasses.replace(obs, remote_close_code=None)) == ["utf8-close-code"]
+    # 7.7.5 sends the code 1007 itself: an answer with 1000 is what it asks for.
+    assert names(catalog.get("7.7.5"), server_answered(code=1000)) == []
 
 
 def test_close_frame_before_drop_needs_an_orderly_end() -> None:

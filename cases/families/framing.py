@@ -214,18 +214,19 @@ def _wrong_mask(target: AppliesTo) -> tuple[Case, ...]:
     """The same table for both roles: each frame with the other role's masking."""
     masked = target == "client"
     bad = "masked" if masked else "unmasked"
+    a_bad = f"a {bad}" if masked else f"an {bad}"
     prefix = "fr.3" if target == "server" else "fr.4"
 
     def frame(opcode: int, payload: bytes = b"", *, fin: bool = True) -> SendWireFrame:
         return SendWireFrame(opcode, payload, fin=fin, masked=masked)
 
     rows: tuple[tuple[str, tuple[Step, ...], bool, bool], ...] = (
-        (f"an {bad} text message", (frame(TEXT, _HELLO),), False, False),
-        (f"an {bad} binary message", (frame(BINARY, b"\x00\xff" * 4),), False, False),
-        (f"an {bad} empty text message", (frame(TEXT),), False, False),
-        (f"an {bad} ping; no pong may come back", (frame(PING, b"ping"),), False, False),
+        (f"{a_bad} text message", (frame(TEXT, _HELLO),), False, False),
+        (f"{a_bad} binary message", (frame(BINARY, b"\x00\xff" * 4),), False, False),
+        (f"{a_bad} empty text message", (frame(TEXT),), False, False),
+        (f"{a_bad} ping; no pong may come back", (frame(PING, b"ping"),), False, False),
         (
-            f"an {bad} close frame with code 1000: the peer must fail (1002), not close normally",
+            f"{a_bad} close frame with code 1000: the peer must fail (1002), not close normally",
             (frame(CLOSE, (1000).to_bytes(2, "big")),),
             False,
             True,
@@ -237,7 +238,7 @@ def _wrong_mask(target: AppliesTo) -> tuple[Case, ...]:
             False,
         ),
         (
-            f"the first fragment of a text message as the role requires, then an {bad} "
+            f"the first fragment of a text message as the role requires, then {a_bad} "
             "last fragment",
             (SendFrame(TEXT, _F1, fin=False), frame(CONT, _F2)),
             False,

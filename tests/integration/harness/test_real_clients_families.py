@@ -102,6 +102,15 @@ _deviate(
     f"aiohttp {_UNCHECKED_MASK}",
 )
 _deviate("aiohttp", "cl.3.1 cl.3.2 cl.3.3 cl.3.4", {(NS, OK)}, f"aiohttp {_UNDEFINED_CODES}")
+_deviate("node-ws", _NON_MINIMAL, {(NS, OK)}, f"ws {_ACCEPTS_NON_MINIMAL}")
+# fr.1.7 is OK for ws as for aiohttp: the 7-bit field's 126 is refused for a control frame.
+_deviate(
+    "node-ws",
+    _TOP_BIT,
+    {(NS, OK)},
+    "ws refuses a payload length over 2^53 - 1 (what a JavaScript number holds exactly) "
+    "with 1009 rather than 1002: tolerated (NON-STRICT)",
+)
 
 
 def check(client: str, report: Report, count: int, patterns: str) -> None:

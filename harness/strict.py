@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+from wsconform.cases.handshake import ClientHandshakeCase, ServerHandshakeCase
 from wsconform.cases.model import CLOSE, Case, ContinueLater, Verdict
 
 from .record.observation import Observation
@@ -193,8 +194,12 @@ def strict_findings(case: Case, obs: Observation) -> list[tuple[StrictRule, str]
 
 def apply_strict(case: Case, obs: Observation, verdicts: Verdicts) -> Verdicts:
     """The strict profile's verdicts: ``verdicts`` unless it is OK and a rule is missed,
-    then ``behavior`` NON-STRICT with the first missed rule's sentence."""
-    if verdicts.outcome is not OK:
+    then ``behavior`` NON-STRICT with the first missed rule's sentence.
+
+    The opening-handshake families (``hs``, ``hc``) keep their own verdicts
+    (docs/handshake.md): these rules are about the connection after the handshake.
+    """
+    if verdicts.outcome is not OK or isinstance(case, ServerHandshakeCase | ClientHandshakeCase):
         return verdicts
     found = strict_findings(case, obs)
     if not found:

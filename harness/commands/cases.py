@@ -26,6 +26,7 @@ from typing import Any, TextIO
 
 from wsconform.cases import catalog
 from wsconform.cases.exceptions import UnknownCaseError
+from wsconform.cases.handshake import handshake_lines
 from wsconform.cases.model import (
     CLOSE_HANDSHAKE_TIMEOUT,
     OPEN_HANDSHAKE_TIMEOUT,
@@ -316,6 +317,11 @@ def describe_case(case: Case) -> str:
     options = list(_options(case))
     if options:
         lines += ["Options:", *options]
+    handshake = handshake_lines(case)
+    if handshake:
+        heading = "Request" if case.applies_to == "server" else "Answer"
+        lines += [f"{heading} the tester writes ({{host}}, {{key}}, {{accept}} filled in):"]
+        lines += [f"  {line}" for line in handshake]
     return "\n".join(lines)
 
 

@@ -23,6 +23,7 @@ from tests.peers.framing import (
 from tests.peers.running import AGENT, Expect, expect, mismatches, run, run_peer
 from tests.timing import unit
 from wsconform.cases import catalog
+from wsconform.harness.commands.client_conformance import run_client_phase
 from wsconform.harness.report.model import Report
 from wsconform.harness.runner.config import RunOptions, Target, Timeouts
 from wsconform.harness.runner.scheduler import run_cases
@@ -135,3 +136,13 @@ def test_strict_reports_a_server_that_closes_tcp_late() -> None:
     # The conforming peer closes at once: OK under --strict as well.
     prompt = _strict_run(EchoPeer, cases, strict=True)
     assert mismatches(prompt, {case_id: expect(OK, OK) for case_id in cases}) == []
+
+
+def test_the_reference_client_passes_both_families_under_strict(tmp_path: pathlib.Path) -> None:
+    # --strict through test-client's path (the served cases); no timing rule applies to
+    # a client (the tester closes TCP itself), so this cannot depend on load.
+    status = run_client_phase(CLIENT_CASES, tmp_path, RunOptions(strict=True), jobs=2)
+    assert status == 0
+    (records,) = json.loads((tmp_path / "index.json").read_text()).values()
+    assert {(r["behavior"], r["behaviorClose"]) for r in records.values()} == {(OK, OK)}
+    assert len(records) == len(CLIENT_CASES)

@@ -13,6 +13,7 @@ or a value of the wrong type is a one-line error naming it (exit 2)::
     formats = ["json", "junit"]
     jobs = 4
     shard = "1/4"
+    strict = true
 
     [target]            # one of url, command, docker-image
     command = "my-server --port {port}"
@@ -101,6 +102,12 @@ def _fail_on(value: Any) -> str:
     return str(value)
 
 
+def _catalog(value: Any) -> str:
+    if value not in ("autobahn", "wsconform", "all"):
+        raise TypeError('one of "autobahn", "wsconform", "all"')
+    return str(value)
+
+
 def _network(value: Any) -> str:
     if value != "host":
         raise TypeError('"host"')
@@ -110,6 +117,7 @@ def _network(value: Any) -> str:
 #: Every key: (table or "" for the top level, key) -> (option dest, converter).
 KEYS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("", "agent"): ("agent", _string),
+    ("", "catalog"): ("catalog", _catalog),
     ("", "cases"): ("cases", _strings),
     ("", "exclude"): ("exclude", _strings),
     ("", "outdir"): ("outdir", _string),
@@ -118,6 +126,7 @@ KEYS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("", "testdata"): ("testdata", _string),
     ("", "quiet"): ("quiet", _boolean),
     ("", "shard"): ("shard", _string),
+    ("", "strict"): ("strict", _boolean),
     ("target", "url"): ("url", _string),
     ("target", "command"): ("target_cmd", _string),
     ("target", "docker-image"): ("docker_image", _string),

@@ -33,6 +33,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import IO, Any
 
+from wsconform.cases import catalog
 from wsconform.harness.gate import run_gate
 from wsconform.harness.record.outcome import Outcome
 from wsconform.harness.report.model import Report
@@ -44,6 +45,7 @@ from wsconform.harness.runner.scheduler import DEFAULT_JOBS
 from wsconform.harness.targets.command import PORT_PLACEHOLDER, CommandTarget
 from wsconform.harness.targets.exceptions import TargetError
 
+from .case_options import add_strict_argument
 from .client_conformance import run_client_phase
 from .test_server import UsageError, check_outdir, run_started, select_cases
 
@@ -90,6 +92,14 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--cases", action="append", metavar="PATTERNS", help="only these cases (default: *)"
+    )
+    add_strict_argument(parser)
+    parser.add_argument(
+        "--catalog",
+        choices=sorted(catalog.CATALOGS),
+        default="all",
+        help="Autobahn's cases, wsconform's families or both (default: %(default)s; "
+        "docs/catalogs.md)",
     )
     parser.add_argument(
         "--api",
@@ -203,15 +213,19 @@ def _fail(message: str) -> int:
 def run(args: argparse.Namespace) -> int:
     """The ``conformance`` command; returns the exit status."""
     try:
-        cases = select_cases(args.cases, None)
+        cases = select_cases(args.cases, None, catalog_name=args.catalog)
         outdir = check_outdir(pathlib.Path(args.outdir) / "servers")
         if args.jobs < 1:
             raise UsageError(f"-j must be at least 1, not {args.jobs}")
     except UsageError as exc:
         return _fail(str(exc))
-    options = RunOptions(testdata=testdata_loader())
+    options = RunOptions(testdata=testdata_loader(), strict=args.strict)
     server = reference_target(args.api)
-    print(f"reference server at {server.url}; running {len(cases)} cases", flush=True)
+    # A case about one side of the connection (an opening-handshake case) runs in the
+    # phase that tests that side only.
+    server_cases = [case for case in cases if case.applies_to_role("server")]
+    client_cases = [case for case in cases if case.applies_to_role("client")]
+    print(f"reference server at {server.url}; running {len(server_cases)} cases", flush=True)
 
     def gate(report: Report) -> int:
         for exemption in EXEMPTIONS.values():
@@ -220,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
 
     # SIGTERM ends the run as SIGINT does; the server is stopped whatever happens.
     status = run_started(
-        server, Target(server.url), cases, agent=AGENT, jobs=args.jobs, options=options,
+        server, Target(server.url), server_cases, agent=AGENT, jobs=args.jobs, options=options,
         outdir=outdir, formats=FORMATS, ready_timeout=_START_TIMEOUT, gate=gate,
         prog="conformance",
     )  # fmt: skip
@@ -231,4 +245,4 @@ def run(args: argparse.Namespace) -> int:
         clients = check_outdir(pathlib.Path(args.outdir) / "clients")
     except UsageError as exc:
         return _fail(str(exc))
-    return max(status, run_client_phase(cases, clients, options, api=args.api))
+    return max(status, run_client_phase(client_cases, clients, options, api=args.api))

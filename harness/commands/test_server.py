@@ -365,7 +365,7 @@ def run(args: argparse.Namespace) -> int:
         check_baseline(args)
     except (UsageError, WireError, TargetError, SpecError) as exc:
         return _fail(str(exc))
-    options = RunOptions(timeouts=timeouts, testdata=testdata)
+    options = RunOptions(timeouts=timeouts, testdata=testdata, strict=args.strict)
     begin = time.monotonic()
     report = Report()
     for server, target, agent, cases in plans:
@@ -401,7 +401,7 @@ def _plans(args: argparse.Namespace) -> list[Plan]:
         return Target(url, verify_tls=not args.insecure, cafile=args.cafile)
 
     if args.spec is None:
-        cases = cases_from_args(args)
+        cases = cases_from_args(args, target="server")
         server = build_target(args)
         return [(server, settings(server.url), args.agent, cases)]
     if args.url or args.target_cmd or args.docker_image or args.agent:
@@ -411,7 +411,9 @@ def _plans(args: argparse.Namespace) -> list[Plan]:
         args.outdir = spec.outdir
     plans: list[Plan] = []
     for entry in spec.servers:
-        cases = cases_from_args(args, default=spec.cases, exclude=spec.excluded(entry.agent))
+        cases = cases_from_args(
+            args, default=spec.cases, exclude=spec.excluded(entry.agent), target="server"
+        )
         plans.append((UrlTarget(entry.url), settings(entry.url), entry.agent, cases))
     return plans
 

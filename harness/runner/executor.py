@@ -61,6 +61,7 @@ from wsconform.cases.model import (
     StreamFrameHeader,
     Timeout,
 )
+from wsconform.harness.handshake_verdicts import judge_case
 from wsconform.harness.record.observation import (
     CloseAfterArmed,
     CloseAfterFired,
@@ -77,7 +78,6 @@ from wsconform.harness.verdicts import (
     auto_close_due,
     deflate_missing,
     echo_waiting,
-    judge,
     judge_echo,
 )
 from wsconform.harness.wire.client import connect
@@ -85,6 +85,7 @@ from wsconform.harness.wire.connection import TesterConnection
 from wsconform.harness.wire.handshake import ServerSettings
 from wsconform.harness.wire.protocol import CLOSED, OPEN, SERVER, TesterProtocol
 
+from . import handshake_cases
 from .config import RunOptions, Target
 
 __all__ = ["CaseExecutor", "ServedCase", "case_deadline", "case_result", "execute_case"]
@@ -347,7 +348,9 @@ async def execute_case(
     executor = CaseExecutor(case, obs, options)
     uri = target.uri
     deflate = case.options.deflate
-    settings = target.request_settings(offers_header(deflate.offers) if deflate else None)
+    settings = handshake_cases.request_settings(case, uri) or target.request_settings(
+        offers_header(deflate.offers) if deflate else None
+    )
     context = ssl_context if ssl_context is not None else target.ssl_context()
 
     def factory() -> TesterConnection:
@@ -456,7 +459,7 @@ def case_result(
         agent=agent,
         run_index=run_index,
         observation=obs,
-        verdicts=judge(case, obs),
+        verdicts=judge_case(case, obs),
         started=started,
         duration_ms=duration_ms,
         target=target,
@@ -488,7 +491,9 @@ class ServedCase:
             timeouts=self.options.timeouts.wire(),
             max_message_size=self.options.max_message_size,
             role=SERVER,
-            accept=ServerSettings(deflate.accept if deflate is not None else None),
+            accept=handshake_cases.server_settings(
+                case, ServerSettings(deflate.accept if deflate is not None else None)
+            ),
         )
         self.executor.conn = self.connection.protocol
         self.started = datetime.datetime.now(datetime.UTC)

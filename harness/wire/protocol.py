@@ -369,7 +369,7 @@ class TesterProtocol:
         self._key = (request_key(raw) if raw is not None else None) or generate_key()
         request = build_request(self.uri, self._key, self.settings)
         self.obs.http_request = request.decode("latin-1")
-        self._write(request)
+        self._write(request, chopsize=self.settings.chopsize)
 
     def receive_data(self, data: bytes) -> None:
         """Bytes from the peer: the opening handshake, then frames for the reader."""
@@ -472,7 +472,7 @@ class TesterProtocol:
             return
         obs.http_response = answer.response.decode("latin-1")
         obs.handshake_status = obs.http_response.split("\r\n", 1)[0]
-        self._write(answer.response)
+        self._write(answer.response, chopsize=answer.chopsize)
         self._open(answer.negotiated)
         if leftover and self.state is not CLOSED:
             self.receive_data(leftover)

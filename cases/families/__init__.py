@@ -9,15 +9,22 @@ from __future__ import annotations
 
 from wsconform.cases.model import Case
 
-from . import handshake_client, handshake_server
+from . import close, framing, handshake_client, handshake_server
 
 __all__ = ["CASES", "SUBSECTION_TITLES"]
 
 #: Every case of every family, in no particular order (the catalog sorts them).
-CASES: tuple[Case, ...] = (*handshake_server.CASES, *handshake_client.CASES)
+CASES: tuple[Case, ...] = (
+    *handshake_server.CASES,
+    *handshake_client.CASES,
+    *framing.CASES,
+    *close.CASES,
+)
 
 #: Subsection titles of the families, keyed like ``"hs.1"``.
 SUBSECTION_TITLES: dict[str, str] = {
     **handshake_server.SUBSECTION_TITLES,
     **handshake_client.SUBSECTION_TITLES,
+    **framing.SUBSECTION_TITLES,
+    **close.SUBSECTION_TITLES,
 }

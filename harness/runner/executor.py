@@ -41,6 +41,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wsconform.cases.deflate import offers_header
+from wsconform.cases.ids import is_autobahn_id
 from wsconform.cases.model import (
     Case,
     CloseAfter,
@@ -55,6 +56,7 @@ from wsconform.cases.model import (
     SendClose,
     SendFrame,
     SendMessage,
+    SendWireFrame,
     SetWirelog,
     Step,
     StreamFrameData,
@@ -72,6 +74,7 @@ from wsconform.harness.record.observation import (
     Observation,
 )
 from wsconform.harness.report.model import CaseResult
+from wsconform.harness.strict import apply_strict
 from wsconform.harness.verdicts import (
     EchoLoopJudge,
     LogicOutcome,
@@ -82,6 +85,7 @@ from wsconform.harness.verdicts import (
 )
 from wsconform.harness.wire.client import connect
 from wsconform.harness.wire.connection import TesterConnection
+from wsconform.harness.wire.frame import LengthEncoding, WireFrame
 from wsconform.harness.wire.handshake import ServerSettings
 from wsconform.harness.wire.protocol import CLOSED, OPEN, SERVER, TesterProtocol
 
@@ -146,6 +150,10 @@ class CaseExecutor:
     def on_open(self) -> None:
         """The case starts: run the steps."""
         self.opened_at = self._connection.clock()
+        # wsconform's own families judge the peer's close codes by the IANA registry
+        # (1012-1014 are valid); Autobahn's ids keep Autobahn's list (docs/autobahn.md
+        # section 2.6).
+        self._connection.registry_close_codes = not is_autobahn_id(self.case.id)
         self._guard(self._run_steps, 0)
 
     def on_message(self, payload: bytes, binary: bool) -> None:
@@ -226,6 +234,8 @@ class CaseExecutor:
         obs = self.obs
         if isinstance(step, SendFrame | SendMessage):
             self._send(step)
+        elif isinstance(step, SendWireFrame):
+            self._send_wire(step)
         elif isinstance(step, SendClose):
             conn.send_close(step.code, step.reason)
         elif isinstance(step, StreamFrameHeader):
@@ -248,12 +258,15 @@ class CaseExecutor:
         else:  # pragma: no cover - ContinueLater etc. are handled by _run_steps
             raise TypeError(f"unexpected step {step!r}")
 
-    def _send(self, step: SendFrame | SendMessage) -> None:
+    def _send(self, step: SendFrame | SendMessage, data: bytes | None = None) -> None:
+        """Send a frame or message step; ``data`` is its payload when already expanded."""
         conn = self._connection
+        if data is None:
+            data = step.data()
         if isinstance(step, SendFrame):
             conn.send_frame(
                 step.opcode,
-                step.data(),
+                data,
                 fin=step.fin,
                 rsv=step.rsv,
                 pattern=step.payload if step.repeat_length is not None else None,
@@ -265,7 +278,19 @@ class CaseExecutor:
             size = step.fragment_size
             if size is None:
                 size = self.case.options.auto_fragment_size
-            conn.send_message(step.data(), binary=step.binary, fragment_size=size)
+            conn.send_message(data, binary=step.binary, fragment_size=size)
+
+    def _send_wire(self, step: SendWireFrame) -> None:
+        conn = self._connection
+        masked = conn.role is not SERVER if step.masked is None else step.masked
+        bits = None if step.length_bits is None else LengthEncoding(step.length_bits)
+        frame = WireFrame(
+            step.opcode, step.payload, step.fin, step.rsv, masked=masked,
+            mask_key=step.mask_key, length=step.length, length_encoding=bits,
+        )  # fmt: skip
+        conn.send_wire_frame(
+            frame, chopsize=step.chopsize, sync=step.sync, chop_header=step.chop_header
+        )
 
     def _kill(self) -> None:
         self.obs.log(KillAfterFired())
@@ -290,7 +315,7 @@ class CaseExecutor:
         self._judge = EchoLoopJudge(step, data)
         outcome, first = self._judge.start()
         self._set_logic(outcome)
-        self._send(first)
+        self._send(first, self._judge.payload)
 
     def _message(self, payload: bytes, binary: bool) -> None:
         conn = self._connection
@@ -304,7 +329,7 @@ class CaseExecutor:
                 return
             reply = self._judge.on_message(payload, binary)
             if reply.send is not None:
-                self._send(reply.send)
+                self._send(reply.send, self._judge.payload)
                 return
             self._loop_done = True
             if reply.outcome is not None:
@@ -423,7 +448,7 @@ async def _finish(
             raise RuntimeError("the dropped connection was never reported lost") from None
     return case_result(
         case, executor, agent=agent, run_index=run_index, started=started,
-        begin=connect_at, end=loop.time(), target=target,
+        begin=connect_at, end=loop.time(), target=target, strict=options.strict,
     )  # fmt: skip
 
 
@@ -437,11 +462,13 @@ def case_result(
     begin: float,
     end: float,
     target: str | None,
+    strict: bool = False,
 ) -> CaseResult:
     """Judge a case whose connection is gone: its verdicts and its duration.
 
     ``begin`` (the connect) and ``end`` (now) stand in for the opening and the loss
-    when the executor saw neither.
+    when the executor saw neither; ``strict`` applies the strict profile
+    (:func:`~wsconform.harness.strict.apply_strict`).
 
     Raises:
         RuntimeError: see :func:`execute_case`.
@@ -454,12 +481,13 @@ def case_result(
     begin = executor.opened_at if executor.opened_at is not None else begin
     duration_ms = round((end - begin) * 1000)
     obs = executor.obs
+    verdicts = judge_case(case, obs)
     return CaseResult(
         case=case,
         agent=agent,
         run_index=run_index,
         observation=obs,
-        verdicts=judge_case(case, obs),
+        verdicts=apply_strict(case, obs, verdicts) if strict else verdicts,
         started=started,
         duration_ms=duration_ms,
         target=target,

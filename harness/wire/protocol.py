@@ -68,9 +68,10 @@ from typing import Protocol
 from wsconform.cases.model import fragment_payload
 from wsconform.harness.record.observation import Observation, RxFrame, TxFrame
 from wsconform.harness.wire.frame import WireFrame
+from wsconform.reference.protocol.close import is_valid_wire_code
 from wsconform.reference.protocol.exceptions import InvalidHandshake
 from wsconform.reference.protocol.extensions.permessage_deflate import PerMessageDeflate
-from wsconform.reference.protocol.frames import CONT, Frame, Opcode, serialize
+from wsconform.reference.protocol.frames import CONT, Opcode
 from wsconform.reference.protocol.handshake import generate_key
 from wsconform.reference.protocol.http import Request, RequestParser, Response, ResponseParser
 from wsconform.reference.protocol.mask import BytesLike, new_mask_key
@@ -89,6 +90,7 @@ from .handshake import (
     rejection_head,
     request_key,
 )
+from .outgoing import RepeatCompressor, encode_message
 from .reader import INVALID_PAYLOAD, PROTOCOL_ERROR, FrameInfo, Reader
 from .writes import Write, WriteQueue
 
@@ -145,13 +147,17 @@ _GOING_AWAY = 1001
 _PEER_DROPPED = "peer dropped the TCP connection without previous WebSocket closing handshake"
 
 
-def close_code_valid(code: int) -> bool:
+def close_code_valid(code: int, *, registry: bool = False) -> bool:
     """Whether the tester accepts ``code`` in a peer's close frame (docs/autobahn.md section 2.6).
 
     Invalid: below 1000, 5000 and above, and 1000-2999 outside :data:`ALLOWED_CLOSE_CODES`
     (RFC 6455 section 7.4.2: codes "below 1000 are not used", 1000-2999 "reserved for
-    definition by this protocol").
+    definition by this protocol"). ``registry``: judge by the IANA "WebSocket Close Code
+    Number Registry" instead, where 1012-1014 are registered too (wsconform's own
+    families; Autobahn's cases keep Autobahn's older list).
     """
+    if registry:
+        return is_valid_wire_code(code)
     if code < 1000 or code >= 5000:
         return False
     return code >= 3000 or code in ALLOWED_CLOSE_CODES
@@ -275,9 +281,12 @@ class TesterProtocol:
         self.settings = settings if settings is not None else RequestSettings()
         self.timeouts = timeouts if timeouts is not None else WireTimeouts()
         self.max_message_size = max_message_size
+        #: Judge the peer's close codes by the IANA registry (:func:`close_code_valid`).
+        self.registry_close_codes = False
         self.state = CONNECTING
         self.reader: Reader | None = None
         self.deflate: PerMessageDeflate | None = None
+        self._compressor: RepeatCompressor | None = None
         self.subprotocol: str | None = None
         #: How the front end must close TCP, once the tester dropped it.
         self.close_transport: TransportClose | None = None
@@ -391,6 +400,7 @@ class TesterProtocol:
     def receive_eof(self) -> None:
         """A half-close from the peer ends the connection, as in Autobahn: the front end
         closes TCP (and reports it lost)."""
+        self.obs.eof_received = True
         if self.state is not CLOSED and self.close_transport is None:
             self.state = CLOSED
             self.close_transport = CLOSE
@@ -403,6 +413,7 @@ class TesterProtocol:
         self.writes.clear()
         self._inbox.clear()
         obs = self.obs
+        obs.lost_at = self.clock()
         if not obs.was_clean and not obs.dropped_by_me and obs.was_not_clean_reason is None:
             obs.was_not_clean_reason = _PEER_DROPPED
         self.events.on_lost()
@@ -547,6 +558,7 @@ class TesterProtocol:
             server=self.role is SERVER,
         )
         self.obs.opened = True
+        self.obs.opened_at = self.clock()
         self.events.on_open()
 
     @staticmethod
@@ -668,6 +680,43 @@ class TesterProtocol:
         frame = WireFrame(opcode, payload, fin, rsv, masked=mask is not None, mask_key=mask)
         self._write(frame.encode(), sync=sync, chopsize=chopsize)
 
+    def send_wire_frame(
+        self,
+        frame: WireFrame,
+        *,
+        chopsize: int | None = None,
+        sync: bool = False,
+        chop_header: bool = False,
+    ) -> None:
+        """Send ``frame`` with exactly its header fields (nothing if CLOSED): its own
+        masking whatever the role, a false or non-minimal length.
+
+        ``chopsize`` and ``sync`` are the write modes of :meth:`send_frame`;
+        ``chop_header`` cuts only the header into ``chopsize``-byte writes, and the
+        payload follows as one write. A masked frame without a key gets a fresh one.
+
+        Raises:
+            ValueError: a field does not fit (see :meth:`WireFrame.encode`).
+        """
+        if self.state is CLOSED:
+            return
+        if frame.masked and frame.mask_key is None:
+            frame = dataclasses.replace(frame, mask_key=new_mask_key())
+        data = frame.encode()
+        self._note_tx_frame(
+            TxFrame(
+                len(frame.payload), frame.payload[:64], frame.opcode, frame.fin, frame.rsv,
+                frame.mask_key if frame.masked else None, None, chopsize, sync,
+            )
+        )  # fmt: skip
+        if chop_header and chopsize:
+            split = len(data) - len(frame.payload)
+            self._write(data[:split], chopsize=chopsize)
+            if split < len(data):
+                self._write(data[split:], sync=True)
+            return
+        self._write(data, sync=sync, chopsize=chopsize)
+
     def send_message(self, payload: bytes, *, binary: bool, fragment_size: int = 0) -> None:
         """Send a data message through the tester's message sender.
 
@@ -681,13 +730,16 @@ class TesterProtocol:
         data = payload
         rsv = 0
         if self.deflate is not None:
-            data = self.deflate.encode(Frame(opcode, payload)).data
+            if self._compressor is None or self._compressor.deflate is not self.deflate:
+                self._compressor = RepeatCompressor(self.deflate)
+            data = self._compressor.compress(opcode, payload)
             rsv = RSV1
-        pieces = fragment_payload(data, fragment_size)
         if not self.obs.create_wirelog and not self.writes.queued and self.state is OPEN:
-            self._send_pieces_unlogged(opcode, pieces, rsv)
+            frames = self._send_unlogged(opcode, data, rsv, fragment_size)
         else:
-            last = len(pieces) - 1
+            pieces = fragment_payload(data, fragment_size)
+            frames = len(pieces)
+            last = frames - 1
             for index, piece in enumerate(pieces):
                 self.send_frame(
                     opcode if index == 0 else CONT,
@@ -699,33 +751,31 @@ class TesterProtocol:
             traffic = self.obs.traffic
             traffic.outgoing_octets_websocket_level += len(data)
             traffic.outgoing_octets_app_level += len(payload)
-            traffic.outgoing_websocket_frames += len(pieces)
+            traffic.outgoing_websocket_frames += frames
             traffic.outgoing_websocket_messages += 1
 
-    def _send_pieces_unlogged(self, opcode: Opcode, pieces: list[bytes], rsv: int) -> None:
-        """:meth:`send_frame` for each piece, in a burst, when nothing is logged.
+    def _send_unlogged(self, opcode: Opcode, data: bytes, rsv: int, fragment_size: int) -> int:
+        """:meth:`send_frame` for each fragment, in a burst, when nothing is logged;
+        returns the number of frames.
 
         Sections 12 and 13 send 10 GB in about 6 million frames with the wire log off:
         this path keeps the same counts (frames by opcode, writes by size, wire octets)
         and the same bytes on the wire (a fresh masking key per frame, the minimal
-        length) without building log entries, which cost more than the frames.
+        length) without building log entries, which cost more than the frames, and
+        builds the message's frames in one buffer (:func:`.outgoing.encode_message`).
         """
         obs = self.obs
         frame_stats, octet_stats = obs.tx_frame_stats, obs.tx_octet_stats
-        last = len(pieces) - 1
-        burst = self.writes.burst
-        masked = self.role is CLIENT
-        wire = 0
-        for index, piece in enumerate(pieces):
-            first = index == 0
-            code = opcode if first else CONT
-            data = serialize(Frame(code, piece, index == last, first and rsv == RSV1), masked)
+        wire, frames = encode_message(
+            opcode, data, fragment_size=fragment_size, rsv1=rsv == RSV1,
+            masked=self.role is CLIENT,
+        )  # fmt: skip
+        for code, size in frames:
             frame_stats[code] = frame_stats.get(code, 0) + 1
-            size = len(data)
             octet_stats[size] = octet_stats.get(size, 0) + 1
-            wire += size
-            burst(data)
-        obs.traffic.outgoing_octets_wire_level += wire
+        obs.traffic.outgoing_octets_wire_level += len(wire)
+        self.writes.burst(wire)
+        return len(frames)
 
     def send_stream_header(self, opcode: int, length: int, *, fin: bool, rsv: int) -> None:
         """Write only a frame header; its payload follows with :meth:`send_stream_data`."""
@@ -896,7 +946,7 @@ class TesterProtocol:
         obs = self.obs
         # Stored before the validity check, so the close verdict still sees it.
         obs.remote_close_code = code
-        if code is not None and not close_code_valid(code):
+        if code is not None and not close_code_valid(code, registry=self.registry_close_codes):
             self.fail(PROTOCOL_ERROR, f"invalid close code {code}")
             if self.state is CLOSED:
                 return
@@ -910,6 +960,8 @@ class TesterProtocol:
             # The peer's answer to the tester's close.
             self.disarm(CLOSE_HANDSHAKE)
             obs.was_clean = True
+            if obs.close_done_at is None:
+                obs.close_done_at = self.clock()
             if self.role is SERVER:
                 # The server closes TCP as soon as the closing handshake is done (Autobahn
                 # aborts it: nothing more is to be written).
@@ -925,6 +977,7 @@ class TesterProtocol:
             # its code) and wait for the server to close TCP, with no timer
             # (docs/autobahn.md sections 2.7 and 4.2).
             obs.was_clean = True
+            obs.close_done_at = self.clock()
             self.send_close(_NORMAL, is_reply=True)
             if self.role is SERVER:
                 # RFC 6455 section 7.1.1: the server closes TCP first, once its close frame

@@ -228,6 +228,6 @@ def run_case(
     link.run()
     result = case_result(
         case, executor, agent="loopback", run_index=1, started=STARTED, begin=begin,
-        end=clock(), target=None,
+        end=clock(), target=None, strict=options.strict,
     )  # fmt: skip
     return result, link

@@ -64,6 +64,7 @@ from wsconform.harness.runner.config import RunOptions, Target
 from wsconform.harness.runner.executor import case_deadline, execute_case
 from wsconform.harness.runner.scheduler import UNKNOWN_AGENT, probe
 from wsconform.harness.wire.exceptions import WireError
+from wsconform.reference.asyncio import loop as event_loop
 
 __all__ = [
     "DEFAULT_OUTDIR",
@@ -187,6 +188,11 @@ def pytest_configure(config: pytest.Config) -> None:
         target = Target(url)
     except WireError as exc:
         raise pytest.UsageError(f"--wsconform-target: {exc}") from None
+    try:
+        # The event loop the cases run on, as the command line chooses it.
+        event_loop.choose()
+    except event_loop.LoopError as exc:
+        raise pytest.UsageError(f"wsconform: {exc} ({event_loop.ENV_VAR})") from None
     try:
         cases = select_cases(
             config.getoption("wsconform_cases"),
@@ -355,7 +361,7 @@ class WsconformSession:
         if self._probe_error is not None:
             raise HarnessFailure(self._probe_error)
         try:
-            server = asyncio.run(probe(self.target, self.options))
+            server = event_loop.run(probe(self.target, self.options))
         except WireError as exc:
             self._probe_error = str(exc)
             raise HarnessFailure(self._probe_error) from None
@@ -382,7 +388,7 @@ class WsconformSession:
                 )
 
         try:
-            return asyncio.run(bounded())
+            return event_loop.run(bounded())
         except WireError as exc:
             raise HarnessFailure(str(exc)) from None
         except TimeoutError:

@@ -1,6 +1,7 @@
-"""Stateful fuzzing of a client and a server connection talking to each other in memory.
+"""Stateful fuzzing of the connection: two machines.
 
-A :class:`~hypothesis.stateful.RuleBasedStateMachine` runs the opening handshake
+:class:`ConnectionPair`: a client and a server connection talking to each other in
+memory. It runs the opening handshake
 (with or without permessage-deflate), then interleaves sends of each side (messages
 whole or fragmented, pings, pongs, a close), deliveries of any number of the bytes in
 flight, and the end of TCP. The model is the list of frames each side has sent and the
@@ -8,8 +9,12 @@ other has not received yet: every event must be the next of those (section 5.4: 
 kept), a ping is answered by an equal pong (5.5.2), a close by a close with its code
 (5.5.1), and nothing is processed after a close (section 1.4). The states only move
 forward, CONNECTING to OPEN to CLOSING to CLOSED (section 4 and 7), and a send in the
-wrong state raises :class:`InvalidState`. ``make fuzz`` runs it with the ``nightly``
-profile (more examples, longer runs).
+wrong state raises :class:`InvalidState`.
+
+:class:`EndpointUnderTest`: one endpoint of either role fed frames (valid messages,
+control frames, mutated frames) by a tester while it sends and closes on its own; it
+must do what :mod:`tests.reference.protocol.rfc6455_model` predicts. ``make fuzz`` runs
+both with the ``nightly`` profile (more examples, longer runs).
 """
 
 from __future__ import annotations
@@ -18,9 +23,14 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from tests.reference.protocol.rfc6455_model import predict
+from tests.strategies import control_frames, fragmented_messages, frames
+from wsconform.harness.fuzz.strategies import mutated_frames
+from wsconform.harness.wire.frame import WireFrame
 from wsconform.reference.protocol.client import ClientProtocol
 from wsconform.reference.protocol.close import Close
 from wsconform.reference.protocol.connection import (
+    CLIENT,
     CLOSED,
     CLOSING,
     CONNECTING,
@@ -28,12 +38,12 @@ from wsconform.reference.protocol.connection import (
     SERVER,
     Protocol,
 )
-from wsconform.reference.protocol.exceptions import InvalidState
+from wsconform.reference.protocol.exceptions import FailConnection, InvalidState
 from wsconform.reference.protocol.extensions.permessage_deflate import (
     ClientPerMessageDeflateFactory,
     ServerPerMessageDeflateFactory,
 )
-from wsconform.reference.protocol.frames import BINARY, CLOSE, CONT, PING, PONG, TEXT, Frame
+from wsconform.reference.protocol.frames import BINARY, CLOSE, CONT, PING, PONG, TEXT, Frame, Parser
 from wsconform.reference.protocol.http import Request, Response
 from wsconform.reference.protocol.server import ServerProtocol
 
@@ -260,3 +270,111 @@ class ConnectionPair(RuleBasedStateMachine):
 
 
 TestConnectionPair = ConnectionPair.TestCase
+
+
+class EndpointUnderTest(RuleBasedStateMachine):
+    """One reference endpoint (either role) and a tester that writes raw frames to it,
+    valid or mutated, while the endpoint sends messages, pings and a close of its own.
+
+    After each frame the endpoint's events, pongs and failure are those the model of
+    :mod:`tests.reference.protocol.rfc6455_model` predicts for everything sent so far;
+    the endpoint's own close changes only what it writes (no close frame answers a
+    close, and none is sent on failure, once it sent one: section 7.1.7).
+    """
+
+    @initialize(server=st.booleans())
+    def start(self, server: bool) -> None:
+        self.side = SERVER if server else CLIENT
+        self.protocol = Protocol(self.side, state=OPEN)
+        self.sent: list[WireFrame] = []
+        self.events: list[Frame] = []
+        self.written: list[Frame] = []
+        self.out = Parser(mask=self.side is CLIENT)
+        self.closed_first = False
+
+    @rule(message=fragmented_messages())
+    def tester_sends_a_message(self, message: list[Frame]) -> None:
+        """A valid message, fragmented anywhere, pings and pongs between fragments."""
+        for frame in message:
+            self.deliver(WireFrame.from_frame(frame, masked=self.side is SERVER))
+
+    @rule(frame=control_frames())
+    def tester_sends_a_control_frame(self, frame: Frame) -> None:
+        """A valid ping, pong or close."""
+        self.deliver(WireFrame.from_frame(frame, masked=self.side is SERVER))
+
+    @rule(data=st.data())
+    def tester_sends_a_mutated_frame(self, data: st.DataObject) -> None:
+        """Any frame, each mutation of :func:`mutated_frames` behind a boolean."""
+        frame = data.draw(frames(max_size=300))
+        text = frame.opcode is TEXT
+        self.deliver(data.draw(mutated_frames(frame, masked=self.side is SERVER, text=text)))
+
+    def deliver(self, wire: WireFrame) -> None:
+        self.sent.append(wire)
+        self.protocol.receive_data(wire.encode())
+        for event in self.protocol.events_received():
+            assert isinstance(event, Frame)
+            self.events.append(event)
+        self.collect()
+
+    @rule(data=st.binary(max_size=50), ping=st.booleans())
+    def endpoint_sends(self, data: bytes, ping: bool) -> None:
+        if self.protocol.state is not OPEN:
+            with pytest.raises(InvalidState):
+                self.protocol.send_binary(data)
+            return
+        if ping:
+            self.protocol.send_ping(data)
+        else:
+            self.protocol.send_binary(data)
+        self.collect()
+        assert self.written[-1] == Frame(PING if ping else BINARY, data)
+
+    @rule(code=_CLOSE_CODES)
+    def endpoint_closes(self, code: int | None) -> None:
+        if self.protocol.state is not OPEN:
+            with pytest.raises(InvalidState):
+                self.protocol.send_close(code)
+            return
+        self.protocol.send_close(code)
+        self.closed_first = self.protocol.close_rcvd is None
+        self.collect()
+        assert self.written[-1].opcode is CLOSE
+
+    def collect(self) -> None:
+        self.out.feed(b"".join(self.protocol.data_to_send()))
+        self.written += self.out.frames()
+
+    @invariant()
+    def as_the_model_predicts(self) -> None:
+        if not hasattr(self, "protocol"):
+            return
+        expected = predict(tuple(self.sent), self.side)
+        exc = self.protocol.parser_exc
+        assert exc is None or isinstance(exc, FailConnection)
+        code = None if exc is None else exc.code
+        pongs = [f.data for f in self.written if f.opcode is PONG]
+        if expected.unknown:
+            # Past a false length only the frames before it are predicted.
+            assert self.events[: len(expected.accepted)] == expected.accepted
+            assert code in (None, 1002, 1007)
+            return
+        assert self.events == expected.accepted
+        assert code == expected.code
+        assert pongs == expected.pongs
+        closes = [f for f in self.written if f.opcode is CLOSE]
+        if self.closed_first:
+            # Our close went first: nothing answers the peer's, no close on failure.
+            assert len(closes) == 1
+        elif expected.code is not None or expected.close is not None:
+            [close] = closes
+            want = expected.code if expected.code is not None else expected.close
+            assert (int.from_bytes(close.data[:2]) if close.data else 1005) == want
+        else:
+            assert closes == []
+        failed_or_closed = code is not None or closes
+        assert self.protocol.state is (CLOSING if failed_or_closed else OPEN)
+
+
+TestEndpointUnderTest = EndpointUnderTest.TestCase

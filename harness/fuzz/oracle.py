@@ -87,7 +87,7 @@ RULES: dict[str, str] = {
 
 
 class NotExpressible(ValueError):
-    """A conversation that the catalog's steps cannot send yet (masking, lengths)."""
+    """A conversation that the catalog's steps cannot send yet (chosen lengths)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -203,12 +203,16 @@ def _pongs_first(events: list[Event]) -> tuple[Event, ...] | None:
 
 
 def _step(frame: WireFrame, sync: bool, chopsize: int | None) -> SendFrame:
-    if not frame.masked or frame.length is not None or frame.length_encoding is not None:
-        raise NotExpressible(
-            "the catalog's SendFrame cannot send an unmasked client frame or a chosen length"
-        )
+    if frame.length is not None or frame.length_encoding is not None:
+        raise NotExpressible("the catalog's SendFrame cannot send a chosen length")
     return SendFrame(
-        frame.opcode, frame.payload, frame.fin, frame.rsv, chopsize=chopsize, sync=sync
+        frame.opcode,
+        frame.payload,
+        frame.fin,
+        frame.rsv,
+        chopsize=chopsize,
+        sync=sync,
+        masked=frame.masked,
     )
 
 

@@ -63,6 +63,17 @@ BOUNDARY_SIZES = (125, 126, 127, 65535, 65536, 65537)
 _VALID_CODES = (1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014)
 
 
+def _rarely(draw: st.DrawFn, one_in: int) -> bool:
+    """A choice that is true about once in ``one_in`` draws and shrinks to false.
+
+    Every mutation behind a fair coin would leave almost no conversation valid (five
+    coins per frame): a conforming prefix, which most peer bugs need before the frame
+    that shows them (a ping inside a fragmented message, an empty close after a
+    message), would almost never be drawn.
+    """
+    return draw(st.integers(0, one_in - 1)) == one_in - 1
+
+
 def mask_keys() -> st.SearchStrategy[bytes]:
     """4-byte masking keys."""
     return st.binary(min_size=4, max_size=4)
@@ -220,10 +231,12 @@ def utf8_payloads(draw: st.DrawFn, max_size: int = 60) -> bytes:
 
 @st.composite
 def close_bodies(draw: st.DrawFn) -> bytes:
-    """Close frame bodies: a valid one (see :func:`closes`), then each defect behind a
-    boolean: a 1-byte body, an invalid code, a reason that is not UTF-8, a body over 125
-    bytes."""
+    """Close frame bodies: a valid one (see :func:`closes`), then, about once in three,
+    each defect behind a boolean: a 1-byte body, an invalid code, a reason that is not
+    UTF-8, a body over 125 bytes."""
     body = draw(closes()).serialize()
+    if not _rarely(draw, 3):
+        return body
     # Every boolean is drawn whatever the others say, so that no defect is a shortcut
     # for the shrinker (a shorter choice sequence wins).
     one_byte, bad_code, bad_reason, too_long = (draw(st.booleans()) for _ in range(4))
@@ -255,16 +268,20 @@ def mutated_frames(
     masked: bool,
     wire_mutations: bool = True,
     text: bool = False,
+    one_in: int = 4,
 ) -> WireFrame:
-    """``frame`` on the wire as the sender's role writes it (``masked``), then each
-    deviation behind a boolean.
+    """``frame`` on the wire as the sender's role writes it (``masked``), then, about
+    once in ``one_in`` frames, deviations, each behind a boolean.
 
     Always available: RSV bits, a reserved opcode, a control frame with FIN clear or a
-    payload over 125 bytes, invalid UTF-8 (when ``text``: the frame carries text).
-    With ``wire_mutations``: masking wrong for the role, a non-minimal length encoding,
-    a false declared length, a 64-bit length with the top bit set.
+    payload over 125 bytes, invalid UTF-8 (when ``text``: the frame carries text),
+    masking wrong for the role (section 5.1).
+    With ``wire_mutations``: a non-minimal length encoding, a false declared length, a
+    64-bit length with the top bit set.
     """
     wire = WireFrame.from_frame(frame, masked=masked)
+    if not _rarely(draw, one_in):
+        return wire
     if draw(st.booleans()):
         wire = dataclasses.replace(wire, rsv=draw(st.integers(1, 7)))
     if draw(st.booleans()):
@@ -279,10 +296,10 @@ def mutated_frames(
         wire = dataclasses.replace(
             wire, payload=wire.payload[:index] + damage + wire.payload[index:]
         )
-    if not wire_mutations:
-        return wire
     if draw(st.booleans()):
         wire = dataclasses.replace(wire, masked=not masked)
+    if not wire_mutations:
+        return wire
     if draw(st.booleans()):
         size = len(wire.payload)
         encoding = LengthEncoding.LENGTH_64 if size > 0xFFFF else LengthEncoding.LENGTH_16
@@ -316,8 +333,8 @@ def conversations(
 
     ``masked`` is the role's masking (a client's frames are masked); the minimal
     example is one empty binary frame, masked as the role requires, in a burst.
-    ``wire_mutations`` adds the deviations the catalog's steps cannot send yet (see
-    :func:`mutated_frames`): on for in-process fuzzing, off for the network.
+    ``wire_mutations`` adds the length deviations the catalog's steps cannot send yet
+    (see :func:`mutated_frames`): on for in-process fuzzing, off for the network.
 
     Control frames come only before the message's last frame, so the order of a
     conforming peer's answers is fixed: every pong before the echo.

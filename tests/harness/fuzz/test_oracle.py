@@ -85,7 +85,14 @@ def test_two_defensible_codes_and_the_close_answer() -> None:
 
 def test_frames_the_catalog_cannot_send_are_refused() -> None:
     with pytest.raises(NotExpressible):
-        to_case(_send(WireFrame(2, b"")), case_id="99.1.1")
+        to_case(_send(WireFrame(2, b"", masked=True, length=5)), case_id="99.1.1")
+
+
+def test_an_unmasked_client_frame_is_a_case_step() -> None:
+    case = to_case(_send(WireFrame(2, b"x")), case_id="99.1.1")
+    step = case.steps[0]
+    assert isinstance(step, SendFrame) and step.masked is False
+    assert not case.expected_close.closed_by_me and case.expected_close.close_codes == (1002,)
 
 
 @given(conversation=conversations())

@@ -12,7 +12,9 @@ conversation like any case and :mod:`wsconform.harness.verdicts` judges it.
 Alternatives the RFC allows:
 
 * A message completed just before the frame that fails the connection may be echoed
-  (OK) or lost with the connection (NON-STRICT), as Autobahn grades 3.2, 4.1.3 and 5.15.
+  (OK) or lost with the connection (NON-STRICT), as Autobahn grades 3.2, 4.1.3 and 5.15;
+  so may one completed just before the tester's close frame, which the peer's library
+  answers before its application echoes.
 * A trailing ping after a complete message may be answered before the echo (the
   library answers pings, the application echoes later): NON-STRICT.
 * Invalid UTF-8 may be detected at the first bad byte or at the end of its frame: the
@@ -34,12 +36,12 @@ from wsconform.cases.model import (
     NON_STRICT,
     OK,
     Case,
+    CloseAfter,
     Event,
     ExpectedClose,
     KillAfter,
     Message,
     Pong,
-    SendClose,
     SendFrame,
     Step,
 )
@@ -188,8 +190,17 @@ def predict(conversation: Conversation, *, max_size: int = 2**20) -> Prediction:
         if core.close_rcvd is not None:
             code = core.close_rcvd.code
             codes = (1000,) if code == 1005 else (1000, code)
+            # The library answers the close at once; an echo its application had not
+            # sent yet is lost (section 5.5.1: no data frame after a close is sent).
+            lost = tuple(e for e in events if not isinstance(e, Message))
             return Prediction(
-                tuple(events), _pongs_first(events), False, True, codes, RULES["closing"], ""
+                tuple(events),
+                lost if lost != tuple(events) else None,
+                False,
+                True,
+                codes,
+                RULES["closing"],
+                "",
             )
     return Prediction(tuple(events), _pongs_first(events), False, False, (1000,), RULES["echo"], "")
 
@@ -226,9 +237,12 @@ def to_case(
     """The conversation as a catalog case whose expectations are the oracle's.
 
     Steps: every frame as a :class:`SendFrame` (a close frame too: bytes only, so the
-    peer's answer is the first close the tester sees), then the ending: a checked close
-    1000 when the peer must go on, or ``killAfter`` when it must fail or answer a close
-    (the tester fails the connection itself if it is still up by then).
+    peer's answer is the first close the tester sees), then the ending: when the peer
+    must go on, the tester closes (1000) as soon as the expected events are in, or
+    after ``kill_after`` with ``closeAfter`` (an application echoes after its library
+    read the frames: a close sent at once would race the echo); ``killAfter`` when it
+    must fail or answer a close (the tester fails the connection itself if it is still
+    up by then).
 
     Raises:
         NotExpressible: a frame the catalog's steps cannot send (see :func:`_step`).
@@ -249,7 +263,9 @@ def to_case(
         close = ExpectedClose(False, prediction.close_codes, require_clean=True)
         expectation = f"The peer answers the close frame and closes TCP. {prediction.rule}"
     else:
-        steps.append(SendClose(1000))
+        # As 1.1.x: the tester closes once the expected events are in (auto-close), or
+        # after ``kill_after`` (an empty close: any answer code is accepted).
+        steps.append(CloseAfter(kill_after))
         close = ExpectedClose(True, (1000,), require_clean=True)
         expectation = f"The peer echoes every message and answers every ping. {prediction.rule}"
     lines = conversation.describe()[::2]

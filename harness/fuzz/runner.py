@@ -54,6 +54,7 @@ from wsconform.harness.runner.executor import case_deadline, execute_case
 from wsconform.harness.wire.exceptions import WireError
 
 from .conversation import Conversation
+from .deviations import DEVIATIONS, deviation_of
 from .oracle import Prediction, predict, to_case
 from .strategies import conversations
 
@@ -114,6 +115,11 @@ class FuzzSettings:
     none). ``kill_after`` is how long a case waits for the peer to fail the
     connection itself (see :func:`.oracle.to_case`). ``masked``: the conversations are
     a client's (testing a server) or a server's (``False``, testing a client).
+    ``tolerate`` names deviations (:data:`.deviations.DEVIATIONS`) that are counted
+    instead of being findings.
+
+    Raises:
+        ValueError: a count below 1, ``kill_after`` not above 0, an unknown deviation.
     """
 
     seed: int | None = None
@@ -126,8 +132,12 @@ class FuzzSettings:
     options: RunOptions = dataclasses.field(default_factory=RunOptions)
     max_fragments: int = 4
     masked: bool = True
+    tolerate: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
+        unknown = sorted(set(self.tolerate) - set(DEVIATIONS))
+        if unknown:
+            raise ValueError(f"unknown deviation {unknown[0]!r} (known: {', '.join(DEVIATIONS)})")
         if self.max_examples < 1:
             raise ValueError(f"max_examples must be at least 1, not {self.max_examples}")
         if self.jobs < 1:
@@ -163,6 +173,8 @@ class FuzzResult:
     error: HarnessError | None = None
     #: Every case judged for the report: the finding's (or nothing on a clean run).
     results: list[CaseResult] = dataclasses.field(default_factory=list)
+    #: Mismatches of a tolerated deviation, by name.
+    tolerated: dict[str, int] = dataclasses.field(default_factory=dict)
 
     @property
     def rate(self) -> float:
@@ -261,6 +273,7 @@ class _Search:
         self.first_mismatch_at: float | None = None
         self.best: _Mismatch | None = None
         self.error: str | None = None
+        self.tolerated: dict[str, int] = {}
 
     def body(self, index: int, conversation: Conversation) -> None:
         """One example of search ``index``: run it; raise on a mismatch."""
@@ -276,7 +289,7 @@ class _Search:
             if started is not None and now - started > self.settings.shrink_budget:
                 raise _Stop
             self.examples += 1
-        case, _prediction = case_of(conversation, kill_after=self.settings.kill_after)
+        case, prediction = case_of(conversation, kill_after=self.settings.kill_after)
         try:
             result = self.execute(case)
         except (WireError, TimeoutError, RuntimeError, OSError) as exc:
@@ -290,6 +303,11 @@ class _Search:
                 self.error = self.error or message
             raise _Abort(message)
         if not is_mismatch(result):
+            return
+        deviation = deviation_of(conversation, prediction, self.settings.tolerate)
+        if deviation is not None:
+            with self.lock:
+                self.tolerated[deviation] = self.tolerated.get(deviation, 0) + 1
             return
         mismatch = _Mismatch(conversation, case, result)
         with self.lock:
@@ -353,6 +371,7 @@ def fuzz(execute: Execute, fuzz_settings: FuzzSettings) -> FuzzResult:
         with concurrent.futures.ThreadPoolExecutor(fuzz_settings.jobs) as pool:
             ends = list(pool.map(search.run, range(fuzz_settings.jobs)))
     result = FuzzResult(base_seed, search.examples, time.monotonic() - begin)
+    result.tolerated = dict(sorted(search.tolerated.items()))
     if search.error is not None:
         result.error = HarnessError(DEFAULT_AGENT, None, search.error)
         return result

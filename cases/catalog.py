@@ -1,5 +1,10 @@
 """The ordered case catalog: every case, its run index, titles, and Autobahn's selection.
 
+Two catalogs make up :data:`CASES`: Autobahn's 517 cases (:data:`AUTOBAHN_CASES`, ids
+and run indices exactly as Autobahn has them) and wsconform's own families
+(:data:`WSCONFORM_CASES`, ids of :mod:`.ids`, run indices from 518 on, after Autobahn's).
+:func:`select` chooses from one of them or from both (``--catalog``, docs/catalogs.md).
+
 :data:`CASES` holds the cases in Autobahn's global order, which is the order of numeric
 id tuples (``2.9`` < ``2.10``, ``9.8.6`` < ``10.1.1`` < ``12.1.1``); a case's *run
 index* is its 1-based position there (docs/autobahn.md section 1.2), e.g. 1.1.1 = 1,
@@ -19,6 +24,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from . import (
+    families,
     s01_framing,
     s02_pings,
     s03_reserved_bits,
@@ -32,12 +38,16 @@ from . import (
     s13_deflate_params,
 )
 from .exceptions import CasePatternError, UnknownCaseError
+from .ids import FAMILIES
 from .model import Case, case_sort_key
 
 __all__ = [
+    "AUTOBAHN_CASES",
     "CASES",
+    "CATALOGS",
     "SECTION_TITLES",
     "SUBSECTION_TITLES",
+    "WSCONFORM_CASES",
     "agent_case_excluded",
     "get",
     "matches",
@@ -95,6 +105,7 @@ SUBSECTION_TITLES: dict[str, str] = {
     "10.1": "Auto-Fragmentation",
     **s12_deflate.SUBSECTION_TITLES,
     **s13_deflate_params.SUBSECTION_TITLES,
+    **families.SUBSECTION_TITLES,
 }
 
 
@@ -108,7 +119,8 @@ def _ordered(*sections: Iterable[Case]) -> tuple[Case, ...]:
     return tuple(ordered)
 
 
-CASES: tuple[Case, ...] = _ordered(
+#: Autobahn's 517 cases in Autobahn's order.
+AUTOBAHN_CASES: tuple[Case, ...] = _ordered(
     s01_framing.CASES,
     s02_pings.CASES,
     s03_reserved_bits.CASES,
@@ -121,6 +133,19 @@ CASES: tuple[Case, ...] = _ordered(
     s12_deflate.CASES,
     s13_deflate_params.CASES,
 )
+
+#: wsconform's own cases, in family order (:data:`.ids.FAMILIES`).
+WSCONFORM_CASES: tuple[Case, ...] = _ordered(families.CASES)
+
+#: Every case: Autobahn's first, so their run indices stay 1-517, then wsconform's.
+CASES: tuple[Case, ...] = _ordered(AUTOBAHN_CASES, WSCONFORM_CASES)
+
+#: The catalogs ``--catalog`` names; ``all`` is both.
+CATALOGS: dict[str, tuple[Case, ...]] = {
+    "autobahn": AUTOBAHN_CASES,
+    "wsconform": WSCONFORM_CASES,
+    "all": CASES,
+}
 
 _BY_ID: dict[str, Case] = {case.id: case for case in CASES}
 _INDEX: dict[str, int] = {case.id: i for i, case in enumerate(CASES, start=1)}
@@ -150,8 +175,16 @@ def run_index(case_id: str) -> int:
         raise UnknownCaseError(case_id) from None
 
 
-def section_title(section: int) -> str:
-    """A section's title; an unknown number shows ``Misc``, as in Autobahn's report."""
+def section_title(section: int | str) -> str:
+    """A section's title, by number or label (``6``, ``"6"``, ``"hs"``); an unknown
+    Autobahn number shows ``Misc``, as in Autobahn's report."""
+    if isinstance(section, str):
+        family = FAMILIES.get(section)
+        if family is not None:
+            return family.title
+        if not section.isdigit():
+            return "Misc"
+        section = int(section)
     return SECTION_TITLES.get(section, "Misc")
 
 
@@ -183,12 +216,12 @@ def matches(pattern: str, case_id: str, *, whole: bool = False) -> bool:
     return _compile(pattern, whole=whole).match(case_id) is not None
 
 
-def _expand(patterns: Sequence[str]) -> set[str]:
+def _expand(patterns: Sequence[str], pool: Sequence[Case]) -> set[str]:
     chosen: set[str] = set()
     for pattern in patterns:
         if "*" in pattern:
             regex = _compile(pattern, whole=False)
-            chosen.update(case.id for case in CASES if regex.match(case.id))
+            chosen.update(case.id for case in pool if regex.match(case.id))
         elif pattern in _BY_ID:
             chosen.add(pattern)
         else:
@@ -197,15 +230,31 @@ def _expand(patterns: Sequence[str]) -> set[str]:
     return chosen
 
 
-def select(cases: Sequence[str] = ("*",), exclude: Sequence[str] = ()) -> list[Case]:
+def select(
+    cases: Sequence[str] = ("*",),
+    exclude: Sequence[str] = (),
+    *,
+    catalog: str = "all",
+    target: str | None = None,
+) -> list[Case]:
     """The cases chosen by ``cases`` minus ``exclude``, in catalog order.
+
+    ``*`` patterns look only into ``catalog`` (a key of :data:`CATALOGS`); a literal id
+    names its case in any catalog. ``target`` (``"server"`` or ``"client"``) drops the
+    cases that do not test that kind of peer (:attr:`.model.Case.applies_to`).
 
     Raises:
         UnknownCaseError: a literal pattern names no case.
         CasePatternError: a ``*`` pattern is not a valid regular expression once rewritten.
+        KeyError: ``catalog`` is not a key of :data:`CATALOGS`.
     """
-    chosen = _expand(cases) - _expand(exclude)
-    return [case for case in CASES if case.id in chosen]
+    pool = CATALOGS[catalog]
+    chosen = _expand(cases, pool) - _expand(exclude, CASES)
+    return [
+        case
+        for case in CASES
+        if case.id in chosen and (target is None or case.applies_to_role(target))
+    ]
 
 
 def agent_case_excluded(

@@ -30,16 +30,18 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import re
 import types
 from collections.abc import Mapping
+from typing import Literal
 
 from wsconform.reference.protocol.frames import BINARY, CLOSE, CONT, PING, PONG, TEXT
 
 from .deflate import DeflateSettings
 from .exceptions import InvalidCase
+from .ids import case_sort_key, section_label, subsection_label, valid_case_id
 
 __all__ = [
+    "APPLIES_TO",
     "BINARY",
     "CLOSE",
     "CLOSE_HANDSHAKE_TIMEOUT",
@@ -51,6 +53,7 @@ __all__ = [
     "PONG",
     "SERVER_CONNECTION_DROP_TIMEOUT",
     "TEXT",
+    "AppliesTo",
     "Case",
     "CaseOptions",
     "CloseAfter",
@@ -79,12 +82,14 @@ __all__ = [
     "repeat_to_length",
 ]
 
+#: Which kind of target a case tests (:attr:`Case.applies_to`).
+AppliesTo = Literal["both", "server", "client"]
+APPLIES_TO: frozenset[str] = frozenset({"both", "server", "client"})
+
 #: Library timers of Autobahn 0.10.9 that apply to every case (docs/autobahn.md section 4.1).
 OPEN_HANDSHAKE_TIMEOUT = 5.0
 CLOSE_HANDSHAKE_TIMEOUT = 1.0
 SERVER_CONNECTION_DROP_TIMEOUT = 1.0
-
-_CASE_ID = re.compile(r"^[1-9][0-9]*(\.[1-9][0-9]*){1,2}$")
 
 #: RFC 6455 section 5.5: "All control frames MUST have a payload length of 125 bytes or
 #: less"; the checked close form keeps its reason within that (2 + 123).
@@ -104,15 +109,6 @@ class Verdict(enum.StrEnum):
 
 
 OK, NON_STRICT = Verdict.OK, Verdict.NON_STRICT
-
-
-def case_sort_key(case_id: str) -> tuple[int, ...]:
-    """The numeric id tuple Autobahn sorts by: ``2.9`` < ``2.10`` < ``10.1.1``.
-
-    Raises:
-        ValueError: ``case_id`` is not dotted decimal numbers.
-    """
-    return tuple(int(part) for part in case_id.split("."))
 
 
 def repeat_to_length(pattern: bytes, length: int) -> bytes:
@@ -566,10 +562,19 @@ class Case:
     informational: Informational | None = None
     expected_tx_frames: Mapping[int, int] | None = None
     hex_local_close_reason: bool = False
+    #: The kind of target the case tests: ``"both"``, or only a ``"server"`` or a
+    #: ``"client"`` (an opening-handshake case is about one side of it).
+    applies_to: AppliesTo = "both"
 
     def __post_init__(self) -> None:
-        if not _CASE_ID.match(self.id):
-            raise InvalidCase(self.id, "case ids are two or three dotted positive numbers")
+        if not valid_case_id(self.id):
+            raise InvalidCase(
+                self.id,
+                "case ids are two or three dotted positive numbers (Autobahn's) or a "
+                "family prefix and one or two numbers (docs/catalogs.md)",
+            )
+        if self.applies_to not in APPLIES_TO:
+            raise InvalidCase(self.id, f"applies_to must be one of {sorted(APPLIES_TO)}")
         if not self.description or not self.expectation:
             raise InvalidCase(self.id, "description and expectation must not be empty")
         expected = {Verdict(key): tuple(events) for key, events in self.expected.items()}
@@ -600,14 +605,23 @@ class Case:
 
     @property
     def section(self) -> int:
-        """The section number (first part of the id)."""
-        return int(self.id.split(".")[0])
+        """The section number: the first part of an Autobahn id; for a family id the
+        first element of its sort key, above every Autobahn section (:mod:`.ids`)."""
+        return case_sort_key(self.id)[0]
+
+    @property
+    def section_label(self) -> str:
+        """The section as reports show it: ``"6"`` for 6.4.1, ``"hs"`` for hs.1.2."""
+        return section_label(self.id)
 
     @property
     def subsection(self) -> str | None:
         """``"X.Y"`` for three-part ids, ``None`` for two-part ids (sections 2, 3, 5)."""
-        parts = self.id.split(".")
-        return ".".join(parts[:2]) if len(parts) == 3 else None
+        return subsection_label(self.id)
+
+    def applies_to_role(self, target: str) -> bool:
+        """Whether the case tests a target of this kind (``"server"`` or ``"client"``)."""
+        return self.applies_to in ("both", target)
 
     @property
     def sort_key(self) -> tuple[int, ...]:

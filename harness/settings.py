@@ -101,6 +101,12 @@ def _fail_on(value: Any) -> str:
     return str(value)
 
 
+def _catalog(value: Any) -> str:
+    if value not in ("autobahn", "wsconform", "all"):
+        raise TypeError('one of "autobahn", "wsconform", "all"')
+    return str(value)
+
+
 def _network(value: Any) -> str:
     if value != "host":
         raise TypeError('"host"')
@@ -110,6 +116,7 @@ def _network(value: Any) -> str:
 #: Every key: (table or "" for the top level, key) -> (option dest, converter).
 KEYS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("", "agent"): ("agent", _string),
+    ("", "catalog"): ("catalog", _catalog),
     ("", "cases"): ("cases", _strings),
     ("", "exclude"): ("exclude", _strings),
     ("", "outdir"): ("outdir", _string),

@@ -77,11 +77,11 @@ def _plural(count: int, word: str) -> str:
 def list_cases(cases: Sequence[Case], out: TextIO) -> None:
     """One line per case (id and the first line of its description), under section and
     subsection headings, then the count."""
-    section: int | None = None
+    section: str | None = None
     subsection: str | None = None
     for case in cases:
-        if case.section != section:
-            section, subsection = case.section, None
+        if case.section_label != section:
+            section, subsection = case.section_label, None
             print(f"{section} {catalog.section_title(section)}", file=out)
         if case.subsection is not None and case.subsection != subsection:
             subsection = case.subsection
@@ -260,8 +260,8 @@ def _options(case: Case) -> Iterator[str]:
 
 def describe_case(case: Case) -> str:
     """The whole case in words: the text of ``--show``."""
-    title = catalog.section_title(case.section)
-    where = f"{case.section} {title}"
+    title = catalog.section_title(case.section_label)
+    where = f"{case.section_label} {title}"
     if case.subsection is not None:
         sub = catalog.subsection_title(case.subsection)
         where += f" / {case.subsection}" + ("" if sub is None else f" {sub}")
@@ -308,6 +308,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--exclude", action="append", metavar="PATTERNS", help="case patterns to leave out"
     )
+    parser.add_argument(
+        "--catalog",
+        choices=sorted(catalog.CATALOGS),
+        help="Autobahn's cases (autobahn), wsconform's (wsconform) or both (all); "
+        "default autobahn, or all when PATTERNS are given (docs/catalogs.md)",
+    )
     parser.add_argument("--show", metavar="ID", help="show this case in full")
     parser.set_defaults(handler=run)
 
@@ -329,7 +335,7 @@ def run(args: argparse.Namespace) -> int:
         print(describe_case(case))
         return EXIT_OK
     try:
-        selected = select_cases(args.patterns, args.exclude)
+        selected = select_cases(args.patterns, args.exclude, catalog_name=args.catalog)
     except UsageError as exc:
         return _fail(str(exc))
     try:

@@ -168,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"-j must be at least 1, not {args.jobs}")
         if not 0 <= args.port <= 65535:
             raise UsageError(f"--port must be 0..65535, not {args.port}")
-        cases = cases_from_args(args)
+        cases = cases_from_args(args, target="client")
         timeouts = dataclasses.replace(
             Timeouts(),
             open_handshake=check_timer("--open-timeout", args.open_timeout),

@@ -400,7 +400,7 @@ def _plans(args: argparse.Namespace) -> list[Plan]:
         return Target(url, verify_tls=not args.insecure, cafile=args.cafile)
 
     if args.spec is None:
-        cases = cases_from_args(args)
+        cases = cases_from_args(args, target="server")
         server = build_target(args)
         return [(server, settings(server.url), args.agent, cases)]
     if args.url or args.target_cmd or args.docker_image or args.agent:
@@ -410,7 +410,9 @@ def _plans(args: argparse.Namespace) -> list[Plan]:
         args.outdir = spec.outdir
     plans: list[Plan] = []
     for entry in spec.servers:
-        cases = cases_from_args(args, default=spec.cases, exclude=spec.excluded(entry.agent))
+        cases = cases_from_args(
+            args, default=spec.cases, exclude=spec.excluded(entry.agent), target="server"
+        )
         plans.append((UrlTarget(entry.url), settings(entry.url), entry.agent, cases))
     return plans
 

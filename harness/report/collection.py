@@ -30,6 +30,7 @@ from typing import Any
 from wsconform.cases import catalog
 from wsconform.cases.catalog import section_title, subsection_title
 from wsconform.cases.exceptions import UnknownCaseError
+from wsconform.cases.ids import section_label, subsection_label
 from wsconform.cases.model import case_sort_key
 from wsconform.harness.record.outcome import Outcome, outcome_of, reason_of
 
@@ -142,7 +143,8 @@ class Group:
 class Section:
     """The cases of one section, in numeric order, split into subsection groups."""
 
-    number: int
+    #: The section's label: ``"6"`` for Autobahn's section 6, ``"hs"`` for a family.
+    number: str
     title: str
     groups: list[Group]
 
@@ -316,11 +318,10 @@ class Collection:
         """The cases grouped by section then subsection, in numeric order."""
         sections: list[Section] = []
         for case_id in self.case_ids:
-            number = int(case_id.split(".")[0])
-            parts = case_id.split(".")
-            subsection = ".".join(parts[:2]) if len(parts) == 3 else None
-            if not sections or sections[-1].number != number:
-                sections.append(Section(number, section_title(number), []))
+            label = section_label(case_id)
+            subsection = subsection_label(case_id)
+            if not sections or sections[-1].number != label:
+                sections.append(Section(label, section_title(label), []))
             groups = sections[-1].groups
             if not groups or groups[-1].subsection != subsection:
                 title = None if subsection is None else subsection_title(subsection)

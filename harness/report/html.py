@@ -131,7 +131,7 @@ class _Group:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Section:
-    number: int
+    number: str
     title: str
     all_ok: bool
     counts: list[list[_Count]]
@@ -234,7 +234,7 @@ def render_case_page(result: CaseResult, errors: list[HarnessError] | None = Non
         agent=result.agent,
         case_id=case.id,
         anchor=_anchor(case.id),
-        section_title=section_title(case.section),
+        section_title=section_title(case.section_label),
         outcome=outcome.label,
         outcome_css=STATE_CSS[outcome.label],
         outcome_text=STATE_TEXT[outcome.label],

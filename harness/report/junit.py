@@ -27,6 +27,7 @@ from collections.abc import Iterator
 
 from wsconform import __version__
 from wsconform.cases.catalog import section_title, subsection_title
+from wsconform.cases.ids import section_label, subsection_label
 from wsconform.harness.record.outcome import Outcome
 
 from .collection import ERROR, Collection, Entry
@@ -58,11 +59,10 @@ def short_description(description: str | None, limit: int = _SHORT) -> str:
 
 def classname(case_id: str, agent: str | None = None) -> str:
     """``<n> <section title>[.<x-y> <subsection title>]``, with an agent prefix if given."""
-    parts = case_id.split(".")
-    number = int(parts[0])
-    names = [f"{number} {section_title(number)}"]
-    if len(parts) == 3:
-        sub = ".".join(parts[:2])
+    label = section_label(case_id)
+    names = [f"{label} {section_title(label)}"]
+    sub = subsection_label(case_id)
+    if sub is not None:
         title = subsection_title(sub)
         names.append(sub.replace(".", "-") + (f" {title}" if title else ""))
     if agent is not None:

@@ -99,6 +99,7 @@ class Connection(asyncio.Protocol):
         "_keepalive_handle",
         "_lost_exc",
         "_lost_waiter",
+        "_message_taken",
         "_messages",
         "_outgoing",
         "_outgoing_size",
@@ -174,6 +175,9 @@ class Connection(asyncio.Protocol):
         self._fragments: bytearray | bytes | None = None
         self._fragments_text = False
         self._recv_waiter: asyncio.Future[None] | None = None
+        # The application took a message and has not asked for the next one yet: it may
+        # still answer it, so bad input that follows waits for that (data_received).
+        self._message_taken = False
         # No more messages will arrive: the TCP connection is closed.
         self._eof = False
         self._reading_paused = False
@@ -293,6 +297,7 @@ class Connection(asyncio.Protocol):
                 "cannot call recv while another coroutine is already waiting for the next message"
             )
         if not self._messages:
+            self._message_taken = False
             if self.protocol.failure_pending is not None:
                 self._fail_now()
             if self._eof:
@@ -315,6 +320,7 @@ class Connection(asyncio.Protocol):
     def _pop_message(self, decode: bool | None = None) -> Data:
         """Take the next message out of the queue (it must not be empty)."""
         text, data = self._messages.popleft()
+        self._message_taken = True
         if self._reading_paused and len(self._messages) <= self._queue_low:
             self._reading_paused = False
             self.transport.resume_reading()
@@ -830,7 +836,10 @@ class Connection(asyncio.Protocol):
         self.protocol.receive_data(data)
         self._process_events()
         if self.protocol.failure_pending is not None:
-            if not self._messages:
+            # Fail at once only when no message awaits an answer: none unread, and the
+            # application is not still handling the last one it took (one-byte writes
+            # can bring the bad frame while an echo handler is between recv and send).
+            if not self._messages and not self._message_taken:
                 self.protocol.fail_pending()
             elif self._fail_handle is None:
                 self._fail_handle = self.loop.call_later(FAILURE_GRACE, self._fail_now)

@@ -23,6 +23,7 @@ def configured(argv: list[str]) -> argparse.Namespace:
 
 
 CONFIG = """\
+catalog = "all"
 cases = ["1.*", "2.*"]
 outdir = "from-file"
 formats = ["json", "junit"]
@@ -49,6 +50,7 @@ def test_the_file_gives_the_defaults(
     monkeypatch.chdir(tmp_path / "sub")
     args = configured([])
     assert args.cases == ["1.*", "2.*"]
+    assert args.catalog == "all"
     assert args.outdir == "from-file"
     assert args.formats == ("json", "junit")
     assert args.jobs == 3
@@ -101,6 +103,7 @@ def test_a_pyproject_without_the_table_is_not_a_config(tmp_path: pathlib.Path) -
         ("target = 3\n", "target must be a table"),
         ("[gate]\nfail-on = 'never'\n", "gate.fail-on must be one of failed, non-strict"),
         ("jobs = \n", "not TOML"),
+        ("catalog = 'mine'\n", 'catalog must be one of "autobahn", "wsconform", "all"'),
     ],
 )
 def test_bad_files_are_one_line(tmp_path: pathlib.Path, text: str, message: str) -> None:

@@ -12,6 +12,7 @@ from wsconform.harness.commands.case_options import (
     UsageError,
     add_case_arguments,
     cases_from_args,
+    catalog_for,
     patterns,
 )
 from wsconform.harness.runner.shards import shard
@@ -69,3 +70,21 @@ def test_both_commands_take_the_same_case_options(command: str) -> None:
     action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     options = {o for a in action.choices[command]._actions for o in a.option_strings}
     assert {"--cases", "--exclude", "--shard"} <= options
+
+
+def test_the_catalog_is_autobahns_unless_patterns_or_catalog_say_otherwise() -> None:
+    assert catalog_for(None, None) == "autobahn"
+    assert catalog_for(None, ["hs.*"]) == "all"
+    assert catalog_for("wsconform", ["1.*"]) == "wsconform"
+    assert len(cases_from_args(_args())) == 517
+    assert _ids(_args("--catalog", "autobahn", "--cases", "1.1.1")) == ["1.1.1"]
+    # A spec file's `cases` are Autobahn's patterns: they do not widen the catalog.
+    assert len(cases_from_args(_args(), default=["*"])) == 517
+    assert len(cases_from_args(_args("--catalog", "all"))) == len(catalog.CASES)
+
+
+def test_a_target_kind_keeps_the_cases_about_it() -> None:
+    for target in ("server", "client"):
+        chosen = cases_from_args(_args("--catalog", "all"), target=target)
+        assert all(case.applies_to_role(target) for case in chosen)
+        assert {case.id for case in catalog.AUTOBAHN_CASES} <= {case.id for case in chosen}

@@ -429,6 +429,33 @@ async def test_messages_before_bad_input_are_answered_before_failing() -> None:
     assert info.value.__cause__ is not None
 
 
+async def test_bad_input_waits_for_the_answer_to_a_message_already_taken() -> None:
+    # Autobahn 4.1.5 with one-byte writes: the handler has taken "Hello" but not yet
+    # echoed it when the bad frame arrives; the echo still goes out before the close.
+    pair = make_pair()
+    pair.peer.send_text(b"Hello")
+    pair.connection.data_received(b"".join(pair.peer.data_to_send()))
+    message = await pair.connection.recv()
+    pair.connection.data_received(BAD_FRAME)
+    assert pair.received() == []  # the handler may still answer "Hello"
+    await pair.connection.send(message)
+    with pytest.raises(ConnectionClosedError):
+        await pair.connection.recv()  # it asks for more: the connection fails now
+    assert [frame.opcode for frame in pair.received()] == [TEXT, CLOSE]
+
+
+async def test_a_handler_that_never_asks_again_gets_the_failure_after_the_grace() -> None:
+    pair = make_pair()
+    pair.peer.send_text(b"Hello")
+    pair.connection.data_received(b"".join(pair.peer.data_to_send()))
+    assert await pair.connection.recv() == "Hello"
+    pair.connection.data_received(BAD_FRAME)
+    await asyncio.sleep(FAILURE_GRACE + unit(0.2))
+    frames = pair.received()
+    assert [frame.opcode for frame in frames] == [CLOSE]
+    assert frames[0].data[:2] == (1002).to_bytes(2, "big")
+
+
 async def test_unread_messages_delay_the_failure_by_the_grace_period_only() -> None:
     pair = make_pair()
     pair.peer.send_text(b"never read")

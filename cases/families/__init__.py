@@ -1,0 +1,18 @@
+"""wsconform's own case families (ids of :mod:`wsconform.cases.ids`), beyond Autobahn's.
+
+Each family is a module that builds its cases from tables and exports ``CASES`` (and
+``SUBSECTION_TITLES`` when its subsections have titles); this package joins them for
+the catalog (``--catalog wsconform``, docs/catalogs.md).
+"""
+
+from __future__ import annotations
+
+from wsconform.cases.model import Case
+
+__all__ = ["CASES", "SUBSECTION_TITLES"]
+
+#: Every case of every family, in no particular order (the catalog sorts them).
+CASES: tuple[Case, ...] = ()
+
+#: Subsection titles of the families, keyed like ``"hs.1"``.
+SUBSECTION_TITLES: dict[str, str] = {}

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from wsconform.cases.model import Case
 
+from . import corpus
+
 __all__ = ["CASES", "SUBSECTION_TITLES"]
 
 #: Every case of every family, in no particular order (the catalog sorts them).
-CASES: tuple[Case, ...] = ()
+CASES: tuple[Case, ...] = (*corpus.CASES,)
 
 #: Subsection titles of the families, keyed like ``"hs.1"``.
 SUBSECTION_TITLES: dict[str, str] = {}

@@ -60,7 +60,7 @@ DEVIATIONS: dict[str, Deviation] = {
             "unmasked-accepted",
             "an unmasked frame from the client is accepted, where RFC 6455 section 5.1 "
             'says "The server MUST close the connection upon receiving a frame that is '
-            'not masked" (aiohttp\'s server, for one)',
+            "not masked\" (aiohttp's server, for one)",
             _unmasked,
         ),
     )

@@ -292,10 +292,13 @@ class _Search:
         case, prediction = case_of(conversation, kill_after=self.settings.kill_after)
         try:
             result = self.execute(case)
-        except (WireError, TimeoutError, RuntimeError, OSError) as exc:
+        except Exception as exc:
+            # Unreachable, gone, or a failure of ours: never a finding.
+            kind = "" if isinstance(exc, WireError | TimeoutError | OSError) else "internal: "
+            message = f"{case.id}: {kind}{type(exc).__name__}: {exc}"
             with self.lock:
-                self.error = self.error or f"{case.id}: {exc}"
-            raise _Abort(str(exc)) from exc
+                self.error = self.error or message
+            raise _Abort(message) from exc
         if not result.observation.opened:
             reason = result.observation.was_not_clean_reason or "no reason given"
             message = f"{case.id}: the opening handshake did not complete ({reason})"
@@ -357,10 +360,9 @@ class _Search:
 def fuzz(execute: Execute, fuzz_settings: FuzzSettings) -> FuzzResult:
     """Search with ``execute`` running each example; the shrunk finding, if any.
 
-    ``execute`` must be thread-safe when ``jobs`` > 1. An exception it raises of the
-    kinds a run expects (``WireError``, ``TimeoutError``, ``RuntimeError``,
-    ``OSError``) or a case whose opening handshake failed ends the run with
-    :attr:`FuzzResult.error`.
+    ``execute`` must be thread-safe when ``jobs`` > 1. Any exception it raises (the
+    target unreachable or gone, a failure of ours) or a case whose opening handshake
+    failed ends the run with :attr:`FuzzResult.error`.
     """
     base_seed = fuzz_settings.seed if fuzz_settings.seed is not None else random.randrange(2**32)
     search = _Search(execute, fuzz_settings, base_seed)

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import dataclasses
 import random
 import threading
@@ -202,6 +203,9 @@ class LoopThread:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        cancelled = asyncio.run_coroutine_threadsafe(_cancel_all(), self.loop)
+        with contextlib.suppress(concurrent.futures.TimeoutError, asyncio.CancelledError):
+            cancelled.result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(10)
         if not self._thread.is_alive():
@@ -220,6 +224,14 @@ class LoopThread:
         except concurrent.futures.TimeoutError:
             future.cancel()
             raise TimeoutError(f"no result within {timeout:g} s") from None
+
+
+async def _cancel_all() -> None:
+    """Cancel every other task of the running loop and wait until they are done."""
+    tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 #: Runs one case against the peer and returns its result (a harness error raises).
@@ -326,7 +338,9 @@ class _Search:
         fuzz_settings = self.settings
         per_search = -(-fuzz_settings.max_examples // fuzz_settings.jobs)
 
-        @seed(self.base_seed + index)
+        # ``seed`` first, ``settings`` last: ``hypothesis.seed`` alone turns the
+        # database off (it means "reproduce this run"), but here the seed only chooses
+        # the generation and the database's findings are still replayed first.
         @settings(
             max_examples=per_search,
             deadline=None,
@@ -338,6 +352,7 @@ class _Search:
             verbosity=Verbosity.quiet,
             print_blob=False,
         )
+        @seed(self.base_seed + index)
         @given(
             conversations(
                 masked=fuzz_settings.masked,

@@ -1,0 +1,164 @@
+"""The search on the sans-I/O tester and the reference core in memory (no socket).
+
+:func:`~wsconform.harness.fuzz.runner.fuzz` takes any executor; here each example runs
+through :func:`tests.harness.wire.loopback.run_case` on a fake clock, so a search of
+hundreds of conversations takes seconds and always goes the same way for a seed.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis.database import InMemoryExampleDatabase
+
+from tests.harness.wire.loopback import run_case
+from wsconform.cases.model import Case, Message
+from wsconform.harness.fuzz import runner
+from wsconform.harness.fuzz.conversation import Conversation, Send
+from wsconform.harness.fuzz.runner import (
+    FuzzSettings,
+    LoopThread,
+    case_of,
+    corpus_id,
+    fuzz,
+    is_mismatch,
+)
+from wsconform.harness.report.model import CaseResult
+from wsconform.harness.wire import protocol as tester
+from wsconform.harness.wire.exceptions import ConnectError
+from wsconform.harness.wire.frame import WireFrame
+
+
+def _reference(case: Case) -> CaseResult:
+    return run_case(case, tester.CLIENT)[0]
+
+
+def _deaf(case: Case) -> CaseResult:
+    # The reference core that never echoes a message (pings are still answered).
+    return run_case(case, tester.CLIENT, echo=False)[0]
+
+
+def test_the_exports_exist() -> None:
+    for name in runner.__all__:
+        assert hasattr(runner, name), name
+
+
+def test_the_reference_core_gives_no_mismatch() -> None:
+    result = fuzz(_reference, FuzzSettings(seed=1, max_examples=150))
+    assert result.finding is None and result.error is None
+    assert result.examples == 150 and result.seed == 1
+    assert result.rate > 0
+
+
+def test_a_peer_that_never_echoes_shrinks_to_one_empty_frame() -> None:
+    result = fuzz(_deaf, FuzzSettings(seed=2, max_examples=100))
+    finding = result.finding
+    assert finding is not None and result.error is None
+    assert finding.conversation == Conversation((Send(WireFrame(2, masked=True)),))
+    assert finding.case_id == corpus_id(finding.conversation)
+    assert finding.prediction.events == (Message(b"", True),)
+    assert is_mismatch(finding.result) and result.results == [finding.result]
+    assert finding.seed == 2
+
+
+def test_the_same_seed_gives_the_same_search() -> None:
+    first = fuzz(_reference, FuzzSettings(seed=7, max_examples=40))
+    second = fuzz(_reference, FuzzSettings(seed=7, max_examples=40))
+    assert first.examples == second.examples == 40
+
+
+def _deaf_after_two_frames(case: Case) -> CaseResult:
+    # A defect that needs two frames: the search has to look for it.
+    frames = len(case.steps) - 1
+    return _deaf(case) if frames >= 2 else _reference(case)
+
+
+def test_the_database_replays_a_finding_first() -> None:
+    database = InMemoryExampleDatabase()
+    found = fuzz(_deaf_after_two_frames, FuzzSettings(seed=3, max_examples=200, database=database))
+    assert found.finding is not None
+    assert len(found.finding.conversation.sends) == 2
+    calls: list[str] = []
+
+    def recorded(case: Case) -> CaseResult:
+        calls.append(case.id)
+        return _deaf_after_two_frames(case)
+
+    again = fuzz(recorded, FuzzSettings(seed=99, max_examples=200, database=database))
+    assert again.finding is not None
+    assert found.finding.case_id == again.finding.case_id
+    assert calls[0] == found.finding.case_id
+    assert again.examples < found.examples
+
+
+def test_an_unreachable_target_is_a_harness_error_not_a_finding() -> None:
+    calls = []
+
+    def refused(case: Case) -> CaseResult:
+        calls.append(case.id)
+        raise ConnectError("ws://127.0.0.1:9/", "connection refused")
+
+    result = fuzz(refused, FuzzSettings(seed=1, max_examples=50))
+    assert result.finding is None and result.error is not None
+    assert "connection refused" in result.error.message
+    assert len(calls) == 1  # the search stops at once: nothing is shrunk
+
+
+def test_our_own_failure_is_a_harness_error_too() -> None:
+    def broken(case: Case) -> CaseResult:
+        raise KeyError("a bug of ours")
+
+    result = fuzz(broken, FuzzSettings(seed=1, max_examples=5))
+    assert result.error is not None and "internal: KeyError" in result.error.message
+
+
+def test_jobs_run_searches_with_their_own_seeds() -> None:
+    result = fuzz(_reference, FuzzSettings(seed=5, max_examples=60, jobs=3))
+    assert result.finding is None and result.examples == 60
+    deaf = fuzz(_deaf, FuzzSettings(seed=5, max_examples=60, jobs=3))
+    assert deaf.finding is not None and len(deaf.finding.conversation.sends) == 1
+    assert deaf.finding.seed in {5, 6, 7}
+
+
+def test_the_time_budget_ends_the_generation() -> None:
+    result = fuzz(_reference, FuzzSettings(seed=1, max_examples=10_000, time_budget=0.5))
+    assert result.finding is None and 0 < result.examples < 10_000
+
+
+def test_a_tolerated_deviation_is_counted_not_found() -> None:
+    # The reference core without the UTF-8 check of unfinished text messages is what
+    # the deviation names; here a peer that never echoes is not of it and is found.
+    result = fuzz(_deaf, FuzzSettings(seed=2, max_examples=50, tolerate=frozenset({"utf8-at-end"})))
+    assert result.finding is not None
+
+
+def test_settings_are_checked() -> None:
+    with pytest.raises(ValueError, match="max_examples"):
+        FuzzSettings(max_examples=0)
+    with pytest.raises(ValueError, match="jobs"):
+        FuzzSettings(jobs=0)
+    with pytest.raises(ValueError, match="kill_after"):
+        FuzzSettings(kill_after=0)
+    with pytest.raises(ValueError, match="unknown deviation"):
+        FuzzSettings(tolerate=frozenset({"nope"}))
+
+
+def test_case_of_names_the_case_by_digest() -> None:
+    conversation = Conversation((Send(WireFrame(1, b"hi", masked=True)),))
+    case, prediction = case_of(conversation, kill_after=0.5)
+    assert case.id == f"corpus.{conversation.digest()}"
+    assert prediction.events == (Message(b"hi", False),)
+
+
+def test_the_loop_thread_runs_coroutines_under_a_timeout() -> None:
+    import asyncio
+
+    async def answer() -> int:
+        return 42
+
+    async def forever() -> None:
+        await asyncio.sleep(60)
+
+    with LoopThread() as loop:
+        assert loop.run(answer(), 5) == 42
+        with pytest.raises(TimeoutError):
+            loop.run(forever(), 0.05)

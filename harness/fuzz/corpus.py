@@ -211,15 +211,17 @@ def default_corpus() -> pathlib.Path:
 def load_entries(
     directories: Iterable[str | os.PathLike[str]],
 ) -> tuple[list[CorpusEntry], list[str]]:
-    """Every usable entry of ``directories`` (each id once, the first wins), and one
-    line per file that could not be used (unreadable, or a frame the catalog's steps
-    cannot send)."""
+    """Every usable entry of ``directories`` (each directory and each id once, the
+    first wins), and one line per file that could not be used (unreadable, or a frame
+    the catalog's steps cannot send)."""
     entries: dict[str, CorpusEntry] = {}
     problems: list[str] = []
+    seen: set[pathlib.Path] = set()
     for directory in directories:
         path = pathlib.Path(directory)
-        if not path.is_dir():
+        if not path.is_dir() or path.resolve() in seen:
             continue
+        seen.add(path.resolve())
         for name in sorted(path.glob("*.json")):
             try:
                 entry = load_file(name)

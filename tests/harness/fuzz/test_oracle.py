@@ -25,7 +25,8 @@ def _conversation(case: Case) -> Conversation | None:
     frames = []
     for step in sends:
         assert isinstance(step, SendFrame)
-        frame = WireFrame(step.opcode, step.data(), step.fin, step.rsv, masked=True)
+        masked = True if step.masked is None else step.masked
+        frame = WireFrame(step.opcode, step.data(), step.fin, step.rsv, masked=masked)
         frames.append(Send(frame, WritePattern(step.sync, step.chopsize)))
     return Conversation(tuple(frames))
 

@@ -40,7 +40,7 @@ import dataclasses
 import random
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
@@ -54,7 +54,7 @@ from wsconform.harness.runner.config import RunOptions, Target
 from wsconform.harness.runner.executor import case_deadline, execute_case
 from wsconform.harness.wire.exceptions import WireError
 
-from .conversation import Conversation
+from .conversation import BURST, Conversation, Send
 from .deviations import DEVIATIONS, deviation_of
 from .oracle import Prediction, predict, to_case
 from .strategies import conversations
@@ -267,6 +267,35 @@ def _size(conversation: Conversation) -> tuple[int, int]:
     return len(conversation.sends), len(conversation.wire_bytes())
 
 
+#: At most this many conversations are tried by the frame-level shrinking of a finding.
+_REDUCE_TRIES = 60
+
+
+def _simpler(conversation: Conversation, *, masked: bool) -> Iterator[Conversation]:
+    """Conversations one step simpler than ``conversation``, most promising first:
+    one frame fewer; then one frame with an empty payload, its own role's masking,
+    no RSV bit, FIN set, written in the burst."""
+    sends = conversation.sends
+    if len(sends) > 1:
+        for index in range(len(sends)):
+            yield Conversation(sends[:index] + sends[index + 1 :])
+    for index, send in enumerate(sends):
+        frame = send.frame
+        changes: list[Send] = []
+        if frame.payload:
+            changes.append(Send(dataclasses.replace(frame, payload=b""), send.pattern))
+        if frame.masked is not masked:
+            changes.append(Send(dataclasses.replace(frame, masked=masked), send.pattern))
+        if frame.rsv:
+            changes.append(Send(dataclasses.replace(frame, rsv=0), send.pattern))
+        if not frame.fin:
+            changes.append(Send(dataclasses.replace(frame, fin=True), send.pattern))
+        if send.pattern != BURST:
+            changes.append(Send(frame, BURST))
+        for change in changes:
+            yield Conversation((*sends[:index], change, *sends[index + 1 :]))
+
+
 class _Search:
     """The shared state of one fuzz run's searches (see the module docstring)."""
 
@@ -301,6 +330,24 @@ class _Search:
             if started is not None and now - started > self.settings.shrink_budget:
                 raise _Stop
             self.examples += 1
+        mismatch = self.attempt(conversation)
+        if mismatch is None:
+            return
+        with self.lock:
+            if self.owner is None:
+                self.owner = index
+                self.first_mismatch_at = time.monotonic()
+            if self.best is None or _size(conversation) < _size(self.best.conversation):
+                self.best = mismatch
+        raise mismatch
+
+    def attempt(self, conversation: Conversation) -> _Mismatch | None:
+        """Run one conversation: the mismatch, or ``None`` (a pass, or a tolerated
+        deviation, counted).
+
+        Raises:
+            _Abort: a harness error (recorded in :attr:`error`).
+        """
         case, prediction = case_of(conversation, kill_after=self.settings.kill_after)
         try:
             result = self.execute(case)
@@ -318,20 +365,41 @@ class _Search:
                 self.error = self.error or message
             raise _Abort(message)
         if not is_mismatch(result):
-            return
+            return None
         deviation = deviation_of(conversation, prediction, self.settings.tolerate)
         if deviation is not None:
             with self.lock:
                 self.tolerated[deviation] = self.tolerated.get(deviation, 0) + 1
-            return
-        mismatch = _Mismatch(conversation, case, result)
-        with self.lock:
-            if self.owner is None:
-                self.owner = index
-                self.first_mismatch_at = time.monotonic()
-            if self.best is None or _size(conversation) < _size(self.best.conversation):
-                self.best = mismatch
-        raise mismatch
+            return None
+        return _Mismatch(conversation, case, result)
+
+    def reduce(self, mismatch: _Mismatch) -> _Mismatch:
+        """Frame-level shrinking after Hypothesis's: drop whole frames, then simplify
+        what is left (see :func:`_simpler`), as long as the mismatch stays.
+
+        Hypothesis shrinks choices; a mutation belongs to a frame's position in the
+        message, so it cannot always move a deviation to a shorter message. Each
+        candidate runs on the peer like any example (at most :data:`_REDUCE_TRIES`).
+        """
+        best = mismatch
+        tries = 0
+        improved = True
+        while improved and tries < _REDUCE_TRIES:
+            improved = False
+            for candidate in _simpler(best.conversation, masked=self.settings.masked):
+                if tries >= _REDUCE_TRIES:
+                    break
+                tries += 1
+                with self.lock:
+                    self.examples += 1
+                try:
+                    found = self.attempt(candidate)
+                except _Abort:
+                    return best
+                if found is not None:
+                    best, improved = found, True
+                    break
+        return best
 
     def run(self, index: int) -> _Mismatch | None:
         """Search ``index``: the shrunk mismatch it ends with, if any."""
@@ -387,20 +455,24 @@ def fuzz(execute: Execute, fuzz_settings: FuzzSettings) -> FuzzResult:
     else:
         with concurrent.futures.ThreadPoolExecutor(fuzz_settings.jobs) as pool:
             ends = list(pool.map(search.run, range(fuzz_settings.jobs)))
-    result = FuzzResult(base_seed, search.examples, time.monotonic() - begin)
-    result.tolerated = dict(sorted(search.tolerated.items()))
-    if search.error is not None:
-        result.error = HarnessError(DEFAULT_AGENT, None, search.error)
-        return result
     shrunk = next((end for end in ends if end is not None), None)
     best = search.best
     if shrunk is not None and (
         best is None or _size(shrunk.conversation) <= _size(best.conversation)
     ):
         best = shrunk
+    if best is not None and search.error is None:
+        best = search.reduce(best)
+    result = FuzzResult(base_seed, search.examples, time.monotonic() - begin)
+    if search.error is not None:
+        # Also when the target went away while a mismatch was shrunk: it may be the
+        # conversation that killed it, but a dead target judges nothing.
+        result.error = HarnessError(DEFAULT_AGENT, None, search.error)
+        return result
+    result.tolerated = dict(sorted(search.tolerated.items()))
     if best is not None:
-        prediction = predict(best.conversation)
         owner = search.owner if search.owner is not None else 0
+        prediction = predict(best.conversation)
         result.finding = Finding(
             best.conversation, prediction, best.case, best.result, base_seed + owner
         )

@@ -264,6 +264,13 @@ def write_patterns() -> st.SearchStrategy[WritePattern]:
 # --- mutated wire frames and conversations ----------------------------------------------
 
 
+def _damaged(draw: st.DrawFn, wire: WireFrame) -> WireFrame:
+    """``wire`` with one byte inserted that no UTF-8 sequence can hold there."""
+    index = draw(st.integers(0, len(wire.payload)))
+    damage = bytes([draw(st.sampled_from([0xFF, 0xC0, 0x80, 0xF5]))])
+    return dataclasses.replace(wire, payload=wire.payload[:index] + damage + wire.payload[index:])
+
+
 @st.composite
 def mutated_frames(
     draw: st.DrawFn,
@@ -277,13 +284,18 @@ def mutated_frames(
     """``frame`` on the wire as the sender's role writes it (``masked``), then, about
     once in ``one_in`` frames, deviations, each behind a boolean.
 
-    Always available: RSV bits, a reserved opcode, a control frame with FIN clear or a
-    payload over 125 bytes, invalid UTF-8 (when ``text``: the frame carries text),
+    When ``text`` (the frame carries text), about one frame in five gets a byte that
+    breaks its UTF-8 (section 8.1), a choice of its own. Always available: RSV bits, a
+    reserved opcode, a control frame with FIN clear or a payload over 125 bytes,
     masking wrong for the role (section 5.1).
     With ``wire_mutations``: a non-minimal length encoding, a false declared length, a
     64-bit length with the top bit set.
     """
     wire = WireFrame.from_frame(frame, masked=masked)
+    if text and _rarely(draw, 5):
+        # Its own choice, not one behind the gate below: a peer that checks UTF-8 late
+        # shows only when the bad bytes come before the end of the message.
+        wire = _damaged(draw, wire)
     if not _rarely(draw, one_in):
         return wire
     if draw(st.booleans()):
@@ -294,12 +306,6 @@ def mutated_frames(
         wire = dataclasses.replace(wire, fin=False)
     if wire.opcode >= 8 and draw(st.booleans()):
         wire = dataclasses.replace(wire, payload=wire.payload + b"\x00" * (126 - len(wire.payload)))
-    if text and draw(st.booleans()):
-        index = draw(st.integers(0, len(wire.payload)))
-        damage = bytes([draw(st.sampled_from([0xFF, 0xC0, 0x80, 0xF5]))])
-        wire = dataclasses.replace(
-            wire, payload=wire.payload[:index] + damage + wire.payload[index:]
-        )
     if draw(st.booleans()):
         wire = dataclasses.replace(wire, masked=not masked)
     if not wire_mutations:
@@ -346,7 +352,14 @@ def conversations(
     message = draw(fragmented_messages(max_fragments=max_fragments))
     first = message[0].opcode
     sent: list[WireFrame] = [
-        draw(mutated_frames(f, masked=masked, wire_mutations=wire_mutations, text=first is TEXT))
+        draw(
+            mutated_frames(
+                f,
+                masked=masked,
+                wire_mutations=wire_mutations,
+                text=first is TEXT and f.opcode in (TEXT, CONT),
+            )
+        )
         for f in message
     ]
     if draw(st.booleans()):
@@ -354,5 +367,8 @@ def conversations(
             sent.append(WireFrame(CLOSE, draw(close_bodies()), masked=masked))
         else:
             extra = draw(frames(max_size=200))
-            sent.append(draw(mutated_frames(extra, masked=masked, wire_mutations=wire_mutations)))
+            text = extra.opcode is TEXT or (extra.opcode is CONT and first is TEXT)
+            sent.append(
+                draw(mutated_frames(extra, masked=masked, wire_mutations=wire_mutations, text=text))
+            )
     return Conversation(tuple(Send(frame, draw(write_patterns())) for frame in sent))

@@ -338,8 +338,9 @@ def conversations(
     max_fragments: int = 4,
 ) -> Conversation:
     """One conversation: a data message, fragmented anywhere with control frames
-    between its fragments, then, behind a boolean, one more frame (a close with any
-    body, or any frame); every frame may be mutated and gets a write pattern.
+    between its fragments (about once in six left unfinished), then, behind a boolean,
+    one more frame (a close with any body, or any frame); every frame may be mutated
+    and gets a write pattern.
 
     ``masked`` is the role's masking (a client's frames are masked); the minimal
     example is one empty binary frame, masked as the role requires, in a burst.
@@ -350,6 +351,10 @@ def conversations(
     conforming peer's answers is fixed: every pong before the echo.
     """
     message = draw(fragmented_messages(max_fragments=max_fragments))
+    if _rarely(draw, 6):
+        # The message never ends: its last frame keeps FIN clear (section 5.4), so a
+        # peer that judges a message only once it is complete never judges this one.
+        message[-1] = dataclasses.replace(message[-1], fin=False)
     first = message[0].opcode
     sent: list[WireFrame] = [
         draw(

@@ -11,12 +11,14 @@ import pytest
 from hypothesis.database import InMemoryExampleDatabase
 
 from tests.harness.wire.loopback import run_case
-from wsconform.cases.model import Case, Message
+from wsconform.cases.model import PING, Case, Message, SendFrame
 from wsconform.harness.fuzz import runner
-from wsconform.harness.fuzz.conversation import Conversation, Send
+from wsconform.harness.fuzz.conversation import BURST, SYNC, Conversation, Send, WritePattern
 from wsconform.harness.fuzz.runner import (
     FuzzSettings,
     LoopThread,
+    _Search,
+    _simpler,
     case_of,
     corpus_id,
     fuzz,
@@ -162,3 +164,48 @@ def test_the_loop_thread_runs_coroutines_under_a_timeout() -> None:
         assert loop.run(answer(), 5) == 42
         with pytest.raises(TimeoutError):
             loop.run(forever(), 0.05)
+
+
+def _deaf_if_ping(case: Case) -> CaseResult:
+    pinged = any(isinstance(step, SendFrame) and step.opcode == PING for step in case.steps)
+    return _deaf(case) if pinged else _reference(case)
+
+
+def test_the_frame_level_pass_drops_frames_and_simplifies_the_rest() -> None:
+    start = Conversation(
+        (
+            Send(WireFrame(2, b"ab", fin=False, masked=True), SYNC),
+            Send(WireFrame(9, b"x", masked=True)),
+            Send(WireFrame(0, b"c", fin=False, masked=True), WritePattern(chopsize=2)),
+            Send(WireFrame(0, b"d", masked=True)),
+            Send(WireFrame(10, b"late", masked=True)),
+        )
+    )
+    search = _Search(_deaf_if_ping, FuzzSettings(), 0)
+    first = search.attempt(start)
+    assert first is not None
+    reduced = search.reduce(first).conversation
+    assert reduced == Conversation(
+        (
+            Send(WireFrame(2, b"", fin=False, masked=True)),
+            Send(WireFrame(9, b"", masked=True)),
+            Send(WireFrame(0, b"", masked=True)),
+        )
+    )
+    assert search.examples > 5
+
+
+def test_simpler_conversations_are_one_step_away() -> None:
+    conversation = Conversation(
+        (Send(WireFrame(1, b"a", fin=False, rsv=1)), Send(WireFrame(0, b"", masked=True), SYNC))
+    )
+    steps = list(_simpler(conversation, masked=True))
+    assert steps[:2] == [Conversation(conversation.sends[1:]), Conversation(conversation.sends[:1])]
+    first = [s.sends[0].frame for s in steps[2:6]]
+    assert first == [
+        WireFrame(1, b"", fin=False, rsv=1),
+        WireFrame(1, b"a", fin=False, rsv=1, masked=True),
+        WireFrame(1, b"a", fin=False),
+        WireFrame(1, b"a", rsv=1),
+    ]
+    assert steps[6].sends[1].pattern == BURST and len(steps) == 7

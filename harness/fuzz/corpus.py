@@ -103,15 +103,16 @@ class CorpusEntry:
         Raises:
             NotExpressible: a frame the catalog's steps cannot send.
         """
-        case, _prediction = case_of(self.conversation, kill_after=kill_after)
-        return dataclasses.replace(case, applies_to=self.target)
+        case, _prediction = case_of(self.conversation, kill_after=kill_after, target=self.target)
+        return case
 
 
-def entry_of(
-    finding: Finding, *, url: str, target: Literal["server", "client"] = "server"
-) -> CorpusEntry:
+def entry_of(finding: Finding, *, url: str) -> CorpusEntry:
     """The corpus entry that records ``finding`` (found against ``url``)."""
     result = finding.result
+    target: Literal["server", "client"] = (
+        "client" if finding.case.applies_to == "client" else "server"
+    )
     found = {
         "url": url,
         "agent": result.agent,

@@ -47,7 +47,7 @@ from wsconform.cases.model import (
 )
 from wsconform.harness.wire.frame import WireFrame
 from wsconform.reference.protocol.close import Close
-from wsconform.reference.protocol.connection import OPEN, SERVER, Protocol
+from wsconform.reference.protocol.connection import OPEN, SERVER, Protocol, Side
 from wsconform.reference.protocol.exceptions import FailConnection, ProtocolError
 from wsconform.reference.protocol.frames import BINARY, CLOSE, CONT, PING, TEXT, Frame, Opcode
 from wsconform.reference.protocol.utf8 import find_invalid
@@ -79,6 +79,8 @@ RULES: dict[str, str] = {
     "code followed by a UTF-8 reason, at most 125 bytes.",
     "length": 'RFC 6455 section 5.2: "the minimal number of bytes MUST be used to encode '
     'the length" and the most significant bit of a 64-bit length "MUST be 0".',
+    "mask-client": 'RFC 6455 section 5.1: "A client MUST close a connection if it detects '
+    'a masked frame."',
     "mask": 'RFC 6455 section 5.1: "The server MUST close the connection upon receiving a '
     'frame that is not masked."',
     "echo": 'RFC 6455 section 5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send '
@@ -128,6 +130,8 @@ def _kind(frame: WireFrame, exc: FailConnection, in_text: bool) -> tuple[str, tu
         return "length", (1002,)
     if "unmasked" in text:
         return "mask", (1002,)
+    if "masked frame" in text:
+        return "mask-client", (1002,)
     if code == 1007:
         return "utf8", (1007,)
     codes: tuple[int, ...] = (code,)
@@ -143,13 +147,16 @@ def _kind(frame: WireFrame, exc: FailConnection, in_text: bool) -> tuple[str, tu
     return "fragment", codes
 
 
-def predict(conversation: Conversation, *, max_size: int = 2**20) -> Prediction:
-    """Run the conversation through the reference core as an echo server.
+def predict(
+    conversation: Conversation, *, max_size: int = 2**20, side: Side = SERVER
+) -> Prediction:
+    """Run the conversation through the reference core as an echo server (``side``
+    :data:`CLIENT`: as an echo client, for a conversation a server writes).
 
-    The conversation's frames are what a client sends; a frame not masked, or with a
-    non-minimal or false length, is judged as the core judges it.
+    The conversation's frames are what the other side sends; a frame masked wrong for
+    it, or with a non-minimal or false length, is judged as the core judges it.
     """
-    core = Protocol(SERVER, max_size=max_size)
+    core = Protocol(side, max_size=max_size)
     events: list[Event] = []
     parts: list[bytes] = []
     opcode: Opcode | None = None

@@ -47,12 +47,13 @@ from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis.database import ExampleDatabase
 from hypothesis.errors import Flaky
 
-from wsconform.cases.model import Case
+from wsconform.cases.model import AppliesTo, Case
 from wsconform.harness.record.outcome import NON_STRICT
 from wsconform.harness.report.model import CaseResult, HarnessError
 from wsconform.harness.runner.config import RunOptions, Target
 from wsconform.harness.runner.executor import case_deadline, execute_case
 from wsconform.harness.wire.exceptions import WireError
+from wsconform.reference.protocol.connection import CLIENT, SERVER
 
 from .conversation import BURST, Conversation, Send
 from .deviations import DEVIATIONS, deviation_of
@@ -87,16 +88,20 @@ def corpus_id(conversation: Conversation) -> str:
     return f"{CORPUS_PREFIX}.{conversation.digest()}"
 
 
-def case_of(conversation: Conversation, *, kill_after: float = 1.0) -> tuple[Case, Prediction]:
-    """The conversation as a catalog case (id :func:`corpus_id`) and the oracle's
-    prediction behind its expectations.
+def case_of(
+    conversation: Conversation, *, kill_after: float = 1.0, target: AppliesTo = "server"
+) -> tuple[Case, Prediction]:
+    """The conversation as a catalog case (id :func:`corpus_id`) that tests a
+    ``target`` (``"server"``: the conversation is a client's; ``"client"``: a
+    server's), and the oracle's prediction behind its expectations.
 
     Raises:
         NotExpressible: a frame the catalog's steps cannot send.
     """
-    prediction = predict(conversation)
+    side = CLIENT if target == "client" else SERVER
+    prediction = predict(conversation, side=side)
     case = to_case(conversation, prediction, case_id=corpus_id(conversation), kill_after=kill_after)
-    return case, prediction
+    return dataclasses.replace(case, applies_to=target), prediction
 
 
 def is_mismatch(result: CaseResult) -> bool:
@@ -134,6 +139,11 @@ class FuzzSettings:
     max_fragments: int = 4
     masked: bool = True
     tolerate: frozenset[str] = frozenset()
+
+    @property
+    def target(self) -> AppliesTo:
+        """The kind of peer tested: ``"server"`` for a client's conversations."""
+        return "server" if self.masked else "client"
 
     def __post_init__(self) -> None:
         unknown = sorted(set(self.tolerate) - set(DEVIATIONS))
@@ -348,7 +358,9 @@ class _Search:
         Raises:
             _Abort: a harness error (recorded in :attr:`error`).
         """
-        case, prediction = case_of(conversation, kill_after=self.settings.kill_after)
+        case, prediction = case_of(
+            conversation, kill_after=self.settings.kill_after, target=self.settings.target
+        )
         try:
             result = self.execute(case)
         except Exception as exc:
@@ -472,7 +484,7 @@ def fuzz(execute: Execute, fuzz_settings: FuzzSettings) -> FuzzResult:
     result.tolerated = dict(sorted(search.tolerated.items()))
     if best is not None:
         owner = search.owner if search.owner is not None else 0
-        prediction = predict(best.conversation)
+        prediction = predict(best.conversation, side=SERVER if fuzz_settings.masked else CLIENT)
         result.finding = Finding(
             best.conversation, prediction, best.case, best.result, base_seed + owner
         )

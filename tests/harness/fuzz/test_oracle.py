@@ -13,6 +13,7 @@ from wsconform.harness.fuzz.conversation import Conversation, Send, WritePattern
 from wsconform.harness.fuzz.oracle import RULES, NotExpressible, predict, to_case
 from wsconform.harness.fuzz.strategies import conversations
 from wsconform.harness.wire.frame import WireFrame
+from wsconform.reference.protocol.connection import CLIENT
 
 
 def _conversation(case: Case) -> Conversation | None:
@@ -101,3 +102,11 @@ def test_every_generated_conversation_is_a_case(conversation: Conversation) -> N
     case = to_case(conversation, case_id="99.1.1")
     assert len(case.expected) <= 2
     assert dataclasses.replace(case) is not None
+
+
+def test_a_client_must_fail_on_a_masked_frame_from_the_server() -> None:
+    masked = predict(_send(WireFrame(2, b"x", masked=True)), side=CLIENT)
+    assert masked.fails and masked.close_codes == (1002,)
+    assert masked.rule == RULES["mask-client"]
+    plain = predict(_send(WireFrame(2, b"x")), side=CLIENT)
+    assert not plain.fails and plain.events == (Message(b"x", True),)

@@ -209,3 +209,19 @@ def test_simpler_conversations_are_one_step_away() -> None:
         WireFrame(1, b"a", rsv=1),
     ]
     assert steps[6].sends[1].pattern == BURST and len(steps) == 7
+
+
+def _client(case: Case) -> CaseResult:
+    # The tester is the server; the peer is the reference core as an echo client.
+    return run_case(case, tester.SERVER)[0]
+
+
+def test_the_search_fuzzes_a_client_with_a_servers_conversations() -> None:
+    settings = FuzzSettings(seed=8, max_examples=120, masked=False)
+    assert settings.target == "client"
+    result = fuzz(_client, settings)
+    assert result.finding is None and result.error is None
+    deaf = fuzz(lambda case: run_case(case, tester.SERVER, echo=False)[0], settings)
+    assert deaf.finding is not None
+    assert deaf.finding.conversation == Conversation((Send(WireFrame(2)),))
+    assert deaf.finding.case.applies_to == "client"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import importlib
 import pathlib
 import sys
@@ -31,6 +32,7 @@ from hypothesis.database import (
 from wsconform.cases import catalog
 from wsconform.cases.exceptions import UnknownCaseError
 from wsconform.cases.model import Case
+from wsconform.harness.fuzz.clients import fuzz_clients
 from wsconform.harness.fuzz.corpus import default_corpus, entry_of, load_entries, save, search_path
 from wsconform.harness.fuzz.deviations import DEVIATIONS, deviation_of
 from wsconform.harness.fuzz.oracle import predict
@@ -42,11 +44,12 @@ from wsconform.harness.fuzz.runner import (
     fuzz_target,
     is_mismatch,
 )
-from wsconform.harness.report.model import Report
+from wsconform.harness.report.model import CaseResult, Report
 from wsconform.harness.report.render import add_report_arguments
 from wsconform.harness.runner.config import RunOptions, Target, Timeouts
 from wsconform.harness.runner.scheduler import probe, run_cases
 from wsconform.harness.wire.exceptions import WireError
+from wsconform.reference.protocol.connection import CLIENT, SERVER
 
 from .case_options import UsageError
 from .test_server import check_outdir, check_timer, check_tls, finish
@@ -78,7 +81,26 @@ def register(subparsers: Any) -> None:
             "bad usage or a harness error (docs/fuzzing.md)."
         ),
     )
-    parser.add_argument("url", metavar="URL", help="ws:// or wss:// URL of the server")
+    parser.add_argument("url", metavar="URL", nargs="?", help="ws:// or wss:// URL of the server")
+    parser.add_argument(
+        "--serve",
+        type=int,
+        metavar="PORT",
+        help=(
+            "fuzz a client instead: listen on PORT (0: a free one) and run each "
+            "conversation on the next connection a client driver opens (docs/fuzzing.md)"
+        ),
+    )
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="--serve: the address to listen on (127.0.0.1)"
+    )
+    parser.add_argument(
+        "--client-wait",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="--serve: how long each conversation waits for a client (default 30 s)",
+    )
     parser.add_argument("--seed", type=int, help="the search's seed (default: a random one)")
     parser.add_argument(
         "--max-examples",
@@ -207,19 +229,20 @@ def _settings(args: argparse.Namespace) -> FuzzSettings:
 
 
 def _replayed(
-    directories: list[pathlib.Path], tolerate: frozenset[str], kill_after: float
+    directories: list[pathlib.Path], tolerate: frozenset[str], kill_after: float, target: str
 ) -> tuple[list[Case], int]:
-    """The corpus cases to replay against a server, and how many were left out as
-    tolerated deviations."""
+    """The corpus cases to replay against a ``target`` (``"server"`` or ``"client"``),
+    and how many were left out as tolerated deviations."""
     entries, problems = load_entries(directories)
     for problem in problems:
         print(f"wsconform fuzz: corpus file left out: {problem}", file=sys.stderr)
     chosen, skipped = [], 0
     for entry in entries:
-        if entry.target != "server":
+        if entry.target != target:
             continue
         conversation = entry.conversation
-        if tolerate and deviation_of(conversation, predict(conversation), tolerate):
+        side = SERVER if target == "server" else CLIENT
+        if tolerate and deviation_of(conversation, predict(conversation, side=side), tolerate):
             skipped += 1
             continue
         chosen.append(entry.case(kill_after=kill_after))
@@ -238,15 +261,47 @@ def run(args: argparse.Namespace) -> int:
     """The ``fuzz`` command; returns the exit status."""
     try:
         fuzz_settings = _settings(args)
-        target = Target(args.url, verify_tls=not args.insecure, cafile=args.cafile)
-        check_tls(target)
+        if (args.url is None) == (args.serve is None):
+            raise UsageError("give the URL of a server, or --serve PORT to fuzz a client")
+        target = None
+        if args.url is not None:
+            target = Target(args.url, verify_tls=not args.insecure, cafile=args.cafile)
+            check_tls(target)
+        else:
+            check_timer("--client-wait", args.client_wait)
+            if not 0 <= args.serve <= 65535:
+                raise UsageError(f"--serve {args.serve} is not a TCP port")
         outdir = check_outdir(args.outdir)
         corpus_dir = pathlib.Path(args.corpus) if args.corpus else default_corpus()
     except (UsageError, WireError, ValueError) as exc:
         return _fail(str(exc))
-    agent = args.agent or DEFAULT_AGENT
     begin = time.monotonic()
     report = Report()
+    directories = [] if args.no_replay else [*search_path(), corpus_dir]
+    if target is None:
+        status = _serve(args, fuzz_settings, report, directories, corpus_dir)
+    else:
+        status = _fuzz_server(
+            args, target, fuzz_settings, report=report, directories=directories,
+            corpus_dir=corpus_dir,
+        )  # fmt: skip
+    if status == EXIT_USAGE and not report.results() and not report.errors:
+        return status
+    if finish(report, outdir, args.formats, time.monotonic() - begin) is None:
+        return EXIT_USAGE
+    return status
+
+
+def _fuzz_server(
+    args: argparse.Namespace,
+    target: Target,
+    fuzz_settings: FuzzSettings,
+    *,
+    report: Report,
+    directories: list[pathlib.Path],
+    corpus_dir: pathlib.Path,
+) -> int:
+    """Probe, replay the server corpus, search; the exit status."""
     options = fuzz_settings.options
     try:
         server = asyncio.run(probe(target, options))
@@ -254,26 +309,20 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc))
     agent = args.agent or server or DEFAULT_AGENT
     status = EXIT_OK
-    if not args.no_replay:
-        directories = [*search_path(), corpus_dir]
-        cases, skipped = _replayed(directories, fuzz_settings.tolerate, args.kill_after)
+    cases, skipped = _replayed(directories, fuzz_settings.tolerate, args.kill_after, "server")
+    if directories:
         note = f" ({skipped} of tolerated deviations left out)" if skipped else ""
         print(f"replaying {len(cases)} corpus cases{note}", flush=True)
-        if cases:
-            asyncio.run(
-                run_cases(target, cases, agent=agent, options=options, report=report,
-                          run_index=_index)
-            )  # fmt: skip
-            failed = [r for r in report.results(agent) if is_mismatch(r)]
-            for replayed in failed:
-                print(f"  {replayed.case_id}: FAILED: {replayed.verdicts.reason}", flush=True)
-            if failed:
-                status = EXIT_FAILED
-            if report.errors:
-                for error in report.errors:
-                    print(f"wsconform fuzz: {error.message}", file=sys.stderr)
-                finish(report, outdir, args.formats, time.monotonic() - begin)
-                return EXIT_USAGE
+    if cases:
+        asyncio.run(
+            run_cases(target, cases, agent=agent, options=options, report=report,
+                      run_index=_index)
+        )  # fmt: skip
+        status = _replay_status(report.results(agent))
+        if report.errors:
+            for error in report.errors:
+                print(f"wsconform fuzz: {error.message}", file=sys.stderr)
+            return EXIT_USAGE
     print(
         f"fuzzing {args.url}: up to {fuzz_settings.max_examples} conversations"
         + (f" or {fuzz_settings.time_budget:g} s" if fuzz_settings.time_budget else "")
@@ -281,18 +330,67 @@ def run(args: argparse.Namespace) -> int:
         flush=True,
     )
     result = fuzz_target(target, fuzz_settings, agent=agent, run_index=_index)
-    status = max(status, _outcome(result, report, args, corpus_dir, fuzz_settings))
-    if finish(report, outdir, args.formats, time.monotonic() - begin) is None:
-        return EXIT_USAGE
-    return status
+    outcome = _outcome(
+        result, report, url=args.url, corpus_dir=corpus_dir, fuzz_settings=fuzz_settings
+    )
+    return max(status, outcome)
+
+
+def _serve(
+    args: argparse.Namespace,
+    fuzz_settings: FuzzSettings,
+    report: Report,
+    directories: list[pathlib.Path],
+    corpus_dir: pathlib.Path,
+) -> int:
+    """Listen, replay the client corpus, search (``--serve``); the exit status."""
+    agent = args.agent or DEFAULT_AGENT
+    settings = dataclasses.replace(fuzz_settings, masked=False)
+    cases, _skipped = _replayed(directories, settings.tolerate, args.kill_after, "client")
+    urls: list[str] = []
+
+    def listening(url: str) -> None:
+        urls.append(url)
+        print(f"listening on {url}: up to {settings.max_examples} conversations", flush=True)
+        if directories:
+            print(f"replaying {len(cases)} corpus cases first", flush=True)
+
+    try:
+        result, replayed = fuzz_clients(
+            args.serve, settings, host=args.host, agent=agent, wait=args.client_wait,
+            listening=listening, replay=cases,
+        )  # fmt: skip
+    except OSError as exc:
+        return _fail(f"cannot listen on {args.host}:{args.serve}: {exc.strerror or exc}")
+    except WireError as exc:
+        return _fail(str(exc))
+    for case_result in replayed:
+        report.add(case_result)
+    status = _replay_status(replayed)
+    url = urls[0] if urls else f"ws://{args.host}:{args.serve}/"
+    port = int(url.rstrip("/").rsplit(":", 1)[1])
+    outcome = _outcome(
+        result, report, url=url, corpus_dir=corpus_dir, fuzz_settings=settings, serve=port
+    )
+    return max(status, outcome)
+
+
+def _replay_status(results: list[CaseResult]) -> int:
+    """Print the corpus cases that failed; 1 if any did."""
+    failed = [r for r in results if is_mismatch(r)]
+    for replayed in failed:
+        print(f"  {replayed.case_id}: FAILED: {replayed.verdicts.reason}", flush=True)
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def _outcome(
     result: FuzzResult,
     report: Report,
-    args: argparse.Namespace,
+    *,
+    url: str,
     corpus_dir: pathlib.Path,
     fuzz_settings: FuzzSettings,
+    serve: int | None = None,
 ) -> int:
     """Print what the search found, save a finding, fill the report; the exit status."""
     tolerated = ", ".join(f"{n} {name}" for name, n in result.tolerated.items())
@@ -312,12 +410,13 @@ def _outcome(
         return EXIT_OK
     saved: pathlib.Path | None = None
     try:
-        saved = save(entry_of(finding, url=args.url), corpus_dir)
+        saved = save(entry_of(finding, url=url), corpus_dir)
     except OSError as exc:
         print(f"wsconform fuzz: cannot save the finding to {corpus_dir}: {exc}", file=sys.stderr)
-    for line in reproduction(
-        finding, url=args.url, saved=saved, max_examples=fuzz_settings.max_examples
-    ):
+    lines = reproduction(
+        finding, url=url, saved=saved, max_examples=fuzz_settings.max_examples, serve=serve
+    )
+    for line in lines:
         print(line, flush=True)
     for case_result in result.results:
         report.add(case_result)

@@ -36,9 +36,18 @@ def describe_expected(finding: Finding) -> str:
 
 
 def replay_commands(
-    finding: Finding, *, url: str, saved: pathlib.Path | None, max_examples: int
+    finding: Finding,
+    *,
+    url: str,
+    saved: pathlib.Path | None,
+    max_examples: int,
+    serve: int | None = None,
 ) -> list[str]:
-    """The commands that replay the finding: its case (once saved) and the search."""
+    """The commands that replay the finding: its case (once saved) and the search.
+
+    A client's finding (``serve``: the port its fuzz run listened on) replays with
+    ``wsconform test-client`` and ``wsconform fuzz --serve``.
+    """
     commands = []
     quoted = shlex.quote(url)
     if saved is not None:
@@ -46,8 +55,12 @@ def replay_commands(
         directory = saved.parent.resolve()
         if directory != PACKAGE_CORPUS.resolve():
             env = f"{ENV_VAR}={shlex.quote(str(saved.parent))} "
-        commands.append(f"{env}wsconform test-server {quoted} --cases {finding.case_id}")
-    commands.append(f"wsconform fuzz {quoted} --seed {finding.seed} --max-examples {max_examples}")
+        if serve is None:
+            commands.append(f"{env}wsconform test-server {quoted} --cases {finding.case_id}")
+        else:
+            commands.append(f"{env}wsconform test-client --cases {finding.case_id}")
+    search = quoted if serve is None else f"--serve {serve}"
+    commands.append(f"wsconform fuzz {search} --seed {finding.seed} --max-examples {max_examples}")
     return commands
 
 
@@ -57,6 +70,7 @@ def reproduction(
     url: str,
     saved: pathlib.Path | None = None,
     max_examples: int = 200,
+    serve: int | None = None,
 ) -> list[str]:
     """The lines printed for a finding (see the module docstring)."""
     result = finding.result
@@ -75,7 +89,7 @@ def reproduction(
         f"seed: {finding.seed}",
     ]
     for index, command in enumerate(
-        replay_commands(finding, url=url, saved=saved, max_examples=max_examples)
+        replay_commands(finding, url=url, saved=saved, max_examples=max_examples, serve=serve)
     ):
         lines.append(("replay: " if index == 0 else "        ") + command)
     if saved is not None:

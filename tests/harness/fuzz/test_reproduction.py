@@ -66,3 +66,13 @@ def test_a_failing_prediction_says_where_it_fails() -> None:
         "sends binary (0 B) (or, tolerated: nothing), then fails the connection at "
         f"frame 2 ({prediction.reason})"
     )
+
+
+def test_a_clients_finding_replays_with_test_client_and_serve() -> None:
+    finding = _finding()
+    saved = PACKAGE_CORPUS / f"{finding.conversation.digest()}.json"
+    commands = replay_commands(finding, url="ws://h:9/", saved=saved, max_examples=5, serve=9)
+    assert commands == [
+        f"wsconform test-client --cases {finding.case_id}",
+        "wsconform fuzz --serve 9 --seed 4 --max-examples 5",
+    ]

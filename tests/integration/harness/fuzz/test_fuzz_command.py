@@ -3,7 +3,7 @@
 The corpus round trip: a defect is found, shrunk, saved to the corpus and written in
 the reports; ``wsconform test-server --cases corpus.<digest>`` replays the saved case
 with the same verdict; the next ``wsconform fuzz`` replays it first; the reference
-server passes it. Unreachable targets are exit 2.
+server passes it. Unreachable targets are exit 2. ``--serve`` fuzzes a client.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 import pathlib
 import subprocess
 import sys
+import threading
 import xml.etree.ElementTree as ET
 
 from tests.peers.base import serve_peer
@@ -21,6 +22,7 @@ from tests.timing import unit
 from wsconform.harness.commands.conformance import reference_server
 from wsconform.harness.fuzz.corpus import ENV_VAR, load_dir
 
+from .test_clients import drive
 from .variants import FragmentPingPeer
 
 
@@ -112,3 +114,32 @@ def test_an_unreachable_target_exits_2_with_one_line(tmp_path: pathlib.Path) -> 
     assert done.stderr.startswith("wsconform fuzz: ")
     assert len(done.stderr.strip().splitlines()) == 1
     assert "Traceback" not in done.stderr
+
+
+def test_serve_fuzzes_a_client_and_saves_a_client_case(tmp_path: pathlib.Path) -> None:
+    command = [
+        sys.executable, "-m", "wsconform.harness.cli", "fuzz", "--serve", "0",
+        "--seed", "2", "--max-examples", "60", "--kill-after", "0.2",
+        "--corpus", str(tmp_path / "corpus"), "--database", "none",
+        "--outdir", str(tmp_path / "reports"), "--client-wait", "10",
+    ]  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k != ENV_VAR}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    assert first.startswith("listening on ws://127.0.0.1:"), first
+    url = first.split()[2].rstrip(":")
+    stop = threading.Event()
+    driver = threading.Thread(target=drive, args=(url, stop), kwargs={"echo": False})
+    driver.start()
+    try:
+        out, _ = process.communicate(timeout=unit(60))
+    finally:
+        stop.set()
+        driver.join(unit(10))
+        process.kill()
+    assert process.returncode == 1, out
+    (entry,) = load_dir(tmp_path / "corpus")
+    assert entry.target == "client"
+    assert f"wsconform test-client --cases {entry.case_id}" in out
+    assert "wsconform fuzz --serve " in out and "--seed 2" in out

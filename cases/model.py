@@ -53,6 +53,7 @@ __all__ = [
     "PONG",
     "SERVER_CONNECTION_DROP_TIMEOUT",
     "TEXT",
+    "Alternative",
     "AppliesTo",
     "Case",
     "CaseOptions",
@@ -71,6 +72,7 @@ __all__ = [
     "SendClose",
     "SendFrame",
     "SendMessage",
+    "SendWireFrame",
     "SetWirelog",
     "Step",
     "StreamFrameData",
@@ -463,6 +465,59 @@ class EchoLoop:
         return self.data_file is not None
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class SendWireFrame:
+    """Write one frame with explicit header fields, as no conforming endpoint would.
+
+    What :class:`SendFrame` cannot send: the masking of the other role, a chosen
+    masking key, a false declared length and a non-minimal length encoding (RFC 6455
+    section 5.2). The tester writes exactly these fields through
+    :class:`~wsconform.harness.wire.frame.WireFrame`:
+
+    * ``masked``: ``None`` follows the role (the tester as client masks, as server does
+      not); ``True`` masks a server's frame (a client target must fail), ``False``
+      leaves a client's frame unmasked (a server target must fail).
+    * ``mask_key``: 4 bytes, or ``None`` for a fresh random key when masked.
+    * ``length``: the declared payload length when it is not the true one (a 64-bit
+      length with the top bit set); ``None`` for ``len(payload)``.
+    * ``length_bits``: 7, 16 or 64, the width of the length field; ``None`` for the
+      minimal one.
+    * ``chopsize``, ``sync``: as :class:`SendFrame`; ``chop_header`` cuts only the
+      header (masking key included) into ``chopsize``-byte writes and sends the
+      payload as one write after them.
+
+    Like :class:`SendFrame`, a close frame sent this way is only bytes.
+    """
+
+    opcode: int
+    payload: bytes = b""
+    fin: bool = True
+    rsv: int = 0
+    masked: bool | None = None
+    mask_key: bytes | None = None
+    length: int | None = None
+    length_bits: int | None = None
+    chopsize: int | None = None
+    sync: bool = False
+    chop_header: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.opcode <= 15 or not 0 <= self.rsv <= 7:
+            raise InvalidCase("SendWireFrame", "bad opcode or rsv")
+        if self.mask_key is not None and len(self.mask_key) != 4:
+            raise InvalidCase("SendWireFrame", "a masking key has 4 bytes")
+        if self.length_bits not in (None, 7, 16, 64):
+            raise InvalidCase("SendWireFrame", f"no {self.length_bits}-bit length field")
+        limit = {None: 2**64 - 1, 7: 125, 16: 2**16 - 1, 64: 2**64 - 1}[self.length_bits]
+        declared = len(self.payload) if self.length is None else self.length
+        if not 0 <= declared <= limit:
+            raise InvalidCase("SendWireFrame", f"length {declared} does not fit its field")
+        if self.chopsize is not None and self.chopsize < 1:
+            raise InvalidCase("SendWireFrame", f"chopsize {self.chopsize} < 1")
+        if self.chop_header and self.chopsize is None:
+            raise InvalidCase("SendWireFrame", "chop_header needs a chopsize")
+
+
 Step = (
     SendFrame
     | SendMessage
@@ -477,6 +532,7 @@ Step = (
     | RequireDeflate
     | ExpectEcho
     | EchoLoop
+    | SendWireFrame
 )
 
 
@@ -501,6 +557,29 @@ class ExpectedClose:
     def __post_init__(self) -> None:
         if not self.close_codes:
             raise InvalidCase("ExpectedClose", "needs at least one close code")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Alternative:
+    """Another acceptable way for a case to go, with its own close expectation.
+
+    A case's ``expected`` alternatives share one :class:`ExpectedClose`; where the RFC
+    leaves two endings open (the peer fails the connection, or it accepts the frame and
+    the tester closes), the second one is an :class:`Alternative`: when the case's own
+    expectation does not give OK, the verdicts are judged again as if ``events`` were
+    its only OK list and ``expected_close`` its close expectation, and if that gives OK
+    the case gets ``verdict`` (NON-STRICT unless said otherwise) with ``why`` added to
+    the result text.
+    """
+
+    events: tuple[Event, ...]
+    expected_close: ExpectedClose
+    why: str
+    verdict: Verdict = Verdict.NON_STRICT
+
+    def __post_init__(self) -> None:
+        if self.verdict not in (Verdict.OK, Verdict.NON_STRICT):
+            raise InvalidCase("Alternative", "an alternative earns OK or NON-STRICT")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -546,6 +625,8 @@ class Case:
     * ``expected_tx_frames``: opcode -> number of frames the tester itself must have sent
       of it (10.1.1), else FAILED.
     * ``hex_local_close_reason``: report ``localCloseReason`` as hex (7.5.1, invalid UTF-8).
+    * ``alternatives``: other endings with their own close expectation (wsconform's
+      own families; see :class:`Alternative`).
     """
 
     id: str
@@ -565,6 +646,7 @@ class Case:
     #: The kind of target the case tests: ``"both"``, or only a ``"server"`` or a
     #: ``"client"`` (an opening-handshake case is about one side of it).
     applies_to: AppliesTo = "both"
+    alternatives: tuple[Alternative, ...] = ()
 
     def __post_init__(self) -> None:
         if not valid_case_id(self.id):
@@ -598,7 +680,7 @@ class Case:
                 if len(step.data) > owed:
                     raise InvalidCase(self.id, "more stream data than the declared length")
                 owed -= len(step.data)
-            elif isinstance(step, SendFrame | SendMessage | SendClose) and owed:
+            elif isinstance(step, SendFrame | SendWireFrame | SendMessage | SendClose) and owed:
                 raise InvalidCase(self.id, "a frame is sent inside an incomplete streamed frame")
         if owed:
             raise InvalidCase(self.id, "a streamed frame never gets its declared length")

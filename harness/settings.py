@@ -13,6 +13,7 @@ or a value of the wrong type is a one-line error naming it (exit 2)::
     formats = ["json", "junit"]
     jobs = 4
     shard = "1/4"
+    strict = true
 
     [target]            # one of url, command, docker-image
     command = "my-server --port {port}"
@@ -125,6 +126,7 @@ KEYS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("", "testdata"): ("testdata", _string),
     ("", "quiet"): ("quiet", _boolean),
     ("", "shard"): ("shard", _string),
+    ("", "strict"): ("strict", _boolean),
     ("target", "url"): ("url", _string),
     ("target", "command"): ("target_cmd", _string),
     ("target", "docker-image"): ("docker_image", _string),

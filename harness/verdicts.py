@@ -21,6 +21,7 @@ import hashlib
 from wsconform.cases.model import (
     BINARY,
     TEXT,
+    Alternative,
     Case,
     EchoLoop,
     ExpectEcho,
@@ -36,7 +37,7 @@ from .record.describe import (
     describe_remote_close,
 )
 from .record.observation import Observation
-from .record.outcome import CloseVerdict, Verdicts
+from .record.outcome import CloseVerdict, Outcome, Verdicts
 
 __all__ = [
     "DEFAULT_RESULT",
@@ -49,6 +50,7 @@ __all__ = [
     "echo_waiting",
     "judge",
     "judge_echo",
+    "judge_expected",
 ]
 
 DEFAULT_RESULT = "The received events differ from every expected alternative."
@@ -161,6 +163,37 @@ def _never_opened(obs: Observation) -> str:
 
 
 def judge(case: Case, obs: Observation) -> Verdicts:
+    """Compute the verdicts of a finished case (:func:`judge_expected`), then, when that
+    is not OK, try the case's :class:`~wsconform.cases.model.Alternative` endings in order.
+
+    An alternative is judged as the case with its events as the only OK list and its
+    close expectation; the first that gives OK sets ``behavior`` to the alternative's
+    verdict, with its reason added to the result text.
+    """
+    verdicts = judge_expected(case, obs)
+    if not case.alternatives or verdicts.outcome is Outcome.OK:
+        return verdicts
+    for alternative in case.alternatives:
+        variant = dataclasses.replace(
+            case,
+            expected={Verdict.OK: alternative.events},
+            expected_close=alternative.expected_close,
+            alternatives=(),
+        )
+        other = judge_expected(variant, obs)
+        if other.outcome is Outcome.OK:
+            result = f"The peer {_alternative_text(alternative, obs)}: {alternative.why}"
+            return Verdicts(alternative.verdict, other.behavior_close, result, other.result_close)
+    return verdicts
+
+
+def _alternative_text(alternative: Alternative, obs: Observation) -> str:
+    if alternative.expected_close.closed_by_me:
+        return f"sent {describe_events(obs.received)} and left the closing to the tester"
+    return f"sent {describe_events(obs.received)}, then {describe_ending(obs)}"
+
+
+def judge_expected(case: Case, obs: Observation) -> Verdicts:
     """Compute the verdicts of a finished case (Autobahn's rules, then the overrides).
 
     1. ``behavior`` starts FAILED, or at what case logic decided during the run; if the

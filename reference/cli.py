@@ -7,9 +7,11 @@ and exits with status 0.
 
 ``reference-client`` drives the reference client through Autobahn's fuzzing-server
 protocol: ``/getCaseCount``, then ``/runCase?case=N&agent=NAME`` for each case, echoing
-every message until the tester closes, then ``/updateReports?agent=NAME``. It exits with
-0 when the loop completed (whatever the verdicts: the tester records them) and with 2
-when the base URL cannot be reached or does not behave like a fuzzing server.
+every message until the tester closes, then ``/updateReports?agent=NAME``. A ``/runCase``
+whose opening handshake the client refuses (what the opening-handshake cases ``hc.*``
+expect, docs/handshake.md) is noted and the loop goes on. It exits with 0 when the loop
+completed (whatever the verdicts: the tester records them) and with 2 when the base URL
+cannot be reached or does not behave like a fuzzing server.
 
 Both run on the asyncio front end by default; ``--api sync`` runs the thread-based one,
 so that the conformance runs can check both.
@@ -299,7 +301,12 @@ class _SyncDriver:
         print(f"{count} cases, running {total}", flush=True)
         for index in range(1, total + 1):
             url = _endpoint(base, "runCase", case=index, agent=self.args.agent)
-            ws = connect(url, **self.options)
+            try:
+                ws = connect(url, **self.options)
+            except InvalidHandshake as exc:
+                # An opening-handshake case: refusing the answer is the client's part.
+                _report(index, total, None, f" (handshake refused: {exc})")
+                continue
             note = ""
             try:
                 while True:
@@ -360,7 +367,12 @@ class _AsyncioDriver:
 
         timeout = self.args.timeout
         url = _endpoint(base, "runCase", case=index, agent=self.args.agent)
-        ws = await connect(url, **self.options)
+        try:
+            ws = await connect(url, **self.options)
+        except InvalidHandshake as exc:
+            # An opening-handshake case: refusing the answer is the client's part.
+            _report(index, total, None, f" (handshake refused: {exc})")
+            return
         note = ""
         try:
             while True:

@@ -10,6 +10,10 @@ Every receive has a timeout (:data:`IDLE`); a case the client cannot echo simply
 * :func:`run_aiohttp`: ``aiohttp``'s client (no extension unless asked);
 * :func:`run_node_ws`: Node's ``ws`` client, :data:`NODE_DRIVER` run by ``node``;
 * :data:`BROWSER_PAGE`: the same loop in a page, with the browser's own ``WebSocket``.
+
+``python -m tests.clients DRIVER AGENT [URL]`` runs one of the Python drivers as a
+command (``websockets``, ``websocket-client``, ``aiohttp``), against ``URL`` or else
+``$WSCONFORM_URL``: the client a ``test-client --client-cmd`` starts.
 """
 
 from __future__ import annotations
@@ -19,22 +23,29 @@ import contextlib
 import os
 import pathlib
 import shutil
+import signal
 import subprocess
+import sys
 import urllib.parse
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tests.timing import unit
 
 __all__ = [
     "BROWSER_PAGE",
+    "DRIVERS",
     "IDLE",
     "NODE_DIR",
     "NODE_DRIVER",
+    "main",
     "node_ws_available",
     "run_aiohttp",
+    "run_closer",
     "run_node_ws",
     "run_websocket_client",
     "run_websockets",
+    "run_websockets_killed",
 ]
 
 #: Seconds a driver waits for the next message before it closes the case itself.
@@ -65,6 +76,49 @@ def run_websockets(base: str, agent: str) -> int:
     url = _url(base, "updateReports", agent=agent)
     with connect(url, **options) as ws, contextlib.suppress(ConnectionClosed, TimeoutError):
         ws.recv(timeout=IDLE)
+    return count
+
+
+def run_websockets_killed(base: str, agent: str) -> int:
+    """:func:`run_websockets`, except that the driver SIGKILLs itself in case
+    ``$WSCONFORM_KILL_AT`` (a 1-based case number) once it received a message: a client
+    that dies in the middle of a case."""
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    kill_at = int(os.environ["WSCONFORM_KILL_AT"])
+    options: dict[str, Any] = {"max_size": None, "open_timeout": IDLE, "close_timeout": unit(2)}
+    with connect(_url(base, "getCaseCount"), **options) as ws:
+        count = int(ws.recv(timeout=IDLE))
+    for case in range(1, count + 1):
+        with connect(_url(base, "runCase", case=case, agent=agent), **options) as ws:
+            message = ws.recv(timeout=IDLE)
+            if case == kill_at:
+                os.kill(os.getpid(), signal.SIGKILL)
+            ws.send(message)
+            with contextlib.suppress(ConnectionClosed, TimeoutError):
+                while True:
+                    ws.send(ws.recv(timeout=IDLE))
+    return count
+
+
+def run_closer(base: str, agent: str) -> int:
+    """A driver that closes every case at once (``websocket-client``): many quick
+    failures in a row."""
+    import websocket
+
+    ws = websocket.create_connection(_url(base, "getCaseCount"), timeout=IDLE)
+    count = int(ws.recv())
+    ws.close()
+    for case in range(1, count + 1):
+        ws = websocket.create_connection(
+            _url(base, "runCase", case=case, agent=agent), timeout=IDLE
+        )
+        ws.close(timeout=unit(2))
+    ws = websocket.create_connection(_url(base, "updateReports", agent=agent), timeout=IDLE)
+    with contextlib.suppress(websocket.WebSocketException, OSError):
+        ws.recv()
+    ws.close(timeout=unit(2))
     return count
 
 
@@ -181,3 +235,28 @@ window.start = (base, agent) => run(base, agent).then((n) => {
 });
 </script>
 """
+
+
+#: The drivers ``python -m tests.clients`` runs, by name.
+DRIVERS: dict[str, Callable[[str, str], int]] = {
+    "websockets": run_websockets,
+    "websockets-killed": run_websockets_killed,
+    "websocket-client": run_websocket_client,
+    "aiohttp": run_aiohttp,
+    "closer": run_closer,
+}
+
+
+def main(argv: Sequence[str]) -> int:
+    """``DRIVER AGENT [URL]``: run the driver, print the number of cases it ran."""
+    if len(argv) not in {2, 3} or argv[0] not in DRIVERS:
+        names = ",".join(DRIVERS)
+        print(f"usage: python -m tests.clients {{{names}}} AGENT [URL]", file=sys.stderr)
+        return 2
+    base = argv[2] if len(argv) == 3 else os.environ["WSCONFORM_URL"]
+    print(f"{argv[0]}: {DRIVERS[argv[0]](base.rstrip('/'), argv[1])} cases", flush=True)
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover - run as a client under test
+    sys.exit(main(sys.argv[1:]))

@@ -22,6 +22,7 @@ from wsconform.harness.runner.shards import ShardError, parse_shard, shard
 __all__ = [
     "UsageError",
     "add_case_arguments",
+    "add_strict_argument",
     "cases_from_args",
     "catalog_for",
     "patterns",
@@ -34,7 +35,7 @@ class UsageError(Exception):
 
 
 def add_case_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--catalog``, ``--cases``, ``--exclude`` and ``--shard`` to ``parser``."""
+    """Add ``--catalog``, ``--cases``, ``--exclude``, ``--strict`` and ``--shard``."""
     parser.add_argument(
         "--catalog",
         choices=sorted(catalog.CATALOGS),
@@ -51,11 +52,22 @@ def add_case_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--exclude", action="append", metavar="PATTERNS", help="case patterns to leave out"
     )
+    add_strict_argument(parser)
     parser.add_argument(
         "--shard",
         metavar="I/N",
         help="run shard I of N of the selected cases, balanced by expected cost; join "
         "the shards' reports with `wsconform merge` (docs/ci.md)",
+    )
+
+
+def add_strict_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--strict``: the strict profile's SHOULD-level rules (docs/strict.md)."""
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="also judge SHOULD-level rules where Autobahn is lenient: a case that misses "
+        "one is NON-STRICT instead of OK (docs/strict.md)",
     )
 
 

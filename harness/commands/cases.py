@@ -17,6 +17,7 @@ Exit codes: 0, or 2 for an unknown id or a pattern that selects nothing.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import sys
@@ -25,6 +26,7 @@ from typing import Any, TextIO
 
 from wsconform.cases import catalog
 from wsconform.cases.exceptions import UnknownCaseError
+from wsconform.cases.handshake import handshake_lines
 from wsconform.cases.model import (
     CLOSE_HANDSHAKE_TIMEOUT,
     OPEN_HANDSHAKE_TIMEOUT,
@@ -41,6 +43,7 @@ from wsconform.cases.model import (
     SendClose,
     SendFrame,
     SendMessage,
+    SendWireFrame,
     SetWirelog,
     Step,
     StreamFrameData,
@@ -48,6 +51,7 @@ from wsconform.cases.model import (
 )
 from wsconform.cases.testdata import by_key
 
+from ..record.describe import describe_events
 from ..report.html_views import event_text, opcode_name
 from ..report.json_report import payload_text
 from .test_server import UsageError, select_cases
@@ -125,6 +129,22 @@ def step_text(step: Step) -> str:
             elif step.sync:
                 how = ", as its own write"
             return f"{what}, {flags}, payload {body}{how}"
+        case SendWireFrame():
+            what = f"send a raw {opcode_name(step.opcode)} frame (opcode {step.opcode})"
+            flags = f"fin={int(step.fin)}, rsv={step.rsv}"
+            mask = {None: "masked as the role says", True: "masked", False: "unmasked"}
+            fields = [mask[step.masked]]
+            if step.mask_key is not None:
+                fields.append(f"masking key {step.mask_key.hex()}")
+            if step.length is not None:
+                fields.append(f"declared length {step.length}")
+            if step.length_bits is not None:
+                fields.append(f"{step.length_bits}-bit length field")
+            if step.chopsize is not None:
+                part = "its header" if step.chop_header else "written"
+                fields.append(f"{part} in chops of {step.chopsize} B")
+            body = _data(step.payload, len(step.payload))
+            return f"{what}, {flags}, payload {body}, {', '.join(fields)}"
         case SendMessage():
             kind = "binary" if step.binary else "text"
             data = step.data()
@@ -281,9 +301,27 @@ def describe_case(case: Case) -> str:
         "Timers:",
         *_timers(case),
     ]
+    for alternative in case.alternatives:
+        lines += [
+            f"Also accepted ({alternative.verdict}): {describe_events(alternative.events)}, "
+            "with this close:",
+            # The auto-close follows the case's own expectation, not an alternative's.
+            *(
+                line
+                for line in _close(
+                    dataclasses.replace(case, expected_close=alternative.expected_close)
+                )
+                if "once the received events" not in line
+            ),
+        ]
     options = list(_options(case))
     if options:
         lines += ["Options:", *options]
+    handshake = handshake_lines(case)
+    if handshake:
+        heading = "Request" if case.applies_to == "server" else "Answer"
+        lines += [f"{heading} the tester writes ({{host}}, {{key}}, {{accept}} filled in):"]
+        lines += [f"  {line}" for line in handshake]
     return "\n".join(lines)
 
 

@@ -45,6 +45,7 @@ from wsconform.harness.runner.scheduler import DEFAULT_JOBS
 from wsconform.harness.targets.command import PORT_PLACEHOLDER, CommandTarget
 from wsconform.harness.targets.exceptions import TargetError
 
+from .case_options import add_strict_argument
 from .client_conformance import run_client_phase
 from .test_server import UsageError, check_outdir, run_started, select_cases
 
@@ -92,6 +93,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--cases", action="append", metavar="PATTERNS", help="only these cases (default: *)"
     )
+    add_strict_argument(parser)
     parser.add_argument(
         "--catalog",
         choices=sorted(catalog.CATALOGS),
@@ -217,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"-j must be at least 1, not {args.jobs}")
     except UsageError as exc:
         return _fail(str(exc))
-    options = RunOptions(testdata=testdata_loader())
+    options = RunOptions(testdata=testdata_loader(), strict=args.strict)
     server = reference_target(args.api)
     # A case about one side of the connection (an opening-handshake case) runs in the
     # phase that tests that side only.

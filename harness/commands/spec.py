@@ -27,12 +27,27 @@ import json
 import pathlib
 from typing import Any
 
-__all__ = ["SPEC_KEYS", "Server", "Spec", "SpecError", "load_spec"]
+__all__ = [
+    "SPEC_KEYS",
+    "AgentExclusions",
+    "Server",
+    "Spec",
+    "SpecError",
+    "agent_exclusions",
+    "case_patterns",
+    "excluded_patterns",
+    "load_spec",
+    "read_spec",
+]
 
 #: The keys of a fuzzingclient spec file; others are an error naming them.
 SPEC_KEYS = frozenset({"outdir", "options", "servers", "cases", "exclude-cases",
                        "exclude-agent-cases"})  # fmt: skip
 _SERVER_KEYS = frozenset({"agent", "url", "options"})
+
+
+#: ``exclude-agent-cases``: (agent name pattern, case patterns) pairs.
+AgentExclusions = tuple[tuple[str, tuple[str, ...]], ...]
 
 
 class SpecError(Exception):
@@ -54,29 +69,58 @@ class Spec:
     servers: tuple[Server, ...]
     cases: tuple[str, ...] = ("*",)
     exclude: tuple[str, ...] = ()
-    exclude_agent: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude_agent: AgentExclusions = ()
     outdir: str | None = None
 
     def excluded(self, agent: str) -> list[str]:
         """The exclusions for ``agent``: ``exclude-cases`` plus its matching entries."""
-        extra = [p for key, ps in self.exclude_agent if fnmatch.fnmatchcase(agent, key) for p in ps]
-        return [*self.exclude, *extra]
+        return excluded_patterns(self.exclude, self.exclude_agent, agent)
 
 
-def _patterns(path: pathlib.Path, data: dict[str, Any], key: str) -> tuple[str, ...]:
+def excluded_patterns(
+    exclude: tuple[str, ...], exclude_agent: AgentExclusions, agent: str
+) -> list[str]:
+    """``exclude`` plus the patterns of every ``exclude-agent-cases`` key that matches
+    ``agent`` (keys are agent name patterns, as in Autobahn)."""
+    extra = [p for key, ps in exclude_agent if fnmatch.fnmatchcase(agent, key) for p in ps]
+    return [*exclude, *extra]
+
+
+def case_patterns(path: pathlib.Path, data: dict[str, Any], key: str) -> tuple[str, ...]:
+    """The list of case patterns under ``key`` (empty when absent).
+
+    Raises:
+        SpecError: the value is not a list of strings.
+    """
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise SpecError(f"{path}: {key} must be a list of case patterns")
     return tuple(value)
 
 
-def load_spec(path: pathlib.Path | str) -> Spec:
-    """Read a fuzzingclient spec file.
+def agent_exclusions(path: pathlib.Path, data: dict[str, Any]) -> AgentExclusions:
+    """``exclude-agent-cases``: agent name patterns and their case patterns.
 
     Raises:
-        SpecError: unreadable, not JSON, an unknown key, or a value of the wrong shape.
+        SpecError: not an object of lists of strings.
     """
-    path = pathlib.Path(path)
+    agents = data.get("exclude-agent-cases", {})
+    if not isinstance(agents, dict):
+        raise SpecError(f"{path}: exclude-agent-cases must be an object")
+    exclude_agent = []
+    for key, value in agents.items():
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise SpecError(f"{path}: exclude-agent-cases.{key} must be a list of case patterns")
+        exclude_agent.append((key, tuple(value)))
+    return tuple(exclude_agent)
+
+
+def read_spec(path: pathlib.Path, keys: frozenset[str]) -> dict[str, Any]:
+    """The JSON object of a spec file, whose keys must all be among ``keys``.
+
+    Raises:
+        SpecError: unreadable, not JSON, not an object, or an unknown key.
+    """
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -87,9 +131,20 @@ def load_spec(path: pathlib.Path | str) -> Spec:
         raise SpecError(f"{path}: not JSON ({exc})") from None
     if not isinstance(data, dict):
         raise SpecError(f"{path}: not a spec file (a JSON object)")
-    unknown = sorted(set(data) - SPEC_KEYS)
+    unknown = sorted(set(data) - keys)
     if unknown:
         raise SpecError(f"{path}: unknown key {unknown[0]!r}")
+    return data
+
+
+def load_spec(path: pathlib.Path | str) -> Spec:
+    """Read a fuzzingclient spec file.
+
+    Raises:
+        SpecError: unreadable, not JSON, an unknown key, or a value of the wrong shape.
+    """
+    path = pathlib.Path(path)
+    data = read_spec(path, SPEC_KEYS)
     servers = data.get("servers")
     if not isinstance(servers, list) or not servers:
         raise SpecError(f"{path}: servers must be a non-empty list")
@@ -109,14 +164,7 @@ def load_spec(path: pathlib.Path | str) -> Spec:
         if agent in {s.agent for s in parsed}:
             raise SpecError(f"{path}: agent {agent!r} is listed twice")
         parsed.append(Server(agent, url))
-    agents = data.get("exclude-agent-cases", {})
-    if not isinstance(agents, dict):
-        raise SpecError(f"{path}: exclude-agent-cases must be an object")
-    exclude_agent = []
-    for key, value in agents.items():
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise SpecError(f"{path}: exclude-agent-cases.{key} must be a list of case patterns")
-        exclude_agent.append((key, tuple(value)))
+    exclude_agent = agent_exclusions(path, data)
     outdir = data.get("outdir")
     if outdir is not None and not isinstance(outdir, str):
         raise SpecError(f"{path}: outdir must be a directory name")
@@ -124,8 +172,8 @@ def load_spec(path: pathlib.Path | str) -> Spec:
         raise SpecError(f"{path}: options must be an object")
     return Spec(
         servers=tuple(parsed),
-        cases=_patterns(path, data, "cases") if "cases" in data else ("*",),
-        exclude=_patterns(path, data, "exclude-cases"),
-        exclude_agent=tuple(exclude_agent),
+        cases=case_patterns(path, data, "cases") if "cases" in data else ("*",),
+        exclude=case_patterns(path, data, "exclude-cases"),
+        exclude_agent=exclude_agent,
         outdir=outdir,
     )

@@ -364,7 +364,7 @@ def run(args: argparse.Namespace) -> int:
         check_baseline(args)
     except (UsageError, WireError, TargetError, SpecError) as exc:
         return _fail(str(exc))
-    options = RunOptions(timeouts=timeouts, testdata=testdata)
+    options = RunOptions(timeouts=timeouts, testdata=testdata, strict=args.strict)
     begin = time.monotonic()
     report = Report()
     for server, target, agent, cases in plans:

@@ -328,6 +328,15 @@ class Observation:
     http_response: str | None = None
     handshake_status: str | None = None
     handshake_failure: str | None = None
+    #: On the connection's clock: when the opening handshake completed, when the closing
+    #: handshake completed (the peer's close frame answered the tester's, or the tester
+    #: answered the peer's), and when TCP was gone; the strict profile's timing rules
+    #: read them (:mod:`wsconform.harness.strict`).
+    opened_at: float | None = None
+    #: The peer ended its side of TCP in order (a FIN read), not with a reset.
+    eof_received: bool = False
+    close_done_at: float | None = None
+    lost_at: float | None = None
     pongs_withheld: int = 0
     discarded_frames: int = 0
     discarded: list[RxFrame] = dataclasses.field(default_factory=list)

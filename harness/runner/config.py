@@ -96,9 +96,11 @@ class RunOptions:
     """How cases run: timers, the largest message accepted, the 12.x test data.
 
     ``testdata`` returns the content of a test data file by name (12.x/13.x); without
-    it those cases end with a harness error.
+    it those cases end with a harness error. ``strict``: apply the strict profile's
+    rules to the verdicts (:mod:`wsconform.harness.strict`).
     """
 
     timeouts: Timeouts = Timeouts()
     max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE
     testdata: Callable[[str], bytes] | None = None
+    strict: bool = False

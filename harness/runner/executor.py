@@ -41,6 +41,7 @@ from collections.abc import Callable
 from typing import Any
 
 from wsconform.cases.deflate import offers_header
+from wsconform.cases.ids import is_autobahn_id
 from wsconform.cases.model import (
     Case,
     CloseAfter,
@@ -55,12 +56,14 @@ from wsconform.cases.model import (
     SendClose,
     SendFrame,
     SendMessage,
+    SendWireFrame,
     SetWirelog,
     Step,
     StreamFrameData,
     StreamFrameHeader,
     Timeout,
 )
+from wsconform.harness.handshake_verdicts import judge_case
 from wsconform.harness.record.observation import (
     CloseAfterArmed,
     CloseAfterFired,
@@ -71,20 +74,22 @@ from wsconform.harness.record.observation import (
     Observation,
 )
 from wsconform.harness.report.model import CaseResult
+from wsconform.harness.strict import apply_strict
 from wsconform.harness.verdicts import (
     EchoLoopJudge,
     LogicOutcome,
     auto_close_due,
     deflate_missing,
     echo_waiting,
-    judge,
     judge_echo,
 )
 from wsconform.harness.wire.client import connect
 from wsconform.harness.wire.connection import TesterConnection
+from wsconform.harness.wire.frame import LengthEncoding, WireFrame
 from wsconform.harness.wire.handshake import ServerSettings
 from wsconform.harness.wire.protocol import CLOSED, OPEN, SERVER, TesterProtocol
 
+from . import handshake_cases
 from .config import RunOptions, Target
 
 __all__ = ["CaseExecutor", "ServedCase", "case_deadline", "case_result", "execute_case"]
@@ -145,6 +150,10 @@ class CaseExecutor:
     def on_open(self) -> None:
         """The case starts: run the steps."""
         self.opened_at = self._connection.clock()
+        # wsconform's own families judge the peer's close codes by the IANA registry
+        # (1012-1014 are valid); Autobahn's ids keep Autobahn's list (docs/autobahn.md
+        # section 2.6).
+        self._connection.registry_close_codes = not is_autobahn_id(self.case.id)
         self._guard(self._run_steps, 0)
 
     def on_message(self, payload: bytes, binary: bool) -> None:
@@ -225,6 +234,8 @@ class CaseExecutor:
         obs = self.obs
         if isinstance(step, SendFrame | SendMessage):
             self._send(step)
+        elif isinstance(step, SendWireFrame):
+            self._send_wire(step)
         elif isinstance(step, SendClose):
             conn.send_close(step.code, step.reason)
         elif isinstance(step, StreamFrameHeader):
@@ -266,6 +277,18 @@ class CaseExecutor:
             if size is None:
                 size = self.case.options.auto_fragment_size
             conn.send_message(step.data(), binary=step.binary, fragment_size=size)
+
+    def _send_wire(self, step: SendWireFrame) -> None:
+        conn = self._connection
+        masked = conn.role is not SERVER if step.masked is None else step.masked
+        bits = None if step.length_bits is None else LengthEncoding(step.length_bits)
+        frame = WireFrame(
+            step.opcode, step.payload, step.fin, step.rsv, masked=masked,
+            mask_key=step.mask_key, length=step.length, length_encoding=bits,
+        )  # fmt: skip
+        conn.send_wire_frame(
+            frame, chopsize=step.chopsize, sync=step.sync, chop_header=step.chop_header
+        )
 
     def _kill(self) -> None:
         self.obs.log(KillAfterFired())
@@ -348,7 +371,9 @@ async def execute_case(
     executor = CaseExecutor(case, obs, options)
     uri = target.uri
     deflate = case.options.deflate
-    settings = target.request_settings(offers_header(deflate.offers) if deflate else None)
+    settings = handshake_cases.request_settings(case, uri) or target.request_settings(
+        offers_header(deflate.offers) if deflate else None
+    )
     context = ssl_context if ssl_context is not None else target.ssl_context()
 
     def factory() -> TesterConnection:
@@ -421,7 +446,7 @@ async def _finish(
             raise RuntimeError("the dropped connection was never reported lost") from None
     return case_result(
         case, executor, agent=agent, run_index=run_index, started=started,
-        begin=connect_at, end=loop.time(), target=target,
+        begin=connect_at, end=loop.time(), target=target, strict=options.strict,
     )  # fmt: skip
 
 
@@ -435,11 +460,13 @@ def case_result(
     begin: float,
     end: float,
     target: str | None,
+    strict: bool = False,
 ) -> CaseResult:
     """Judge a case whose connection is gone: its verdicts and its duration.
 
     ``begin`` (the connect) and ``end`` (now) stand in for the opening and the loss
-    when the executor saw neither.
+    when the executor saw neither; ``strict`` applies the strict profile
+    (:func:`~wsconform.harness.strict.apply_strict`).
 
     Raises:
         RuntimeError: see :func:`execute_case`.
@@ -452,12 +479,13 @@ def case_result(
     begin = executor.opened_at if executor.opened_at is not None else begin
     duration_ms = round((end - begin) * 1000)
     obs = executor.obs
+    verdicts = judge_case(case, obs)
     return CaseResult(
         case=case,
         agent=agent,
         run_index=run_index,
         observation=obs,
-        verdicts=judge(case, obs),
+        verdicts=apply_strict(case, obs, verdicts) if strict else verdicts,
         started=started,
         duration_ms=duration_ms,
         target=target,
@@ -489,7 +517,9 @@ class ServedCase:
             timeouts=self.options.timeouts.wire(),
             max_message_size=self.options.max_message_size,
             role=SERVER,
-            accept=ServerSettings(deflate.accept if deflate is not None else None),
+            accept=handshake_cases.server_settings(
+                case, ServerSettings(deflate.accept if deflate is not None else None)
+            ),
         )
         self.executor.conn = self.connection.protocol
         self.started = datetime.datetime.now(datetime.UTC)

@@ -14,7 +14,12 @@ positions in the filtered, sorted case list:
 
 Unlike Autobahn, which runs one case at a time, every ``/runCase`` connection runs its
 case on its own, so a driver may run cases (and several agents) in parallel; at most
-``jobs`` cases run at once, past that a ``/runCase`` is answered 503. A request that is
+``jobs`` cases run at once, past that a ``/runCase`` is answered 503. A case that
+``excluded(agent, case id)`` names (a spec file's ``exclude-agent-cases``) is not run:
+its ``/runCase`` connection is opened and closed at once, as Autobahn does; a case that
+``interrupted(result)`` explains (the client the harness started died during it) gets
+that harness error instead of its verdicts (a case waiting for that answer does not
+count against ``jobs``). A request that is
 not one of these (unknown path, no or a bad case number, no agent, a parameter given
 twice) is answered 400 or 404 with a one-line reason, and logged.
 """
@@ -24,12 +29,13 @@ from __future__ import annotations
 import asyncio
 import json
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from wsconform.cases.model import Case
 from wsconform.harness.record.observation import Observation
 from wsconform.harness.report.model import (
     CaseFinished,
+    CaseResult,
     CaseStarted,
     HarnessError,
     HarnessErrorRaised,
@@ -116,6 +122,8 @@ class FuzzingServer:
         report: Report | None = None,
         on_event: Callable[[RunnerEvent], None] | None = None,
         log: Callable[[str], None] | None = None,
+        excluded: Callable[[str, str], bool] | None = None,
+        interrupted: Callable[[CaseResult], Awaitable[str | None]] | None = None,
     ) -> None:
         if jobs < 1:
             raise ValueError(f"jobs must be at least 1, not {jobs}")
@@ -126,7 +134,12 @@ class FuzzingServer:
         self.report = report if report is not None else Report()
         self.on_event = on_event
         self.log = log
+        self.excluded = excluded
+        self.interrupted = interrupted
         self.running: set[asyncio.Task[None]] = set()
+        #: Cases in ``running`` whose connection is over, waiting for ``interrupted``
+        #: (they do not count against ``jobs``).
+        self.vetting = 0
         self.updated: asyncio.Event = asyncio.Event()
         self._waiting: dict[tuple[str, str], list[_Answer]] = {}
 
@@ -220,7 +233,11 @@ class FuzzingServer:
             events.send(None)
 
     def _run(self, agent: str, case: Case, number: int) -> TesterConnection | Rejection:
-        if len(self.running) >= self.jobs:
+        if self.excluded is not None and self.excluded(agent, case.id):
+            if self.log is not None:
+                self.log(f"skipping case {number} ({case.id}) for {agent}: excluded")
+            return self._answer(lambda: None, message=False)
+        if len(self.running) - self.vetting >= self.jobs:
             return Rejection(503, f"{self.jobs} cases are running already (-j {self.jobs})")
         served = ServedCase(case, agent=agent, run_index=number, options=self.options)
         self._emit(CaseStarted(agent, case.id, number, served.started))
@@ -237,8 +254,19 @@ class FuzzingServer:
             self._emit(HarnessErrorRaised(HarnessError.from_exception(agent, case_id, exc)))
             behavior = None
         else:
-            self._emit(CaseFinished(result))
-            behavior = result.verdicts.behavior.value
+            reason = None
+            if self.interrupted is not None:
+                self.vetting += 1
+                try:
+                    reason = await self.interrupted(result)
+                finally:
+                    self.vetting -= 1
+            if reason is None:
+                self._emit(CaseFinished(result))
+                behavior = result.verdicts.behavior.value
+            else:
+                self._emit(HarnessErrorRaised(HarnessError(agent, case_id, reason)))
+                behavior = None
         text = None if behavior is None else json.dumps({"behavior": behavior})
         for events in self._waiting.pop((agent, case_id), []):
             if events.opened:

@@ -15,7 +15,9 @@ the *target's* failure: the case never opens and both verdicts are FAILED.
 In the server role (testing clients) the tester checks the client's request as RFC 6455
 section 4.2.1 lists (:func:`accept_request`) and answers 101 with what the case accepts
 of the client's permessage-deflate offers (:class:`~wsconform.cases.deflate.DeflateAccept`,
-RFC 7692 section 5.1), or 400 with the reason (:func:`rejection_head`).
+RFC 7692 section 5.1), or 400 with the reason (:func:`rejection_head`). An
+opening-handshake case (``hc``) answers with its scripted response instead, right or
+wrong (:mod:`.handshake_script`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from wsconform.cases.deflate import DeflateAccept, DeflateAcceptance, DeflateOffer
+from wsconform.cases.handshake import HandshakeResponse
 from wsconform.reference.protocol import handshake as core
 from wsconform.reference.protocol.exceptions import InvalidHandshake, NegotiationError
 from wsconform.reference.protocol.extensions.permessage_deflate import (
@@ -33,6 +36,8 @@ from wsconform.reference.protocol.extensions.permessage_deflate import (
 from wsconform.reference.protocol.headers import Headers, parse_extension_list
 from wsconform.reference.protocol.http import Request, RequestParser, Response
 from wsconform.reference.protocol.uri import WebSocketURI
+
+from .handshake_script import response_bytes
 
 __all__ = [
     "DEFLATE",
@@ -89,7 +94,8 @@ class RequestSettings:
 
     ``extensions`` is the whole ``Sec-WebSocket-Extensions`` value (``None`` = no
     extension offered). ``raw_request``, when given, is sent as it is instead of a built
-    request (its ``Sec-WebSocket-Key`` is used to check the answer).
+    request (its ``Sec-WebSocket-Key`` is used to check the answer). ``chopsize`` n
+    writes the request in n-byte writes (handshake cases).
     """
 
     origin: str | None = None
@@ -98,6 +104,7 @@ class RequestSettings:
     user_agent: str | None = USER_AGENT
     headers: tuple[tuple[str, str], ...] = ()
     raw_request: bytes | None = None
+    chopsize: int | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -189,18 +196,22 @@ def check_response(response: Response, key: str, settings: RequestSettings) -> N
 @dataclasses.dataclass(frozen=True, slots=True)
 class ServerSettings:
     """What the tester answers in the server role: the case's permessage-deflate accept
-    rule (``None``: no extension is accepted) and the ``Server`` header."""
+    rule (``None``: no extension is accepted) and the ``Server`` header; ``response``,
+    when given, is the handshake case's scripted answer, sent instead."""
 
     deflate: DeflateAccept | None = None
     server: str | None = SERVER
+    response: HandshakeResponse | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Accepted:
-    """The tester's 101 answer, as written on the wire, and what it agreed to."""
+    """The tester's 101 answer, as written on the wire, and what it agreed to; ``chopsize``
+    n writes it in n-byte writes."""
 
     response: bytes
     negotiated: Negotiated
+    chopsize: int | None = None
 
 
 def client_offers(headers: Headers) -> list[DeflateOffer]:
@@ -259,6 +270,10 @@ def accept_request(request: Request, settings: ServerSettings) -> Accepted:
         key = core.check_request(request)
     except (InvalidHandshake, ValueError) as exc:
         raise HandshakeFailed(str(exc) or type(exc).__name__) from exc
+    scripted = settings.response
+    if scripted is not None:
+        # A handshake case answers as written, right or wrong (cases/handshake.py).
+        return Accepted(response_bytes(scripted, key), Negotiated(), scripted.chopsize)
     deflate: PerMessageDeflate | None = None
     extensions: str | None = None
     if settings.deflate is not None:

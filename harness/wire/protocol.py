@@ -68,6 +68,7 @@ from typing import Protocol
 from wsconform.cases.model import fragment_payload
 from wsconform.harness.record.observation import Observation, RxFrame, TxFrame
 from wsconform.harness.wire.frame import WireFrame
+from wsconform.reference.protocol.close import is_valid_wire_code
 from wsconform.reference.protocol.exceptions import InvalidHandshake
 from wsconform.reference.protocol.extensions.permessage_deflate import PerMessageDeflate
 from wsconform.reference.protocol.frames import CONT, Frame, Opcode, serialize
@@ -145,13 +146,17 @@ _GOING_AWAY = 1001
 _PEER_DROPPED = "peer dropped the TCP connection without previous WebSocket closing handshake"
 
 
-def close_code_valid(code: int) -> bool:
+def close_code_valid(code: int, *, registry: bool = False) -> bool:
     """Whether the tester accepts ``code`` in a peer's close frame (docs/autobahn.md section 2.6).
 
     Invalid: below 1000, 5000 and above, and 1000-2999 outside :data:`ALLOWED_CLOSE_CODES`
     (RFC 6455 section 7.4.2: codes "below 1000 are not used", 1000-2999 "reserved for
-    definition by this protocol").
+    definition by this protocol"). ``registry``: judge by the IANA "WebSocket Close Code
+    Number Registry" instead, where 1012-1014 are registered too (wsconform's own
+    families; Autobahn's cases keep Autobahn's older list).
     """
+    if registry:
+        return is_valid_wire_code(code)
     if code < 1000 or code >= 5000:
         return False
     return code >= 3000 or code in ALLOWED_CLOSE_CODES
@@ -275,6 +280,8 @@ class TesterProtocol:
         self.settings = settings if settings is not None else RequestSettings()
         self.timeouts = timeouts if timeouts is not None else WireTimeouts()
         self.max_message_size = max_message_size
+        #: Judge the peer's close codes by the IANA registry (:func:`close_code_valid`).
+        self.registry_close_codes = False
         self.state = CONNECTING
         self.reader: Reader | None = None
         self.deflate: PerMessageDeflate | None = None
@@ -369,7 +376,7 @@ class TesterProtocol:
         self._key = (request_key(raw) if raw is not None else None) or generate_key()
         request = build_request(self.uri, self._key, self.settings)
         self.obs.http_request = request.decode("latin-1")
-        self._write(request)
+        self._write(request, chopsize=self.settings.chopsize)
 
     def receive_data(self, data: bytes) -> None:
         """Bytes from the peer: the opening handshake, then frames for the reader."""
@@ -391,6 +398,7 @@ class TesterProtocol:
     def receive_eof(self) -> None:
         """A half-close from the peer ends the connection, as in Autobahn: the front end
         closes TCP (and reports it lost)."""
+        self.obs.eof_received = True
         if self.state is not CLOSED and self.close_transport is None:
             self.state = CLOSED
             self.close_transport = CLOSE
@@ -403,6 +411,7 @@ class TesterProtocol:
         self.writes.clear()
         self._inbox.clear()
         obs = self.obs
+        obs.lost_at = self.clock()
         if not obs.was_clean and not obs.dropped_by_me and obs.was_not_clean_reason is None:
             obs.was_not_clean_reason = _PEER_DROPPED
         self.events.on_lost()
@@ -472,7 +481,7 @@ class TesterProtocol:
             return
         obs.http_response = answer.response.decode("latin-1")
         obs.handshake_status = obs.http_response.split("\r\n", 1)[0]
-        self._write(answer.response)
+        self._write(answer.response, chopsize=answer.chopsize)
         self._open(answer.negotiated)
         if leftover and self.state is not CLOSED:
             self.receive_data(leftover)
@@ -547,6 +556,7 @@ class TesterProtocol:
             server=self.role is SERVER,
         )
         self.obs.opened = True
+        self.obs.opened_at = self.clock()
         self.events.on_open()
 
     @staticmethod
@@ -668,6 +678,43 @@ class TesterProtocol:
         )
         frame = WireFrame(opcode, payload, fin, rsv, masked=mask is not None, mask_key=mask)
         self._write(frame.encode(), sync=sync, chopsize=chopsize)
+
+    def send_wire_frame(
+        self,
+        frame: WireFrame,
+        *,
+        chopsize: int | None = None,
+        sync: bool = False,
+        chop_header: bool = False,
+    ) -> None:
+        """Send ``frame`` with exactly its header fields (nothing if CLOSED): its own
+        masking whatever the role, a false or non-minimal length.
+
+        ``chopsize`` and ``sync`` are the write modes of :meth:`send_frame`;
+        ``chop_header`` cuts only the header into ``chopsize``-byte writes, and the
+        payload follows as one write. A masked frame without a key gets a fresh one.
+
+        Raises:
+            ValueError: a field does not fit (see :meth:`WireFrame.encode`).
+        """
+        if self.state is CLOSED:
+            return
+        if frame.masked and frame.mask_key is None:
+            frame = dataclasses.replace(frame, mask_key=new_mask_key())
+        data = frame.encode()
+        self._note_tx_frame(
+            TxFrame(
+                len(frame.payload), frame.payload[:64], frame.opcode, frame.fin, frame.rsv,
+                frame.mask_key if frame.masked else None, None, chopsize, sync,
+            )
+        )  # fmt: skip
+        if chop_header and chopsize:
+            split = len(data) - len(frame.payload)
+            self._write(data[:split], chopsize=chopsize)
+            if split < len(data):
+                self._write(data[split:], sync=True)
+            return
+        self._write(data, sync=sync, chopsize=chopsize)
 
     def send_message(self, payload: bytes, *, binary: bool, fragment_size: int = 0) -> None:
         """Send a data message through the tester's message sender.
@@ -897,7 +944,7 @@ class TesterProtocol:
         obs = self.obs
         # Stored before the validity check, so the close verdict still sees it.
         obs.remote_close_code = code
-        if code is not None and not close_code_valid(code):
+        if code is not None and not close_code_valid(code, registry=self.registry_close_codes):
             self.fail(PROTOCOL_ERROR, f"invalid close code {code}")
             if self.state is CLOSED:
                 return
@@ -911,6 +958,8 @@ class TesterProtocol:
             # The peer's answer to the tester's close.
             self.disarm(CLOSE_HANDSHAKE)
             obs.was_clean = True
+            if obs.close_done_at is None:
+                obs.close_done_at = self.clock()
             if self.role is SERVER:
                 # The server closes TCP as soon as the closing handshake is done (Autobahn
                 # aborts it: nothing more is to be written).
@@ -926,6 +975,7 @@ class TesterProtocol:
             # its code) and wait for the server to close TCP, with no timer
             # (docs/autobahn.md sections 2.7 and 4.2).
             obs.was_clean = True
+            obs.close_done_at = self.clock()
             self.send_close(_NORMAL, is_reply=True)
             if self.role is SERVER:
                 # RFC 6455 section 7.1.1: the server closes TCP first, once its close frame

@@ -151,6 +151,9 @@ class ServerConnection(Connection):
             hook_exc = exc
         self.response = response
         self.protocol.send_response(response)
+        # Frames that came with the request are read once the 101 is sent: queue them
+        # now rather than with the next read, which may never come.
+        self._process_events()
         self._send_data()
         self._flush()  # before the handler runs: it may abort the transport
         if hook_exc is not None:

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any, TypeAlias
 
+from ..protocol.connection import Event
 from ..protocol.exceptions import ConnectionClosedOK, InvalidHandshake
 from ..protocol.extensions.factories import ServerExtensionFactory
 from ..protocol.headers import Headers
@@ -116,6 +117,9 @@ class ServerConnection(Connection):
         self.response = response
         with self._protocol_lock:
             self.protocol.send_response(response)
+            # Frames that came with the request are read once the 101 is sent: queue
+            # them now, under the lock so that what the reader reads next comes after.
+            self._queue_early(self.protocol.events_received())
             self._outgoing.extend(self.protocol.data_to_send())
         self._flush()
         if hook_exc is not None:
@@ -126,6 +130,18 @@ class ServerConnection(Connection):
         if self.protocol.handshake_exc is not None:
             raise self.protocol.handshake_exc
         raise InvalidHandshake(f"rejected with HTTP {response.status_code}")
+
+    def _queue_early(self, events: list[Event]) -> None:
+        """Queue the frames that came with the request, past the queue's bound: the
+        handler that empties the queue has not started yet, and the core bounds these
+        bytes (``Limits.max_head``), so waiting for room would never end."""
+        messages = self._messages
+        limit, messages.max_queue = messages.max_queue, None
+        try:
+            for event in events:
+                self._dispatch(event)
+        finally:
+            messages.max_queue = limit
 
 
 def _complete(response: Response) -> None:

@@ -11,6 +11,7 @@ from wsconform.cases.model import (
     CONT,
     OK,
     TEXT,
+    Alternative,
     Case,
     CloseAfter,
     ContinueLater,
@@ -22,6 +23,7 @@ from wsconform.cases.model import (
     SendClose,
     SendFrame,
     SendMessage,
+    SendWireFrame,
     StreamFrameData,
     StreamFrameHeader,
     Timeout,
@@ -223,3 +225,35 @@ def test_echo_loop_validation() -> None:
         EchoLoop(1, 16, False, 60, pattern=b"*", data_file="data1.json")
     with pytest.raises(InvalidCase):
         EchoLoop(0, 16, False, 60, pattern=b"*")
+
+
+def test_send_wire_frame_checks_its_fields() -> None:
+    assert SendWireFrame(TEXT, b"x", masked=False, length_bits=64).length_bits == 64
+    assert SendWireFrame(BINARY, length=2**64 - 1, length_bits=64).length == 2**64 - 1
+    for bad in (
+        {"mask_key": b"abc"},
+        {"length_bits": 32},
+        {"length": 2**16, "length_bits": 16},
+        {"length": 2**64},
+        {"chop_header": True},
+        {"chopsize": 0},
+        {"rsv": 8},
+    ):
+        with pytest.raises(InvalidCase):
+            SendWireFrame(TEXT, b"x", **bad)
+
+
+def test_a_wire_frame_inside_a_streamed_frame_is_refused() -> None:
+    with pytest.raises(InvalidCase, match="inside an incomplete streamed frame"):
+        Case(
+            "fr.9.1", "d", "e",
+            (StreamFrameHeader(TEXT, 4), SendWireFrame(TEXT, b"x"), StreamFrameData(b"abcd")),
+            {OK: ()}, ExpectedClose(True, (1000,), True),
+        )  # fmt: skip
+
+
+def test_an_alternative_earns_ok_or_non_strict_only() -> None:
+    close = ExpectedClose(False, (1002,), False)
+    assert Alternative((), close, "why").verdict is Verdict.NON_STRICT
+    with pytest.raises(InvalidCase):
+        Alternative((), close, "why", verdict=Verdict.FAILED)

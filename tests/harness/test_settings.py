@@ -132,3 +132,10 @@ def test_a_missing_config_file_is_exit_2(
     path = tmp_path / "none.toml"
     assert cli.main(["test-server", "--config", str(path)]) == 2
     assert capsys.readouterr().err == f"wsconform test-server: {path}: no such file\n"
+
+
+def test_strict_from_the_file(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert configured([]).strict is False
+    (tmp_path / "wsconform.toml").write_text("strict = true\n")
+    assert configured([]).strict is True

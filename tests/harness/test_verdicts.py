@@ -16,6 +16,7 @@ from wsconform.cases.model import (
     NON_STRICT,
     OK,
     TEXT,
+    Alternative,
     Case,
     EchoLoop,
     ExpectEcho,
@@ -30,7 +31,7 @@ from wsconform.cases.model import (
 )
 from wsconform.harness import verdicts
 from wsconform.harness.record.observation import RECEIVED_LIMIT, Observation
-from wsconform.harness.record.outcome import CloseVerdict
+from wsconform.harness.record.outcome import CloseVerdict, Outcome
 from wsconform.harness.verdicts import (
     EchoLoopJudge,
     auto_close_due,
@@ -545,3 +546,45 @@ def test_every_non_ok_verdict_carries_a_reason() -> None:
                     or "must" in result.result_close
                     or ("cleanly" in result.result_close)
                 ), result
+
+
+# --- alternatives with their own close expectation (wsconform's families) ----------------
+
+
+def _non_minimal_case() -> Case:
+    """fr.1's shape: the peer fails with 1002 (OK), or echoes and the tester closes."""
+    echo = Alternative((HELLO,), ExpectedClose(True, (1000, 1001), True), "tolerated.")
+    return case("fr.1.2", expected={OK: ()}, expected_close=PEER_1002, alternatives=(echo,))
+
+
+def test_an_alternative_ending_earns_its_verdict_with_its_reason() -> None:
+    c = _non_minimal_case()
+    assert judge(c, peer_closed()).outcome is Outcome.OK
+    echoed = judge(c, killed(HELLO))
+    assert (echoed.behavior, echoed.behavior_close) == (Verdict.NON_STRICT, CloseVerdict.OK)
+    assert echoed.result.startswith("The peer sent text 'Hello, world!'")
+    assert echoed.result.endswith("tolerated.")
+    # Neither ending: the case's own verdicts, not the alternative's.
+    own = judge(c, killed(HELLO, HELLO))
+    assert own == verdicts.judge_expected(c, killed(HELLO, HELLO))
+    assert own.behavior is Verdict.FAILED
+
+
+def test_a_peer_that_matches_neither_ending_keeps_the_case_verdict() -> None:
+    # A peer that both echoed and failed first matches neither: the case's own rule.
+    c = _non_minimal_case()
+    result = judge(c, peer_closed(HELLO))
+    assert result.behavior is Verdict.FAILED
+    assert "but a conforming peer sends nothing" in result.result
+
+
+def test_an_alternative_may_accept_another_close_code() -> None:
+    # fr.2's shape: 1002 is OK, 1009 is tolerated, anything else keeps WRONG CODE.
+    too_big = Alternative((), ExpectedClose(False, (1009,), False), "1009 tolerated.")
+    c = case(
+        "fr.2.1", expected={OK: ()}, expected_close=PEER_1002, wrong_code_fails=True,
+        alternatives=(too_big,),
+    )  # fmt: skip
+    assert judge(c, peer_closed(code=1009)).behavior is Verdict.NON_STRICT
+    other = judge(c, peer_closed(code=1011))
+    assert (other.behavior, other.behavior_close) == (Verdict.FAILED, CloseVerdict.WRONG_CODE)

@@ -88,3 +88,10 @@ def test_a_target_kind_keeps_the_cases_about_it() -> None:
         chosen = cases_from_args(_args("--catalog", "all"), target=target)
         assert all(case.applies_to_role(target) for case in chosen)
         assert {case.id for case in catalog.AUTOBAHN_CASES} <= {case.id for case in chosen}
+
+
+def test_strict_is_an_option_of_every_command_that_judges() -> None:
+    assert _args().strict is False and _args("--strict").strict is True
+    parser = build_parser()
+    for command in (["test-server", "ws://127.0.0.1:1/"], ["test-client"], ["conformance"]):
+        assert parser.parse_args([*command, "--strict"]).strict is True, command

@@ -31,8 +31,9 @@ def test_registered_in_the_cli() -> None:
 def test_lists_the_whole_catalog_in_order(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["cases"]) == 0
     out = capsys.readouterr().out
-    assert _listed(out) == [case.id for case in catalog.CASES]
-    assert out.splitlines()[-1] == f"{len(catalog.CASES)} cases"
+    # Without --catalog: Autobahn's catalog (docs/catalogs.md).
+    assert _listed(out) == [case.id for case in catalog.AUTOBAHN_CASES]
+    assert out.splitlines()[-1] == f"{len(catalog.AUTOBAHN_CASES)} cases"
     # Section and subsection titles head their cases; descriptions lose their markup.
     assert "12 WebSocket Compression (different payloads)\n" in out
     assert "  6.4 Fail-fast on invalid UTF-8\n" in out
@@ -100,6 +101,17 @@ def test_show_a_deflate_case(capsys: pytest.CaptureFixture[str]) -> None:
     assert "none: the case's own logic judges the peer" in out
     assert "server_max_window_bits=9" in out
     assert "  closeAfter 480 s\n" in out
+
+
+def test_show_a_handshake_case(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["cases", "--show", "hs.5.7"]) == 0
+    out = capsys.readouterr().out
+    assert "Request the tester writes ({host}, {key}, {accept} filled in):\n" in out
+    assert "  Sec-WebSocket-Key: {key}\n" in out
+    assert "  X-Wsconform-Long: aaaa" in out and "... (65536 characters)" in out
+    assert main(["cases", "--show", "hc.6.1"]) == 0
+    out = capsys.readouterr().out
+    assert "Answer the tester writes" in out and "(written 1 byte(s) per TCP write)" in out
 
 
 @pytest.mark.parametrize("case", catalog.CASES, ids=lambda case: case.id)

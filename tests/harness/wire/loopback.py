@@ -20,6 +20,7 @@ from wsconform.harness.report.model import CaseResult
 from wsconform.harness.runner.config import RunOptions
 from wsconform.harness.runner.data import testdata_loader
 from wsconform.harness.runner.executor import CaseExecutor, case_result
+from wsconform.harness.runner.handshake_cases import request_settings, server_settings
 from wsconform.harness.wire import protocol as tester
 from wsconform.harness.wire.handshake import RequestSettings, ServerSettings
 from wsconform.harness.wire.writes import Write
@@ -202,7 +203,8 @@ def run_case(
     if role is tester.CLIENT:
         offers = offers_header(deflate.offers) if deflate else None
         conn = tester.TesterProtocol(
-            URI, obs, executor, clock=clock, settings=RequestSettings(extensions=offers),
+            URI, obs, executor, clock=clock,
+            settings=request_settings(case, URI) or RequestSettings(extensions=offers),
             timeouts=options.timeouts.wire(), role=role,
         )  # fmt: skip
         default: Protocol = ServerProtocol(
@@ -211,7 +213,9 @@ def run_case(
     else:
         conn = tester.TesterProtocol(
             None, obs, executor, clock=clock, timeouts=options.timeouts.wire(), role=role,
-            accept=ServerSettings(deflate.accept if deflate is not None else None),
+            accept=server_settings(
+                case, ServerSettings(deflate.accept if deflate is not None else None)
+            ),
         )  # fmt: skip
         default = ClientProtocol(
             URI, extensions=[ClientPerMessageDeflateFactory()], max_size=MAX_SIZE
@@ -224,6 +228,6 @@ def run_case(
     link.run()
     result = case_result(
         case, executor, agent="loopback", run_index=1, started=STARTED, begin=begin,
-        end=clock(), target=None,
+        end=clock(), target=None, strict=options.strict,
     )  # fmt: skip
     return result, link

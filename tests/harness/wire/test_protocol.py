@@ -11,9 +11,9 @@ import pytest
 
 from tests.harness.wire.loopback import URI, Clock, run_case
 from wsconform.cases import catalog
-from wsconform.harness.record.observation import Observation
+from wsconform.harness.record.observation import Observation, TxFrame
 from wsconform.harness.wire import protocol as tester
-from wsconform.harness.wire.frame import WireFrame
+from wsconform.harness.wire.frame import LENGTH_16, LENGTH_64, WireFrame
 from wsconform.harness.wire.reader import BATCH_FRAMES
 from wsconform.reference.protocol import handshake as core
 from wsconform.reference.protocol.client import ClientProtocol
@@ -237,3 +237,60 @@ def test_reference_peers_are_the_real_core() -> None:
     # The loopback's peers are the reference's own classes, not stand-ins.
     _result, link = run_case(catalog.get("1.1.1"), tester.CLIENT)
     assert type(link.peer) is ServerProtocol and isinstance(link.peer, Protocol)
+
+
+# --- raw frames: SendWireFrame's header fields ------------------------------------------
+
+
+def test_send_wire_frame_writes_exactly_the_header_fields() -> None:
+    conn, _events = opened_client(Clock())
+    conn.send_wire_frame(WireFrame(1, b"Hello", masked=False, length_encoding=LENGTH_16))
+    conn.send_wire_frame(WireFrame(2, b"", masked=False, length=2**63, length_encoding=LENGTH_64))
+    [write] = conn.data_to_send()
+    # An unmasked client frame with a 16-bit length for 5 bytes, then a top-bit length.
+    assert bytes(write.data) == (
+        b"\x81\x7e\x00\x05Hello" + b"\x82\x7f" + (2**63).to_bytes(8, "big")
+    )
+    assert [entry.mask for entry in conn.obs.wirelog if isinstance(entry, TxFrame)] == [
+        None,
+        None,
+    ]
+
+
+def test_send_wire_frame_gives_a_masked_frame_a_fresh_key_and_chops_its_header() -> None:
+    conn, _events = opened_client(Clock())
+    payload = b"*" * 126
+    conn.send_wire_frame(WireFrame(1, payload, masked=True), chopsize=1, chop_header=True)
+    writes = []
+    while True:
+        out = conn.data_to_send()
+        writes += out
+        if not conn.turn_awaited:
+            break
+        conn.next_turn()
+    # 8 header octets (16-bit length, masking key) one at a time, then the payload.
+    assert [len(w.data) for w in writes] == [1] * 8 + [126]
+    header = b"".join(bytes(w.data) for w in writes[:8])
+    assert header[:4] == b"\x81\xfe\x00\x7e"
+    [entry] = [e for e in conn.obs.wirelog if isinstance(e, TxFrame)]
+    assert entry.mask == header[4:8] and entry.chopsize == 1
+
+
+def test_wsconform_cases_judge_close_codes_by_the_registry() -> None:
+    assert not tester.close_code_valid(1012)
+    assert all(tester.close_code_valid(code, registry=True) for code in (1012, 1013, 1014))
+    for code in (1004, 1005, 1006, 1015, 1016, 2999, 5000, 999):
+        assert not tester.close_code_valid(code, registry=True), code
+    # Autobahn's case 7.7.x behaviour stays; a wsconform case accepts the echoed 1012.
+    result, _link = run_case(catalog.get("cl.1.1"), tester.CLIENT)
+    assert result.observation.remote_close_code == 1012
+    assert not result.observation.failed_by_me
+    assert result.verdicts.behavior.value == "OK"
+
+
+def test_the_closing_times_are_recorded_on_the_clock() -> None:
+    result, _link = run_case(catalog.get("1.1.1"), tester.CLIENT)
+    obs = result.observation
+    assert obs.opened_at is not None and obs.close_done_at is not None
+    assert obs.lost_at is not None and obs.opened_at <= obs.close_done_at <= obs.lost_at
+    assert obs.eof_received

@@ -1,0 +1,118 @@
+"""``wsconform test-client --spec fuzzingserver.json``: Autobahn's spec file, as it is.
+
+Autobahn's ``wstest -m fuzzingserver -s fuzzingserver.json`` reads a JSON file that
+says where its fuzzing server listens and which cases it serves (Autobahn's
+``autobahntestsuite/fuzzing.py``, ``FuzzingServerFactory``)::
+
+    {
+      "url": "ws://127.0.0.1:9001",
+      "outdir": "./reports/clients",
+      "options": {"failByDrop": false},
+      "webport": 8080,
+      "cases": ["*"],
+      "exclude-cases": ["9.*"],
+      "exclude-agent-cases": {"MyClient*": ["12.*"]}
+    }
+
+``url`` gives the port only: the server listens on ``--host`` (127.0.0.1 by default).
+``cases`` and ``exclude-cases`` choose what ``/getCaseCount`` counts; a case that
+``exclude-agent-cases`` names for an agent (keys are agent name patterns) is not run
+for it: its ``/runCase`` connection is opened and closed at once, as in Autobahn, and
+it has no entry in the reports. ``options`` are accepted and not used (as for
+``fuzzingclient.json``, :mod:`.spec`); ``webport`` (Autobahn's old report web server)
+is accepted and ignored; ``protocols`` must be a list of subprotocol names and is not
+applied: the fuzzing server selects no subprotocol (RFC 6455 section 4.2.2 lets a
+server answer without one). TLS (``key`` and ``cert``, a ``wss://`` URL) is not
+supported: a one-line error. Unknown keys are an error naming the key
+(``docs/migrating-from-autobahn.md``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+import urllib.parse
+
+from .spec import (
+    AgentExclusions,
+    SpecError,
+    agent_exclusions,
+    case_patterns,
+    excluded_patterns,
+    read_spec,
+)
+
+__all__ = ["SERVER_SPEC_KEYS", "ServerSpec", "load_server_spec"]
+
+#: The keys of a fuzzingserver spec file; others are an error naming them.
+SERVER_SPEC_KEYS = frozenset({"url", "outdir", "options", "webport", "protocols", "cases",
+                              "exclude-cases", "exclude-agent-cases", "key", "cert"})  # fmt: skip
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ServerSpec:
+    """What a fuzzingserver spec file asks for (``port`` ``None``: no ``url``)."""
+
+    port: int | None = None
+    cases: tuple[str, ...] = ("*",)
+    exclude: tuple[str, ...] = ()
+    exclude_agent: AgentExclusions = ()
+    outdir: str | None = None
+    protocols: tuple[str, ...] = ()
+
+    def excluded(self, agent: str) -> list[str]:
+        """The exclusions for ``agent``: ``exclude-cases`` plus its matching entries."""
+        return excluded_patterns(self.exclude, self.exclude_agent, agent)
+
+    def agent_excluded(self, agent: str) -> list[str]:
+        """The ``exclude-agent-cases`` patterns that apply to ``agent`` alone."""
+        return excluded_patterns((), self.exclude_agent, agent)
+
+
+def _port(path: pathlib.Path, url: object) -> int:
+    if not isinstance(url, str):
+        raise SpecError(f"{path}: url must be a ws:// URL")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise SpecError(f"{path}: url {url!r}: {exc}") from None
+    if parts.scheme == "wss":
+        raise SpecError(f"{path}: url {url!r}: wss:// (TLS) is not supported, use ws://")
+    if parts.scheme != "ws" or not parts.hostname:
+        raise SpecError(f"{path}: url {url!r} is not a ws:// URL")
+    return port if port is not None else 80
+
+
+def load_server_spec(path: pathlib.Path | str) -> ServerSpec:
+    """Read a fuzzingserver spec file.
+
+    Raises:
+        SpecError: unreadable, not JSON, an unknown key, TLS asked for, or a value of
+            the wrong shape.
+    """
+    path = pathlib.Path(path)
+    data = read_spec(path, SERVER_SPEC_KEYS)
+    tls = sorted(key for key in ("key", "cert") if key in data)
+    if tls:
+        raise SpecError(f"{path}: {tls[0]}: TLS is not supported, the fuzzing server speaks ws://")
+    port = _port(path, data["url"]) if "url" in data else None
+    outdir = data.get("outdir")
+    if outdir is not None and not isinstance(outdir, str):
+        raise SpecError(f"{path}: outdir must be a directory name")
+    if not isinstance(data.get("options", {}), dict):
+        raise SpecError(f"{path}: options must be an object")
+    webport = data.get("webport")
+    if webport is not None and (not isinstance(webport, int) or isinstance(webport, bool)):
+        raise SpecError(f"{path}: webport must be a port number")
+    protocols = data.get("protocols", [])
+    if not isinstance(protocols, list) or not all(isinstance(p, str) for p in protocols):
+        raise SpecError(f"{path}: protocols must be a list of subprotocol names")
+    return ServerSpec(
+        port=port,
+        cases=case_patterns(path, data, "cases") if "cases" in data else ("*",),
+        exclude=case_patterns(path, data, "exclude-cases"),
+        exclude_agent=agent_exclusions(path, data),
+        outdir=outdir,
+        protocols=tuple(protocols),
+    )

@@ -192,9 +192,7 @@ class SendFrame:
 
     Any opcode (0-15), FIN, RSV (0-7, bit 4 = RSV1) and payload length, control frames
     included. In client mode the frame is masked with a fresh random key; in server mode
-    it is not masked; ``masked`` True or False overrides that, to send a frame masked
-    wrong for the role (RFC 6455 section 5.1). The length field uses the minimal
-    7/16/64-bit form.
+    it is not masked. The length field uses the minimal 7/16/64-bit form.
 
     * ``repeat_length``: ``payload`` is a pattern repeated to exactly this many bytes
       (:func:`repeat_to_length`); the wire log's ``TF`` entry shows the pattern and this
@@ -215,7 +213,6 @@ class SendFrame:
     repeat_length: int | None = None
     chopsize: int | None = None
     sync: bool = False
-    masked: bool | None = None
 
     def __post_init__(self) -> None:
         if not 0 <= self.opcode <= 15:

@@ -98,11 +98,7 @@ class CorpusEntry:
         return data
 
     def case(self, *, kill_after: float = 1.0) -> Case:
-        """The entry as a catalog case (the oracle's expectations).
-
-        Raises:
-            NotExpressible: a frame the catalog's steps cannot send.
-        """
+        """The entry as a catalog case (the oracle's expectations)."""
         case, _prediction = case_of(self.conversation, kill_after=kill_after, target=self.target)
         return case
 

@@ -43,11 +43,12 @@ from wsconform.cases.model import (
     Message,
     Pong,
     SendFrame,
+    SendWireFrame,
     Step,
 )
 from wsconform.harness.wire.frame import WireFrame
 from wsconform.reference.protocol.close import Close
-from wsconform.reference.protocol.connection import OPEN, SERVER, Protocol, Side
+from wsconform.reference.protocol.connection import CLIENT, OPEN, SERVER, Protocol, Side
 from wsconform.reference.protocol.exceptions import FailConnection, ProtocolError
 from wsconform.reference.protocol.frames import BINARY, CLOSE, CONT, PING, TEXT, Frame, Opcode
 from wsconform.reference.protocol.utf8 import find_invalid
@@ -56,7 +57,6 @@ from .conversation import Conversation
 
 __all__ = [
     "RULES",
-    "NotExpressible",
     "Prediction",
     "predict",
     "to_case",
@@ -88,10 +88,6 @@ RULES: dict[str, str] = {
     "closing": 'RFC 6455 section 5.5.1: "If an endpoint receives a Close frame and did not '
     'previously send a Close frame, the endpoint MUST send a Close frame in response."',
 }
-
-
-class NotExpressible(ValueError):
-    """A conversation that the catalog's steps cannot send yet (chosen lengths)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -220,17 +216,26 @@ def _pongs_first(events: list[Event]) -> tuple[Event, ...] | None:
     return reordered if reordered != tuple(events) else None
 
 
-def _step(frame: WireFrame, sync: bool, chopsize: int | None) -> SendFrame:
-    if frame.length is not None or frame.length_encoding is not None:
-        raise NotExpressible("the catalog's SendFrame cannot send a chosen length")
-    return SendFrame(
+def _step(frame: WireFrame, sync: bool, chopsize: int | None, masked: bool) -> Step:
+    """The step that writes ``frame``: a :class:`SendFrame` when the frame is what the
+    role writes anyway (its masking, minimal true length), else a
+    :class:`SendWireFrame` with the frame's own header fields."""
+    plain = frame.masked is masked and frame.length is None and frame.length_encoding is None
+    if plain:
+        return SendFrame(
+            frame.opcode, frame.payload, frame.fin, frame.rsv, chopsize=chopsize, sync=sync
+        )
+    encoding = frame.length_encoding
+    return SendWireFrame(
         frame.opcode,
         frame.payload,
         frame.fin,
         frame.rsv,
+        masked=frame.masked,
+        length=frame.length,
+        length_bits=None if encoding is None else int(encoding),
         chopsize=chopsize,
         sync=sync,
-        masked=frame.masked,
     )
 
 
@@ -240,23 +245,27 @@ def to_case(
     *,
     case_id: str,
     kill_after: float = 1.0,
+    masked: bool = True,
 ) -> Case:
     """The conversation as a catalog case whose expectations are the oracle's.
 
-    Steps: every frame as a :class:`SendFrame` (a close frame too: bytes only, so the
-    peer's answer is the first close the tester sees), then the ending: when the peer
+    ``masked``: the conversation is a client's (the case tests a server); ``False``, a
+    server's.
+
+    Steps: every frame as a :class:`SendFrame`, or a :class:`SendWireFrame` when it is
+    masked wrong for the role or has a chosen length (a close frame too: bytes only,
+    so the peer's answer is the first close the tester sees), then the ending: when the peer
     must go on, the tester closes (1000) as soon as the expected events are in, or
     after ``kill_after`` with ``closeAfter`` (an application echoes after its library
     read the frames: a close sent at once would race the echo); ``killAfter`` when it
     must fail or answer a close (the tester fails the connection itself if it is still
     up by then).
-
-    Raises:
-        NotExpressible: a frame the catalog's steps cannot send (see :func:`_step`).
     """
-    prediction = predict(conversation) if prediction is None else prediction
+    if prediction is None:
+        prediction = predict(conversation, side=SERVER if masked else CLIENT)
     steps: list[Step] = [
-        _step(send.frame, send.pattern.sync, send.pattern.chopsize) for send in conversation.sends
+        _step(send.frame, send.pattern.sync, send.pattern.chopsize, masked)
+        for send in conversation.sends
     ]
     expected: dict[object, tuple[Event, ...]] = {OK: prediction.events}
     if prediction.tolerated is not None:

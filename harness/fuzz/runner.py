@@ -94,13 +94,16 @@ def case_of(
     """The conversation as a catalog case (id :func:`corpus_id`) that tests a
     ``target`` (``"server"``: the conversation is a client's; ``"client"``: a
     server's), and the oracle's prediction behind its expectations.
-
-    Raises:
-        NotExpressible: a frame the catalog's steps cannot send.
     """
     side = CLIENT if target == "client" else SERVER
     prediction = predict(conversation, side=side)
-    case = to_case(conversation, prediction, case_id=corpus_id(conversation), kill_after=kill_after)
+    case = to_case(
+        conversation,
+        prediction,
+        case_id=corpus_id(conversation),
+        kill_after=kill_after,
+        masked=target == "server",
+    )
     return dataclasses.replace(case, applies_to=target), prediction
 
 

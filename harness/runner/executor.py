@@ -270,7 +270,6 @@ class CaseExecutor:
                 repeat_length=step.repeat_length,
                 chopsize=step.chopsize,
                 sync=step.sync,
-                masked=step.masked,
             )
         else:
             size = step.fragment_size

@@ -656,10 +656,9 @@ class TesterProtocol:
         repeat_length: int | None = None,
         chopsize: int | None = None,
         sync: bool = False,
-        masked: bool | None = None,
     ) -> None:
         """Send one frame exactly as given (nothing if CLOSED): masked with a fresh key in
-        the client role, unmasked in the server role, unless ``masked`` says otherwise.
+        the client role, unmasked in the server role.
 
         ``pattern`` and ``repeat_length`` are what the wire log shows for a payload
         built by repeating a pattern (``payload`` is then the expanded bytes).
@@ -669,7 +668,7 @@ class TesterProtocol:
         # RFC 6455 section 5.3: "The masking key is a 32-bit value chosen at random by
         # the client. When preparing a masked frame, the client MUST pick a fresh masking
         # key from the set of allowed 32-bit values."
-        mask = new_mask_key() if (self.role is CLIENT if masked is None else masked) else None
+        mask = new_mask_key() if self.role is CLIENT else None
         shown = payload if pattern is None else pattern
         self._note_tx_frame(
             TxFrame(

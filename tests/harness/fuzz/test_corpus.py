@@ -87,11 +87,10 @@ def test_loading_a_directory_keeps_the_good_files_and_names_the_bad(
 ) -> None:
     save(CorpusEntry(PING_IN_MESSAGE), tmp_path)
     (tmp_path / "broken.json").write_text("{")
-    chosen = Conversation((Send(WireFrame(2, b"", masked=True, length=3)),))
-    (tmp_path / "length.json").write_text(json.dumps({"conversation": chosen.to_json()}))
+    (tmp_path / "zz.json").write_text('{"conversation": [{"opcode": 16}]}')
     entries, problems = load_entries([tmp_path, tmp_path])
     assert [e.conversation for e in entries] == [PING_IN_MESSAGE]
-    assert len(problems) == 2 and any("length.json" in p for p in problems)
+    assert len(problems) == 2 and any("zz.json" in p for p in problems)
     cases, _problems = load_cases([tmp_path], kill_after=0.5)
     assert [c.id for c in cases] == [entries[0].case_id]
 

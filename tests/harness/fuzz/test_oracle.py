@@ -8,9 +8,18 @@ import pytest
 from hypothesis import given
 
 from wsconform.cases import catalog
-from wsconform.cases.model import OK, Case, CloseAfter, KillAfter, Message, Pong, SendFrame
+from wsconform.cases.model import (
+    OK,
+    Case,
+    CloseAfter,
+    KillAfter,
+    Message,
+    Pong,
+    SendFrame,
+    SendWireFrame,
+)
 from wsconform.harness.fuzz.conversation import Conversation, Send, WritePattern
-from wsconform.harness.fuzz.oracle import RULES, NotExpressible, predict, to_case
+from wsconform.harness.fuzz.oracle import RULES, predict, to_case
 from wsconform.harness.fuzz.strategies import conversations
 from wsconform.harness.wire.frame import WireFrame
 from wsconform.reference.protocol.connection import CLIENT
@@ -26,8 +35,7 @@ def _conversation(case: Case) -> Conversation | None:
     frames = []
     for step in sends:
         assert isinstance(step, SendFrame)
-        masked = True if step.masked is None else step.masked
-        frame = WireFrame(step.opcode, step.data(), step.fin, step.rsv, masked=masked)
+        frame = WireFrame(step.opcode, step.data(), step.fin, step.rsv, masked=True)
         frames.append(Send(frame, WritePattern(step.sync, step.chopsize)))
     return Conversation(tuple(frames))
 
@@ -85,16 +93,23 @@ def test_two_defensible_codes_and_the_close_answer() -> None:
     assert empty.close_rcvd and empty.close_codes == (1000,)
 
 
-def test_frames_the_catalog_cannot_send_are_refused() -> None:
-    with pytest.raises(NotExpressible):
-        to_case(_send(WireFrame(2, b"", masked=True, length=5)), case_id="99.1.1")
+def test_a_chosen_length_is_a_wire_frame_step() -> None:
+    case = to_case(_send(WireFrame(2, b"", masked=True, length=5)), case_id="99.1.1")
+    step = case.steps[0]
+    assert isinstance(step, SendWireFrame) and step.length == 5 and step.masked is True
+    plain = to_case(_send(WireFrame(2, b"x", masked=True)), case_id="99.1.1")
+    assert isinstance(plain.steps[0], SendFrame)
 
 
 def test_an_unmasked_client_frame_is_a_case_step() -> None:
     case = to_case(_send(WireFrame(2, b"x")), case_id="99.1.1")
     step = case.steps[0]
-    assert isinstance(step, SendFrame) and step.masked is False
+    assert isinstance(step, SendWireFrame) and step.masked is False
     assert not case.expected_close.closed_by_me and case.expected_close.close_codes == (1002,)
+    # A server's conversation (testing a client): unmasked is the role's own masking.
+    served = to_case(_send(WireFrame(2, b"x")), case_id="99.1.1", masked=False)
+    assert isinstance(served.steps[0], SendFrame)
+    assert served.expected_close.closed_by_me
 
 
 @given(conversation=conversations())

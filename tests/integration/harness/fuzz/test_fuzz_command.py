@@ -2,8 +2,8 @@
 
 The corpus round trip: a defect is found, shrunk, saved to the corpus and written in
 the reports; ``wsconform test-server --cases corpus.<digest>`` replays the saved case
-with the same verdict; the next ``wsconform fuzz`` replays it first; the reference
-server passes it. Unreachable targets are exit 2. ``--serve`` fuzzes a client.
+with the same verdict; the next ``wsconform fuzz`` replays it first; a conforming
+server passes a saved case. Unreachable targets are exit 2. ``--serve`` fuzzes a client.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from tests.peers.base import serve_peer
 from tests.peers.running import in_thread
 from tests.timing import unit
 from wsconform.harness.commands.conformance import reference_server
-from wsconform.harness.fuzz.corpus import ENV_VAR, load_dir
+from wsconform.harness.fuzz.conversation import Conversation, Send
+from wsconform.harness.fuzz.corpus import ENV_VAR, CorpusEntry, load_dir, save
+from wsconform.harness.wire.frame import WireFrame
 
 from .test_clients import drive
 from .variants import FragmentPingPeer
@@ -86,16 +88,26 @@ def test_the_corpus_round_trip(tmp_path: pathlib.Path) -> None:
         assert "replaying 1 corpus cases" in again.stdout
         assert f"{case_id}: FAILED" in again.stdout
 
-    # A conforming server passes the saved case.
+
+def test_a_conforming_server_passes_a_saved_case(tmp_path: pathlib.Path) -> None:
+    ping_inside = Conversation(
+        (
+            Send(WireFrame(2, b"a", fin=False, masked=True)),
+            Send(WireFrame(9, b"p", masked=True)),
+            Send(WireFrame(0, b"b", masked=True)),
+        )
+    )
+    save(CorpusEntry(ping_inside), tmp_path / "corpus")
     with reference_server(timeout=unit(20)) as reference:
         passed = wsconform(
             "test-server", reference, "--cases", "corpus.*", "--outdir", str(tmp_path / "ref"),
             corpus=tmp_path / "corpus",
         )  # fmt: skip
-        assert passed.returncode == 0, passed.stdout + passed.stderr
-        results = json.loads((tmp_path / "ref" / "index.json").read_text())
-        (ref_agent,) = results
-        assert {r["behavior"] for r in results[ref_agent].values()} == {"OK"}
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    results = json.loads((tmp_path / "ref" / "index.json").read_text())
+    (agent,) = results
+    assert list(results[agent]) == [f"corpus.{ping_inside.digest()}"]
+    assert {r["behavior"] for r in results[agent].values()} == {"OK"}
 
 
 def test_a_clean_run_exits_0_and_says_how_fast(tmp_path: pathlib.Path) -> None:

@@ -400,6 +400,8 @@ def _outcome(
         + (f"; tolerated: {tolerated}" if tolerated else ""),
         flush=True,
     )
+    for line in result.unconfirmed:
+        print(f"wsconform fuzz: a mismatch did not happen again (timing?): {line}", flush=True)
     if result.error is not None:
         report.add_error(result.error)
         print(f"wsconform fuzz: harness error: {result.error.message}", file=sys.stderr)

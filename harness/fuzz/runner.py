@@ -22,6 +22,10 @@ case synchronously on one event loop that lives in a thread of its own
 searches in threads, seeds ``seed``, ``seed + 1``, ...; the first mismatch stops the
 others, so that its shrinking has the peer to itself.
 
+A mismatch is run once more, alone, before it is shrunk: one that passes then was a
+matter of timing (a loaded machine, a peer slower than ``kill_after``), and is
+reported as unconfirmed (:attr:`FuzzResult.unconfirmed`), never as a finding.
+
 Budgets: ``time_budget`` ends the generation (a clean run then stops early); once a
 mismatch is seen, shrinking may go on for ``shrink_budget`` seconds more, after which
 the smallest failing conversation seen so far is the finding.
@@ -189,6 +193,9 @@ class FuzzResult:
     results: list[CaseResult] = dataclasses.field(default_factory=list)
     #: Mismatches of a tolerated deviation, by name.
     tolerated: dict[str, int] = dataclasses.field(default_factory=dict)
+    #: A mismatch that passed when it was run again (timing: a loaded peer or
+    #: machine), not a finding: its case id and what the peer did the first time.
+    unconfirmed: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def rate(self) -> float:
@@ -388,6 +395,16 @@ class _Search:
             return None
         return _Mismatch(conversation, case, result)
 
+    def confirm(self, mismatch: _Mismatch) -> _Mismatch | None:
+        """Run the mismatch's conversation again, alone: the new mismatch, or ``None``
+        when it passes (then it was timing, not the peer's rules) or the run ended."""
+        with self.lock:
+            self.examples += 1
+        try:
+            return self.attempt(mismatch.conversation)
+        except _Abort:
+            return None
+
     def reduce(self, mismatch: _Mismatch) -> _Mismatch:
         """Frame-level shrinking after Hypothesis's: drop whole frames, then simplify
         what is left (see :func:`_simpler`), as long as the mismatch stays.
@@ -476,9 +493,16 @@ def fuzz(execute: Execute, fuzz_settings: FuzzSettings) -> FuzzResult:
         best is None or _size(shrunk.conversation) <= _size(best.conversation)
     ):
         best = shrunk
+    unconfirmed: list[str] = []
     if best is not None and search.error is None:
-        best = search.reduce(best)
+        confirmed = search.confirm(best)
+        if confirmed is None:
+            unconfirmed.append(f"{best.case.id}: {best.result.verdicts.reason}")
+            best = None
+        else:
+            best = search.reduce(confirmed)
     result = FuzzResult(base_seed, search.examples, time.monotonic() - begin)
+    result.unconfirmed = unconfirmed
     if search.error is not None:
         # Also when the target went away while a mismatch was shrunk: it may be the
         # conversation that killed it, but a dead target judges nothing.

@@ -8,6 +8,7 @@ import pathlib
 import pytest
 
 from tests.harness.wire.loopback import run_case
+from wsconform.cases import catalog
 from wsconform.cases.families import corpus as corpus_family
 from wsconform.harness.fuzz import corpus
 from wsconform.harness.fuzz.conversation import Conversation, Send
@@ -107,6 +108,16 @@ def test_the_catalog_family_holds_the_package_corpus() -> None:
     cases, problems = load_cases(search_path())
     assert sorted(c.id for c in corpus_family.CASES) == sorted(c.id for c in cases)
     assert corpus_family.PROBLEMS == problems == []
+    assert {c.id for c in corpus_family.CASES} <= {c.id for c in catalog.CASES}
+    assert all(c.applies_to in ("server", "client") for c in corpus_family.CASES)
+
+
+@pytest.mark.parametrize("entry", load_dir(PACKAGE_CORPUS), ids=lambda e: e.case_id)
+def test_the_reference_core_passes_every_case_of_the_package_corpus(entry: CorpusEntry) -> None:
+    role = tester.CLIENT if entry.target == "server" else tester.SERVER
+    result, _link = run_case(entry.case(), role)
+    assert result.outcome.label == "OK", result.verdicts.reason
+    assert entry.note and entry.found["verdict"] == "FAILED"
 
 
 def test_a_finding_becomes_an_entry_that_says_where_it_was_found() -> None:

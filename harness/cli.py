@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from wsconform import __version__
+from wsconform.reference.asyncio import loop as event_loop
 from wsconform.reference.protocol.extensions import codec
 
 __all__ = ["COMMAND_MODULES", "EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
@@ -37,12 +38,15 @@ COMMAND_MODULES: tuple[str, ...] = (
 
 
 def _version() -> str:
-    """The version and this process's permessage-deflate back end (``WSCONFORM_DEFLATE``)."""
+    """The version, this process's permessage-deflate back end (``WSCONFORM_DEFLATE``)
+    and its event loop (``WSCONFORM_LOOP``)."""
     try:
         backend = codec.current()
     except codec.CodecError as exc:
-        return f"wsconform {__version__} (deflate: {exc})"
-    return f"wsconform {__version__} (deflate: {backend.name} {backend.version})"
+        deflate = str(exc)
+    else:
+        deflate = f"{backend.name} {backend.version}"
+    return f"wsconform {__version__} (deflate: {deflate}; loop: {event_loop.describe()})"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,6 +69,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         codec.current()
     except codec.CodecError as exc:
         print(f"wsconform: {exc} ({codec.ENV_VAR})", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        event_loop.choose()
+    except event_loop.LoopError as exc:
+        print(f"wsconform: {exc} ({event_loop.ENV_VAR})", file=sys.stderr)
         return EXIT_USAGE
     if handler is None:
         parser.print_help(sys.stderr)

@@ -396,10 +396,17 @@ class EchoLoopJudge:
         if self._ring is None:
             opcode = BINARY if loop.binary else TEXT
             step = SendFrame(opcode, loop.pattern, repeat_length=loop.length)
-            self._sent = step.data()
+            # Every message of a pattern loop is the same: the pattern is expanded once.
+            if self.count == 1:
+                self._sent = step.data()
             return step
         self._sent = self._ring.take(loop.length)
         return SendMessage(self._sent, binary=loop.binary)
+
+    @property
+    def payload(self) -> bytes:
+        """The payload of the send last returned, expanded once (send it as it is)."""
+        return self._sent
 
     def _units(self, payload: bytes) -> int:
         if self._ring is None or self.loop.binary:

@@ -31,6 +31,7 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
+from .asyncio.loop import run as run_loop
 from .protocol.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from .protocol.uri import parse_uri
 
@@ -175,7 +176,7 @@ def run_server(args: argparse.Namespace) -> int:
     try:
         if args.api == "sync":
             return _run_sync_server(args, options)
-        return asyncio.run(_run_asyncio_server(args, options))
+        return run_loop(_run_asyncio_server(args, options))
     except OSError as exc:
         return _fail(f"cannot listen on {args.host}:{args.port}: {exc}")
 
@@ -275,7 +276,7 @@ def run_client(args: argparse.Namespace) -> int:
     try:
         if driver is not None:
             return driver.run(base)
-        return asyncio.run(_AsyncioDriver(args, options).run(base))
+        return run_loop(_AsyncioDriver(args, options).run(base))
     except _Misbehaving as exc:
         return _fail(f"{base} does not behave like a fuzzing server: {exc}")
     except (OSError, TimeoutError, InvalidHandshake, ConnectionClosed) as exc:

@@ -26,6 +26,7 @@ from wsconform.harness.runner.config import RunOptions
 from wsconform.harness.runner.exemptions import accepted
 from wsconform.harness.runner.fuzzing import FuzzingServer
 from wsconform.harness.wire.server import serve
+from wsconform.reference.asyncio.loop import run as run_loop
 
 from .test_server import finish
 
@@ -102,7 +103,7 @@ def run_client_phase(
         )
         return await _drive(server, api=api, jobs=jobs, deadline=deadline)
 
-    problem = asyncio.run(main())
+    problem = run_loop(main())
     if problem is not None:
         print(f"wsconform conformance: {problem}", file=sys.stderr, flush=True)
         report.add_error(HarnessError(CLIENT_AGENT, None, problem))

@@ -46,6 +46,7 @@ from wsconform.harness.targets.clients import ClientTarget, CommandClient, Docke
 from wsconform.harness.targets.exceptions import TargetError
 from wsconform.harness.targets.options import parse_env
 from wsconform.harness.wire.server import serve
+from wsconform.reference.asyncio.loop import run as run_loop
 
 from .case_options import UsageError, add_case_arguments, cases_from_args
 from .server_spec import ServerSpec, load_server_spec
@@ -394,7 +395,7 @@ def run(args: argparse.Namespace) -> int:
 
     with sigterm_raises():
         try:
-            status = asyncio.run(main())
+            status = run_loop(main())
         except Terminated:
             _fail("terminated by SIGTERM; the client is stopped")
             return 128 + signal.SIGTERM

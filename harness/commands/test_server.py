@@ -58,6 +58,7 @@ from wsconform.harness.targets.supervisor import Supervisor
 from wsconform.harness.targets.url import UrlTarget
 from wsconform.harness.wire.client import tls_context
 from wsconform.harness.wire.exceptions import WireError
+from wsconform.reference.asyncio.loop import run as run_loop
 
 from .case_options import UsageError, add_case_arguments, cases_from_args, select_cases
 from .spec import SpecError, load_spec
@@ -455,7 +456,7 @@ def run_started(
         try:
             server.start(ready_timeout)
             supervisor = Supervisor(server, ready_timeout=ready_timeout)
-            done, signum = asyncio.run(
+            done, signum = run_loop(
                 interruptible(
                     test_server(
                         target, cases, agent=agent, jobs=jobs, options=options,

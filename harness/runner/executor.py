@@ -258,12 +258,15 @@ class CaseExecutor:
         else:  # pragma: no cover - ContinueLater etc. are handled by _run_steps
             raise TypeError(f"unexpected step {step!r}")
 
-    def _send(self, step: SendFrame | SendMessage) -> None:
+    def _send(self, step: SendFrame | SendMessage, data: bytes | None = None) -> None:
+        """Send a frame or message step; ``data`` is its payload when already expanded."""
         conn = self._connection
+        if data is None:
+            data = step.data()
         if isinstance(step, SendFrame):
             conn.send_frame(
                 step.opcode,
-                step.data(),
+                data,
                 fin=step.fin,
                 rsv=step.rsv,
                 pattern=step.payload if step.repeat_length is not None else None,
@@ -275,7 +278,7 @@ class CaseExecutor:
             size = step.fragment_size
             if size is None:
                 size = self.case.options.auto_fragment_size
-            conn.send_message(step.data(), binary=step.binary, fragment_size=size)
+            conn.send_message(data, binary=step.binary, fragment_size=size)
 
     def _send_wire(self, step: SendWireFrame) -> None:
         conn = self._connection
@@ -312,7 +315,7 @@ class CaseExecutor:
         self._judge = EchoLoopJudge(step, data)
         outcome, first = self._judge.start()
         self._set_logic(outcome)
-        self._send(first)
+        self._send(first, self._judge.payload)
 
     def _message(self, payload: bytes, binary: bool) -> None:
         conn = self._connection
@@ -326,7 +329,7 @@ class CaseExecutor:
                 return
             reply = self._judge.on_message(payload, binary)
             if reply.send is not None:
-                self._send(reply.send)
+                self._send(reply.send, self._judge.payload)
                 return
             self._loop_done = True
             if reply.outcome is not None:

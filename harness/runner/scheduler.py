@@ -9,9 +9,10 @@ the output does not depend on the order in which cases finish.
 
 Every timer of a case is relative to that case's own connection, so running cases side
 by side changes nothing for a peer that answers in time: ``-j 1`` and ``-j 16`` give
-the same verdicts. The compressed echo loops of sections 12 and 13 run at most
-:data:`HEAVY_JOBS` at once (one per core): they are CPU-bound on both ends, and more
-of them side by side would only slow each one's round trips towards its time limit.
+the same verdicts. Which case starts when is :class:`~.cost.Schedule`'s rule: CPU-heavy
+cases (the large messages of section 9, the compressed loops of 12 and 13) run at most
+:data:`HEAVY_JOBS` at once (one per core) and start first, the timer-bound rest fills
+the other slots, so neither starves the other (see :mod:`.cost`).
 
 When the target cannot be reached any more (a connect fails), no further case starts:
 the failing case and every case not yet started are reported as harness errors, as
@@ -27,10 +28,10 @@ from __future__ import annotations
 import asyncio
 import datetime
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from wsconform.cases.model import Case, EchoLoop
+from wsconform.cases.model import Case
 from wsconform.harness.record.observation import Observation
 from wsconform.harness.record.outcome import Outcome
 from wsconform.harness.report.model import (
@@ -46,6 +47,7 @@ from wsconform.harness.wire.connection import TesterConnection
 from wsconform.harness.wire.exceptions import ConnectError, NotWebSocket
 
 from .config import RunOptions, Target
+from .cost import HEAVY_JOBS, Schedule, is_heavy
 from .executor import execute_case
 
 if TYPE_CHECKING:
@@ -56,13 +58,6 @@ __all__ = ["DEFAULT_JOBS", "HEAVY_JOBS", "UNKNOWN_AGENT", "is_heavy", "probe", "
 #: Cases run at once by default: enough to hide the 1 s pauses of a few cases, few
 #: enough not to load a small machine.
 DEFAULT_JOBS = min(16, 4 * (os.cpu_count() or 1))
-
-#: Compressed echo loops (sections 12 and 13) run at most this many at once, whatever
-#: ``jobs`` says. They are CPU-bound in the tester and in the target, so more of them
-#: side by side add no throughput; they only stretch every message's round trip, and
-#: a case that must finish 1,000 round trips within its WAITSECS (60 s for 13.x.1) must
-#: not fail because seven large cases share the target's event loop with it.
-HEAVY_JOBS = max(1, os.cpu_count() or 1)
 
 #: Autobahn's agent name when none is given and the server sends no ``Server`` header.
 UNKNOWN_AGENT = "UnknownServer"
@@ -174,10 +169,9 @@ async def run_cases(
     positions = {case.id: i for i, case in enumerate(cases, start=1)}
     index_of = run_index if run_index is not None else positions.__getitem__
     context = target.ssl_context()
-    heavy = asyncio.Semaphore(min(jobs, HEAVY_JOBS))
-    pending: Iterator[Case] = iter(cases)
+    schedule = Schedule(cases, jobs=jobs)
     unreachable: list[ConnectError] = []
-    # Cases taken from ``pending`` but never started because the target went away.
+    # Cases handed out by the schedule but never started because the target went away.
     waiting: list[Case] = []
 
     def emit(event: RunnerEvent) -> None:
@@ -227,21 +221,23 @@ async def run_cases(
         assert result is not None
         emit(CaseFinished(result))
 
-    async def worker() -> None:
-        for case in pending:
-            if unreachable:
-                waiting.append(case)
-                return
-            if not is_heavy(case):
-                await run_one(case)
-                continue
-            async with heavy:
-                if unreachable:
-                    waiting.append(case)
-                    return
-                await run_one(case)
-
-    await asyncio.gather(*(worker() for _ in range(min(jobs, max(len(cases), 1)))))
+    running: dict[asyncio.Task[None], Case] = {}
+    try:
+        while True:
+            while not unreachable and (case := schedule.take()) is not None:
+                running[asyncio.create_task(run_one(case), name=f"case {case.id}")] = case
+            if not running:
+                break
+            done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                schedule.finish(running.pop(task))
+                task.result()
+    finally:
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+    pending = schedule.drain()
     skipped = sorted([*waiting, *pending], key=lambda case: positions[case.id])
     if unreachable and skipped:
         ids = ", ".join(case.id for case in skipped[:10])
@@ -252,11 +248,6 @@ async def run_cases(
         )
         emit(HarnessErrorRaised(HarnessError(agent, None, message)))
     return report
-
-
-def is_heavy(case: Case) -> bool:
-    """Whether a case is a compressed echo loop (see :data:`HEAVY_JOBS`)."""
-    return any(isinstance(step, EchoLoop) and step.data_file is not None for step in case.steps)
 
 
 def _now() -> datetime.datetime:

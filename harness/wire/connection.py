@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import typing
 
 from wsconform.harness.record.observation import Observation
 from wsconform.reference.protocol.extensions.permessage_deflate import PerMessageDeflate
@@ -167,7 +168,8 @@ class TesterConnection(asyncio.Protocol):
     # --- asyncio.Protocol ---------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        # A stream transport; uvloop's are not subclasses of asyncio.Transport.
+        transport = typing.cast(asyncio.Transport, transport)
         self.transport = transport
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):

@@ -50,6 +50,7 @@ from typing import Protocol
 from wsconform.reference.protocol.exceptions import PayloadTooBig, ProtocolError
 from wsconform.reference.protocol.extensions.permessage_deflate import PerMessageDeflate
 from wsconform.reference.protocol.frames import BINARY, CONT, Frame, Opcode
+from wsconform.reference.protocol.mask import BytesLike
 from wsconform.reference.protocol.utf8 import Utf8Validator
 
 from .codec import RSV1, mask_stream
@@ -148,7 +149,7 @@ class _Frame:
         self.length = length
         self.mask = mask
         self.received = 0
-        self.chunks: list[bytes] = []
+        self.chunks: list[BytesLike] = []
         self.kept = 0
 
 
@@ -233,7 +234,13 @@ class Reader:
                 continue
             take = min(frame.length - frame.received, end - pos)
             if take:
-                self._payload(frame, data[pos : pos + take])
+                if self._compressed and frame.opcode < 8:
+                    # A compressed frame is joined once at its end, then inflated: a
+                    # view of its part of this read saves a copy of it.
+                    part = memoryview(data)[pos : pos + take] if take < end else data
+                    self._compressed_payload(frame, part)
+                else:
+                    self._payload(frame, data[pos : pos + take])
                 pos += take
             if frame.received == frame.length:
                 self._frame = None
@@ -354,12 +361,21 @@ class Reader:
 
     # --- payload ----------------------------------------------------------------------
 
+    def _compressed_payload(self, frame: _Frame, chunk: BytesLike) -> None:
+        if frame.mask is not None:
+            chunk = mask_stream(chunk, frame.mask, frame.received)
+        frame.received += len(chunk)
+        # Inflated whole at the frame's end; what is kept stays bounded.
+        if frame.kept <= self._max:
+            frame.chunks.append(chunk)
+            frame.kept += len(chunk)
+
     def _payload(self, frame: _Frame, chunk: bytes) -> None:
         if frame.mask is not None:
             chunk = mask_stream(chunk, frame.mask, frame.received)
         frame.received += len(chunk)
-        if frame.opcode > 7 or self._compressed:
-            # Control frames are small; compressed frames are inflated whole at their end.
+        if frame.opcode > 7:
+            # Control frames are small (compressed frames: _compressed_payload).
             if frame.kept <= self._max:
                 frame.chunks.append(chunk)
                 frame.kept += len(chunk)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import socket
+import typing
 from collections.abc import Callable
 
 from wsconform.reference.protocol.http import Request, RequestParser
@@ -55,7 +56,8 @@ class _Accepting(asyncio.Protocol):
         self.done = False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        # A stream transport; uvloop's are not subclasses of asyncio.Transport.
+        transport = typing.cast(asyncio.Transport, transport)
         self.transport = transport
         sock = transport.get_extra_info("socket")
         if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):

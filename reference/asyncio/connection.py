@@ -18,6 +18,7 @@ import collections
 import logging
 import random
 import struct
+import typing
 from collections.abc import AsyncIterable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, TypeAlias
@@ -827,7 +828,8 @@ class Connection(asyncio.Protocol):
     # --- asyncio.Protocol ----------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
+        # A stream transport; uvloop's are not subclasses of asyncio.Transport.
+        transport = typing.cast(asyncio.Transport, transport)
         self.transport = transport
         high, low = self.write_limit
         transport.set_write_buffer_limits(high, low)

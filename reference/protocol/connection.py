@@ -35,7 +35,20 @@ from .exceptions import (
     ProtocolError,
 )
 from .extensions.base import Extension
-from .frames import BINARY, CLOSE, CONT, PING, PONG, TEXT, Frame, Opcode, Parser, check, serialize
+from .frames import (
+    BINARY,
+    CLOSE,
+    CONT,
+    PING,
+    PONG,
+    TEXT,
+    Frame,
+    Opcode,
+    Parser,
+    check,
+    new_frame,
+    serialize,
+)
 from .http import Request, Response
 from .mask import BytesLike
 from .utf8 import Utf8Validator
@@ -80,6 +93,9 @@ Event: TypeAlias = Frame | Request | Response
 # Closes that end a connection normally: ConnectionClosedOK rather than ...Error. An
 # empty close frame (1005) is a normal closure without a stated reason.
 _OK_CODES: Final = frozenset({1000, 1001, NO_STATUS_RCVD})
+
+# Opcodes 0x8-0xF are control opcodes (section 5.5).
+_CONTROL: Final = 0x08
 
 
 class Protocol:
@@ -360,44 +376,57 @@ class Protocol:
     def _receive_frame(self, frame: Frame) -> None:
         if self.debug:
             self.logger.debug("< %s", frame)
-        if frame.rsv1 or frame.rsv2 or frame.rsv3:
-            allowed: set[int] = set()
-            for extension in self.extensions:
-                allowed |= extension.rsv_bits
-            check(frame, allowed)
-        else:
-            check(frame)
         opcode = frame.opcode
-        if opcode is CONT:
-            # Section 5.4: "A fragmented message consists of a single frame with the
-            # FIN bit clear and an opcode other than 0, followed by zero or more frames
-            # with the FIN bit clear and the opcode set to 0, and terminated by a single
-            # frame with the FIN bit set and an opcode of 0."
-            if self._rcvd_opcode is None:
-                raise ProtocolError("unexpected continuation frame")
-        elif opcode is TEXT or opcode is BINARY:
-            if self._rcvd_opcode is not None:
-                raise ProtocolError(f"expected a continuation frame, received {opcode.name}")
-            self._rcvd_opcode = opcode
-            self._rcvd_wire_size = 0
-            self._rcvd_size = 0
-            if opcode is TEXT and not self._utf8_ahead:
-                self._utf8.reset()
-        if opcode is CONT or opcode is TEXT or opcode is BINARY:
-            # Bounds the next frame from its header, before the payload is buffered.
-            self._rcvd_wire_size += len(frame.data)
-        for extension in reversed(self.extensions):
-            frame = extension.decode(frame, max_size=self.max_size)
-        if opcode is CONT or opcode is TEXT or opcode is BINARY:
+        extensions = self.extensions
+        if frame.rsv1 or frame.rsv2 or frame.rsv3:
+            allowed: frozenset[int] | set[int]
+            if len(extensions) == 1:
+                allowed = extensions[0].rsv_bits
+            else:
+                allowed = set()
+                for extension in extensions:
+                    allowed |= extension.rsv_bits
+            # RSV1 alone on a data frame, with an extension that uses it, passes check():
+            # the common case of a compressed message is not checked again.
+            if frame.rsv2 or frame.rsv3 or opcode & _CONTROL or 1 not in allowed:
+                check(frame, allowed)
+        elif opcode & _CONTROL:
+            # A data frame without RSV bits always passes check(): only control frames.
+            check(frame)
+        if not opcode & _CONTROL:
+            if opcode is CONT:
+                # Section 5.4: "A fragmented message consists of a single frame with the
+                # FIN bit clear and an opcode other than 0, followed by zero or more
+                # frames with the FIN bit clear and the opcode set to 0, and terminated
+                # by a single frame with the FIN bit set and an opcode of 0."
+                if self._rcvd_opcode is None:
+                    raise ProtocolError("unexpected continuation frame")
+                # Bounds the next frame from its header, before the payload is buffered.
+                self._rcvd_wire_size += len(frame.data)
+            else:
+                if self._rcvd_opcode is not None:
+                    raise ProtocolError(f"expected a continuation frame, received {opcode.name}")
+                self._rcvd_opcode = opcode
+                self._rcvd_wire_size = len(frame.data)
+                self._rcvd_size = 0
+                if opcode is TEXT and not self._utf8_ahead:
+                    self._utf8.reset()
+            if extensions:
+                max_size = self.max_size
+                for extension in reversed(extensions):
+                    frame = extension.decode(frame, max_size=max_size)
             self._receive_data_frame(frame)
-        elif opcode is PING:
+            return
+        for extension in reversed(extensions):
+            frame = extension.decode(frame, max_size=self.max_size)
+        if opcode is PING:
             self._events.append(frame)
             # Section 5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send a Pong
             # frame in response, unless it already received a Close frame. [...] A Pong
             # frame sent in response to a Ping frame must have identical "Application
             # data" as found in the message body of the Ping frame being replied to."
             if self.state is OPEN or self.state is CLOSING:
-                self._send_frame(Frame(PONG, frame.data))
+                self._send_frame(new_frame(PONG, frame.data))
         elif opcode is PONG:
             self._events.append(frame)
         else:
@@ -405,9 +434,9 @@ class Protocol:
 
     def _receive_data_frame(self, frame: Frame) -> None:
         """Account for a data frame of the message being received, then emit it."""
-        self._rcvd_size += len(frame.data)
+        size = self._rcvd_size = self._rcvd_size + len(frame.data)
         max_size = self.max_size
-        if max_size is not None and self._rcvd_size > max_size:
+        if max_size is not None and size > max_size:
             raise PayloadTooBig(f"message over {max_size} bytes")
         if self._rcvd_opcode is TEXT:
             utf8 = self._utf8
@@ -535,12 +564,18 @@ class Protocol:
             raise InvalidState(f"connection is {self.state.name}")
 
     def _start_message(self, opcode: Opcode, data: bytes, fin: bool) -> None:
-        self._check_open()
+        if self.state is not OPEN:
+            raise InvalidState(f"connection is {self.state.name}")
         if self._sent_opcode is not None:
             raise InvalidState(f"a fragmented {self._sent_opcode.name} message is being sent")
         if not fin:
             self._sent_opcode = opcode
-        self._send_frame(Frame(opcode, data, fin))
+        frame = new_frame(opcode, data, fin)
+        for extension in self.extensions:
+            frame = extension.encode(frame)
+        if self.debug:
+            self.logger.debug("> %s", frame)
+        self._writes.append(serialize(frame, self._mask))
 
     def _send_control(self, frame: Frame) -> None:
         check(frame)

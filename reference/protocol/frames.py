@@ -27,7 +27,14 @@ from collections.abc import Collection
 from typing import Final
 
 from .exceptions import PayloadTooBig, ProtocolError
-from .mask import IN_PLACE_THRESHOLD, BytesLike, apply_mask, mask_in_place, new_mask_key
+from .mask import (
+    IN_PLACE_THRESHOLD,
+    NUMPY_THRESHOLD,
+    BytesLike,
+    apply_mask,
+    mask_in_place,
+    new_mask_key,
+)
 
 __all__ = [
     "BINARY",
@@ -43,8 +50,10 @@ __all__ = [
     "Opcode",
     "Parser",
     "check",
+    "new_frame",
     "parse",
     "serialize",
+    "with_data",
 ]
 
 
@@ -139,6 +148,37 @@ _set_fin = _FIELDS["fin"].__set__
 _set_rsv1 = _FIELDS["rsv1"].__set__
 _set_rsv2 = _FIELDS["rsv2"].__set__
 _set_rsv3 = _FIELDS["rsv3"].__set__
+
+
+def new_frame(opcode: Opcode, data: bytes, fin: bool = True, rsv1: bool = False) -> Frame:
+    """Return ``Frame(opcode, data, fin, rsv1)``, at about half the constructor's cost.
+
+    For the connection's hot paths, which build one frame per message sent.
+    """
+    frame: Frame = _new_frame(Frame)
+    _set_opcode(frame, opcode)
+    _set_data(frame, data)
+    _set_fin(frame, fin)
+    _set_rsv1(frame, rsv1)
+    _set_rsv2(frame, False)
+    _set_rsv3(frame, False)
+    return frame
+
+
+def with_data(frame: Frame, data: bytes, rsv1: bool) -> Frame:
+    """Return ``dataclasses.replace(frame, data=data, rsv1=rsv1)``, about 5x faster.
+
+    What an extension's ``encode`` and ``decode`` do to each frame (permessage-deflate
+    sets or clears RSV1 and swaps the payload).
+    """
+    new: Frame = _new_frame(Frame)
+    _set_opcode(new, frame.opcode)
+    _set_data(new, data)
+    _set_fin(new, frame.fin)
+    _set_rsv1(new, rsv1)
+    _set_rsv2(new, frame.rsv2)
+    _set_rsv3(new, frame.rsv3)
+    return new
 
 
 def _build(opcode: Opcode, data: bytes, head: int) -> Frame:
@@ -355,8 +395,19 @@ class Parser:
             end = start + 4 + length
             if len(buffer) < end:
                 return None
-            key = bytes(buffer[start : start + 4])
-            data = apply_mask(memoryview(buffer)[start + 4 : end], key)
+            if length < NUMPY_THRESHOLD:
+                # apply_mask's plain-Python branch, inlined: two calls less per frame.
+                if length:
+                    key = buffer[start : start + 4] * ((length + 3) >> 2)
+                    data = (
+                        int.from_bytes(buffer[start + 4 : end], "little")
+                        ^ int.from_bytes(key[:length], "little")
+                    ).to_bytes(length, "little")
+                else:
+                    data = b""
+            else:
+                key = bytes(buffer[start : start + 4])
+                data = apply_mask(memoryview(buffer)[start + 4 : end], key)
         else:
             end = start + length
             if len(buffer) < end:

@@ -1,9 +1,14 @@
-"""Turn the ``compression`` option into extension factories (on by default)."""
+"""Turn the ``compression`` option into extension factories (on by default).
+
+The defaults are the asyncio front end's (:mod:`..asyncio.compression`): 4 KiB windows
+chosen by the server for both directions and ``memLevel=5``, as websockets does.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..asyncio.compression import COMPRESS_SETTINGS, SERVER_WINDOW_BITS
 from ..protocol.extensions.factories import ClientExtensionFactory, ServerExtensionFactory
 from ..protocol.extensions.permessage_deflate import (
     ClientPerMessageDeflateFactory,
@@ -31,7 +36,7 @@ def client_extensions(
     if compression == "deflate" and not any(
         f.name == ClientPerMessageDeflateFactory.name for f in factories
     ):
-        factories.append(ClientPerMessageDeflateFactory())
+        factories.append(ClientPerMessageDeflateFactory(compress_settings=COMPRESS_SETTINGS))
     return factories
 
 
@@ -48,5 +53,11 @@ def server_extensions(
     if compression == "deflate" and not any(
         f.name == ServerPerMessageDeflateFactory.name for f in factories
     ):
-        factories.append(ServerPerMessageDeflateFactory())
+        factories.append(
+            ServerPerMessageDeflateFactory(
+                server_max_window_bits=SERVER_WINDOW_BITS,
+                client_max_window_bits=SERVER_WINDOW_BITS,
+                compress_settings=COMPRESS_SETTINGS,
+            )
+        )
     return factories

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Mapping, Sequence
+from typing import Final
 
 from ..exceptions import (
     DuplicateParameter,
@@ -27,7 +28,7 @@ from ..exceptions import (
     PayloadTooBig,
     ProtocolError,
 )
-from ..frames import CONT, CTRL_OPCODES, Frame
+from ..frames import CONT, Frame, with_data
 from ..headers import ExtensionParameter
 from .base import Extension
 from .codec import (
@@ -58,6 +59,9 @@ NAME = "permessage-deflate"
 # end." Section 7.2.2: "Append 4 octets of 0x00 0x00 0xff 0xff to the tail end of the
 # payload of the message."
 _TAIL = b"\x00\x00\xff\xff"
+
+# Opcodes 0x8-0xF are control opcodes (RFC 6455 section 5.5).
+_CONTROL: Final = 0x08
 
 MIN_WINDOW_BITS = 8
 MAX_WINDOW_BITS = 15
@@ -205,15 +209,20 @@ class PerMessageDeflate(Extension):
         self.compress_settings = _check_compress_settings(compress_settings)
         self.backend = backend if backend is not None else current()
 
-        self._encoder = self._new_encoder()
+        # Created on first use: an idle connection holds no zlib state (zlib-ng's
+        # compressor takes about 150 KiB whatever its window and memLevel), and a side
+        # without context takeover makes a fresh one per message (section 7.1.1).
+        self._encoder: Compressor | None = None
         self._encoding_message = False  # a compressed message is being sent
 
-        self._decoder = self._new_decoder(b"")
+        self._decoder: Decompressor | None = None
         self._decoding_message = False  # the message being received is compressed
         self._decoded_size = 0  # decompressed bytes of that message so far
-        # The last 2**remote_max_window_bits bytes of decompressed data: the LZ77 window,
-        # needed only to go on after a block with BFINAL set (see _inflate).
-        self._history = b""
+        # The latest decompressed chunks, holding at least the last
+        # 2**remote_max_window_bits bytes: the LZ77 window, needed only to go on after a
+        # block with BFINAL set (see _inflate); joined only then.
+        self._history: list[bytes] = []
+        self._history_size = 0
 
     def __repr__(self) -> str:
         return (
@@ -248,13 +257,14 @@ class PerMessageDeflate(Extension):
                 does not decompress.
             PayloadTooBig: the decompressed message would exceed ``max_size``.
         """
-        if frame.opcode in CTRL_OPCODES:
+        opcode = frame.opcode
+        if opcode & _CONTROL:
             # Section 6.1: "An endpoint MUST NOT set the "Per-Message Compressed" bit of
             # control frames and non-first fragments of a data message."
             if frame.rsv1:
                 raise ProtocolError("RSV1 set on a control frame")
             return frame
-        if frame.opcode is CONT:
+        if opcode is CONT:
             if frame.rsv1:
                 raise ProtocolError("RSV1 set on a continuation frame")
             if not self._decoding_message:
@@ -268,17 +278,21 @@ class PerMessageDeflate(Extension):
             self._decoding_message = True
             self._decoded_size = 0
 
-        data = self._inflate(frame.data, frame.fin, max_size)
-        self._decoded_size += len(data)
-        if frame.fin:
+        fin = frame.fin
+        data = self._inflate(frame.data, fin, max_size)
+        if fin:
             self._decoding_message = False
             # Section 7.1.1.1: with server_no_context_takeover "the server MUST start
             # compressing each new message with an empty LZ77 sliding window" (7.1.1.2
-            # likewise for the client), so the receiver resets its window too.
+            # likewise for the client), so the receiver resets its window too (the
+            # next message gets a fresh decoder).
             if self.remote_no_context_takeover:
-                self._decoder = self._new_decoder(b"")
-                self._history = b""
-        return dataclasses.replace(frame, data=data, rsv1=False)
+                self._decoder = None
+                self._history = []
+                self._history_size = 0
+        else:
+            self._decoded_size += len(data)
+        return with_data(frame, data, False)
 
     def _inflate(self, data: bytes, fin: bool, max_size: int | None) -> bytes:
         """Decompress one frame's payload without producing more than allowed."""
@@ -286,40 +300,69 @@ class PerMessageDeflate(Extension):
             # Section 7.2.2: "Append 4 octets of 0x00 0x00 0xff 0xff to the tail end of
             # the payload of the message."
             data = b"".join((data, _TAIL))  # any bytes-like payload
+        decoder = self._decoder
+        if decoder is None:
+            decoder = self._decoder = self._new_decoder(b"")
         remaining = None if max_size is None else max_size - self._decoded_size
+        # Nothing after this frame needs the window when the context is dropped at its
+        # end (unless a BFINAL block comes first: then the window is kept below).
+        keep = not (fin and self.remote_no_context_takeover)
         chunks: list[bytes] = []
         produced = 0
+        error = self.backend.error
         while True:
             # Ask for one byte more than allowed: getting it proves the message too big
             # without inflating the rest (decompress(data, 0) would have no bound).
             limit = 0 if remaining is None else max(remaining - produced, 0) + 1
             try:
-                chunk = self._decoder.decompress(data, limit)
-            except self.backend.error as exc:
+                chunk = decoder.decompress(data, limit)
+            except error as exc:
                 raise ProtocolError(f"decompression failed: {exc}") from exc
             produced += len(chunk)
             if remaining is not None and produced > remaining:
                 raise PayloadTooBig(f"decompressed message over {max_size} bytes")
+            if not decoder.eof:
+                if keep:
+                    self._remember(chunk)
+                if not chunks:
+                    return chunk
+                chunks.append(chunk)
+                break
             chunks.append(chunk)
             self._remember(chunk)
-            if not self._decoder.eof:
-                break
             # A block with BFINAL set ends zlib's stream but not the message. Section
             # 7.2.3.3 lets a sender "flush data using DEFLATE blocks with BFINAL set to
             # 1" and expects the rest to be decompressed "in the same manner", so the
             # following blocks are inflated with the same LZ77 window.
-            data = self._decoder.unused_data
-            self._decoder = self._new_decoder(self._history)
+            data = decoder.unused_data
+            decoder = self._decoder = self._new_decoder(self._window())
             if not data or (fin and data == _TAIL):
                 break
         return b"".join(chunks)
 
     def _remember(self, chunk: bytes) -> None:
-        size = 1 << self.remote_max_window_bits
-        if len(chunk) >= size:
-            self._history = chunk[-size:]
-        elif chunk:
-            self._history = (self._history + chunk)[-size:]
+        """Keep ``chunk`` in the history, dropping chunks wholly out of the window."""
+        if not chunk:
+            return
+        history = self._history
+        history.append(chunk)
+        size = self._history_size + len(chunk)
+        window = 1 << self.remote_max_window_bits
+        while size - len(history[0]) >= window:
+            size -= len(history.pop(0))
+        if len(history) > 64:
+            # Many small chunks: join them once in a while, so the list stays short.
+            joined = b"".join(history)[-window:]
+            history[:] = [joined]
+            size = len(joined)
+        self._history_size = size
+
+    def _window(self) -> bytes:
+        """The last 2**remote_max_window_bits bytes decompressed (the LZ77 window)."""
+        window = b"".join(self._history)[-(1 << self.remote_max_window_bits) :]
+        self._history = [window] if window else []
+        self._history_size = len(window)
+        return window
 
     # --- sending ---------------------------------------------------------------------
 
@@ -328,18 +371,23 @@ class PerMessageDeflate(Extension):
 
         RSV1 is set on the first frame of the message only (section 6).
         """
-        if frame.opcode in CTRL_OPCODES:
+        opcode = frame.opcode
+        if opcode & _CONTROL:
             return frame
-        first = frame.opcode is not CONT
+        first = opcode is not CONT
         if not first and not self._encoding_message:
             return frame  # a continuation of a message this codec did not start
-        self._encoding_message = not frame.fin
+        fin = frame.fin
+        self._encoding_message = not fin
+        encoder = self._encoder
+        if encoder is None:
+            encoder = self._encoder = self._new_encoder()
         # Section 7.2.1: "Compress all the octets of the payload of the message using
         # DEFLATE." A sync flush ends each frame at a byte boundary with an empty stored
         # block, so the peer can inflate each fragment as it arrives.
-        head = self._encoder.compress(frame.data)
-        tail = self._encoder.flush(SYNC_FLUSH)
-        if frame.fin:
+        head = encoder.compress(frame.data)
+        tail = encoder.flush(SYNC_FLUSH)
+        if fin:
             # "If the resulting data does not end with an empty DEFLATE block with no
             # compression ..., append an empty DEFLATE block with no compression to the
             # tail end. Remove 4 octets (that are 0x00 0x00 0xff 0xff) from the tail end."
@@ -350,10 +398,10 @@ class PerMessageDeflate(Extension):
             assert tail.endswith(_TAIL)
             data = b"".join((head, memoryview(tail)[:-4])) if head else tail[:-4]
             if self.local_no_context_takeover:
-                self._encoder = self._new_encoder()
+                self._encoder = None
         else:
             data = head + tail
-        return dataclasses.replace(frame, data=data, rsv1=first)
+        return with_data(frame, data, first)
 
 
 # --- negotiation -----------------------------------------------------------------------

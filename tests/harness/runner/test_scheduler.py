@@ -1,26 +1,24 @@
-"""Which cases the scheduler holds to one per core: the compressed echo loops only."""
+"""The scheduler's own checks, before any socket is opened (its rule: test_cost.py)."""
 
 from __future__ import annotations
 
-import os
+import asyncio
 
 import pytest
 
 from wsconform.cases import catalog
-from wsconform.harness.runner.scheduler import HEAVY_JOBS, is_heavy
+from wsconform.harness.runner import cost
+from wsconform.harness.runner.config import Target
+from wsconform.harness.runner.scheduler import HEAVY_JOBS, is_heavy, run_cases
 
 
-def test_the_deflate_loops_of_12_and_13_are_heavy() -> None:
-    heavy = [case.id for case in catalog.CASES if is_heavy(case)]
-    assert len(heavy) == 216
-    assert all(case_id.startswith(("12.", "13.")) for case_id in heavy)
+def test_the_scheduler_uses_the_cost_rule() -> None:
+    assert HEAVY_JOBS == cost.HEAVY_JOBS
+    assert is_heavy is cost.is_heavy
 
 
-@pytest.mark.parametrize("case_id", ["1.1.1", "5.19", "9.1.6", "9.7.1", "9.8.6", "10.1.1"])
-def test_other_cases_are_not_heavy(case_id: str) -> None:
-    # 9.7/9.8 are echo loops too, but of a repeated pattern without compression.
-    assert not is_heavy(catalog.get(case_id))
-
-
-def test_heavy_jobs_is_one_per_core() -> None:
-    assert max(1, os.cpu_count() or 1) == HEAVY_JOBS
+@pytest.mark.parametrize("jobs", [0, -1])
+def test_jobs_below_one_is_refused(jobs: int) -> None:
+    target = Target("ws://127.0.0.1:9/")
+    with pytest.raises(ValueError, match="at least 1"):
+        asyncio.run(run_cases(target, [catalog.get("1.1.1")], agent="a", jobs=jobs))

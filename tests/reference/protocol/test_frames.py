@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import struct
 
 import pytest
@@ -23,8 +24,10 @@ from wsconform.reference.protocol.frames import (
     Opcode,
     Parser,
     check,
+    new_frame,
     parse,
     serialize,
+    with_data,
 )
 from wsconform.reference.protocol.mask import IN_PLACE_THRESHOLD
 
@@ -398,3 +401,28 @@ class TestProperties:
 
         chunks = data.draw(chunkings(stream, max_chunks=20))
         assert outcome(chunks) == outcome([stream])
+
+
+# --- the fast constructors -------------------------------------------------------------
+
+
+@given(frames())
+def test_new_frame_and_with_data_equal_the_dataclass_ways(frame: Frame) -> None:
+    built = new_frame(frame.opcode, frame.data, frame.fin, frame.rsv1)
+    assert built == Frame(frame.opcode, frame.data, frame.fin, frame.rsv1)
+    assert hash(built) == hash(Frame(frame.opcode, frame.data, frame.fin, frame.rsv1))
+    for rsv1 in (False, True):
+        replaced = with_data(frame, b"other", rsv1)
+        assert replaced == dataclasses.replace(frame, data=b"other", rsv1=rsv1)
+    assert new_frame(PING, b"") == Frame(PING, b"")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.data = b""  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("length", [0, 1, 3, 4, 5, 125, 126, 1023, 1024, 1025, 70000])
+def test_masked_payloads_of_every_length_class_unmask(length: int) -> None:
+    # Below 1024 bytes the parser unmasks inline; from 1024 on through apply_mask.
+    payload = bytes(range(256)) * (length // 256 + 1)
+    frame = Frame(BINARY, payload[:length])
+    wire = serialize(frame, mask=True, mask_key=KEY)
+    assert parse(wire, mask=True) == frame

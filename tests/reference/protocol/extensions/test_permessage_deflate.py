@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import random
 import zlib
 from collections.abc import Sequence
 
@@ -501,6 +502,26 @@ def test_bfinal_block_in_the_middle_of_a_message() -> None:
     )
     assert _decode(_codec(), *frames) == text + text
     assert _decode(_codec(), Frame(TEXT, first + second[:-4], rsv1=True)) == text + text
+
+
+def test_bfinal_block_after_many_messages_uses_the_whole_window() -> None:
+    # The window kept for a BFINAL block spans many earlier messages (more than are
+    # kept as separate chunks) and is cut to the negotiated 512 bytes.
+    rng = random.Random(7)
+    pieces = [rng.randbytes(rng.randint(1, 20)) for _ in range(300)]
+    compressor = zlib.compressobj(wbits=-9)
+    codec = _codec(remote_max_window_bits=9)
+    for piece in pieces:
+        data = compressor.compress(piece) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        assert _decode(codec, Frame(BINARY, data[:-4], rsv1=True)) == piece
+    history = b"".join(pieces)
+    assert len(history) > 1024
+    tail = history[-200:]  # within reach: zlib matches at most 2**9 - 262 octets back
+    first = compressor.compress(b"end") + compressor.flush(zlib.Z_FINISH)
+    compressor = zlib.compressobj(wbits=-9, zdict=(history + b"end")[-512:])
+    second = compressor.compress(tail) + compressor.flush(zlib.Z_SYNC_FLUSH)
+    assert len(second) < len(tail) // 2  # back-references into earlier messages
+    assert _decode(codec, Frame(BINARY, first + second[:-4], rsv1=True)) == b"end" + tail
 
 
 def test_rfc_7_2_3_5_two_deflate_blocks_in_one_message() -> None:

@@ -33,6 +33,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "wsconform.harness.commands.compare",
     "wsconform.harness.commands.cases",
     "wsconform.harness.commands.merge",
+    "wsconform.harness.commands.fuzz",
 )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from wsconform.cases.model import Case
 
-from . import close, framing, handshake_client, handshake_server
+from . import close, corpus, framing, handshake_client, handshake_server
 
 __all__ = ["CASES", "SUBSECTION_TITLES"]
 
@@ -19,6 +19,7 @@ CASES: tuple[Case, ...] = (
     *handshake_client.CASES,
     *framing.CASES,
     *close.CASES,
+    *corpus.CASES,
 )
 
 #: Subsection titles of the families, keyed like ``"hs.1"``.

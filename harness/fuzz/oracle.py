@@ -12,7 +12,9 @@ conversation like any case and :mod:`wsconform.harness.verdicts` judges it.
 Alternatives the RFC allows:
 
 * A message completed just before the frame that fails the connection may be echoed
-  (OK) or lost with the connection (NON-STRICT), as Autobahn grades 3.2, 4.1.3 and 5.15.
+  (OK) or lost with the connection (NON-STRICT), as Autobahn grades 3.2, 4.1.3 and 5.15;
+  so may one completed just before the tester's close frame, which the peer's library
+  answers before its application echoes.
 * A trailing ping after a complete message may be answered before the echo (the
   library answers pings, the application echoes later): NON-STRICT.
 * Invalid UTF-8 may be detected at the first bad byte or at the end of its frame: the
@@ -34,18 +36,19 @@ from wsconform.cases.model import (
     NON_STRICT,
     OK,
     Case,
+    CloseAfter,
     Event,
     ExpectedClose,
     KillAfter,
     Message,
     Pong,
-    SendClose,
     SendFrame,
+    SendWireFrame,
     Step,
 )
 from wsconform.harness.wire.frame import WireFrame
 from wsconform.reference.protocol.close import Close
-from wsconform.reference.protocol.connection import OPEN, SERVER, Protocol
+from wsconform.reference.protocol.connection import CLIENT, OPEN, SERVER, Protocol, Side
 from wsconform.reference.protocol.exceptions import FailConnection, ProtocolError
 from wsconform.reference.protocol.frames import BINARY, CLOSE, CONT, PING, TEXT, Frame, Opcode
 from wsconform.reference.protocol.utf8 import find_invalid
@@ -54,7 +57,6 @@ from .conversation import Conversation
 
 __all__ = [
     "RULES",
-    "NotExpressible",
     "Prediction",
     "predict",
     "to_case",
@@ -77,6 +79,8 @@ RULES: dict[str, str] = {
     "code followed by a UTF-8 reason, at most 125 bytes.",
     "length": 'RFC 6455 section 5.2: "the minimal number of bytes MUST be used to encode '
     'the length" and the most significant bit of a 64-bit length "MUST be 0".',
+    "mask-client": 'RFC 6455 section 5.1: "A client MUST close a connection if it detects '
+    'a masked frame."',
     "mask": 'RFC 6455 section 5.1: "The server MUST close the connection upon receiving a '
     'frame that is not masked."',
     "echo": 'RFC 6455 section 5.5.2: "Upon receipt of a Ping frame, an endpoint MUST send '
@@ -84,10 +88,6 @@ RULES: dict[str, str] = {
     "closing": 'RFC 6455 section 5.5.1: "If an endpoint receives a Close frame and did not '
     'previously send a Close frame, the endpoint MUST send a Close frame in response."',
 }
-
-
-class NotExpressible(ValueError):
-    """A conversation that the catalog's steps cannot send yet (masking, lengths)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -126,6 +126,8 @@ def _kind(frame: WireFrame, exc: FailConnection, in_text: bool) -> tuple[str, tu
         return "length", (1002,)
     if "unmasked" in text:
         return "mask", (1002,)
+    if "masked frame" in text:
+        return "mask-client", (1002,)
     if code == 1007:
         return "utf8", (1007,)
     codes: tuple[int, ...] = (code,)
@@ -141,13 +143,16 @@ def _kind(frame: WireFrame, exc: FailConnection, in_text: bool) -> tuple[str, tu
     return "fragment", codes
 
 
-def predict(conversation: Conversation, *, max_size: int = 2**20) -> Prediction:
-    """Run the conversation through the reference core as an echo server.
+def predict(
+    conversation: Conversation, *, max_size: int = 2**20, side: Side = SERVER
+) -> Prediction:
+    """Run the conversation through the reference core as an echo server (``side``
+    :data:`CLIENT`: as an echo client, for a conversation a server writes).
 
-    The conversation's frames are what a client sends; a frame not masked, or with a
-    non-minimal or false length, is judged as the core judges it.
+    The conversation's frames are what the other side sends; a frame masked wrong for
+    it, or with a non-minimal or false length, is judged as the core judges it.
     """
-    core = Protocol(SERVER, max_size=max_size)
+    core = Protocol(side, max_size=max_size)
     events: list[Event] = []
     parts: list[bytes] = []
     opcode: Opcode | None = None
@@ -188,8 +193,17 @@ def predict(conversation: Conversation, *, max_size: int = 2**20) -> Prediction:
         if core.close_rcvd is not None:
             code = core.close_rcvd.code
             codes = (1000,) if code == 1005 else (1000, code)
+            # The library answers the close at once; an echo its application had not
+            # sent yet is lost (section 5.5.1: no data frame after a close is sent).
+            lost = tuple(e for e in events if not isinstance(e, Message))
             return Prediction(
-                tuple(events), _pongs_first(events), False, True, codes, RULES["closing"], ""
+                tuple(events),
+                lost if lost != tuple(events) else None,
+                False,
+                True,
+                codes,
+                RULES["closing"],
+                "",
             )
     return Prediction(tuple(events), _pongs_first(events), False, False, (1000,), RULES["echo"], "")
 
@@ -202,13 +216,26 @@ def _pongs_first(events: list[Event]) -> tuple[Event, ...] | None:
     return reordered if reordered != tuple(events) else None
 
 
-def _step(frame: WireFrame, sync: bool, chopsize: int | None) -> SendFrame:
-    if not frame.masked or frame.length is not None or frame.length_encoding is not None:
-        raise NotExpressible(
-            "the catalog's SendFrame cannot send an unmasked client frame or a chosen length"
+def _step(frame: WireFrame, sync: bool, chopsize: int | None, masked: bool) -> Step:
+    """The step that writes ``frame``: a :class:`SendFrame` when the frame is what the
+    role writes anyway (its masking, minimal true length), else a
+    :class:`SendWireFrame` with the frame's own header fields."""
+    plain = frame.masked is masked and frame.length is None and frame.length_encoding is None
+    if plain:
+        return SendFrame(
+            frame.opcode, frame.payload, frame.fin, frame.rsv, chopsize=chopsize, sync=sync
         )
-    return SendFrame(
-        frame.opcode, frame.payload, frame.fin, frame.rsv, chopsize=chopsize, sync=sync
+    encoding = frame.length_encoding
+    return SendWireFrame(
+        frame.opcode,
+        frame.payload,
+        frame.fin,
+        frame.rsv,
+        masked=frame.masked,
+        length=frame.length,
+        length_bits=None if encoding is None else int(encoding),
+        chopsize=chopsize,
+        sync=sync,
     )
 
 
@@ -218,20 +245,27 @@ def to_case(
     *,
     case_id: str,
     kill_after: float = 1.0,
+    masked: bool = True,
 ) -> Case:
     """The conversation as a catalog case whose expectations are the oracle's.
 
-    Steps: every frame as a :class:`SendFrame` (a close frame too: bytes only, so the
-    peer's answer is the first close the tester sees), then the ending: a checked close
-    1000 when the peer must go on, or ``killAfter`` when it must fail or answer a close
-    (the tester fails the connection itself if it is still up by then).
+    ``masked``: the conversation is a client's (the case tests a server); ``False``, a
+    server's.
 
-    Raises:
-        NotExpressible: a frame the catalog's steps cannot send (see :func:`_step`).
+    Steps: every frame as a :class:`SendFrame`, or a :class:`SendWireFrame` when it is
+    masked wrong for the role or has a chosen length (a close frame too: bytes only,
+    so the peer's answer is the first close the tester sees), then the ending: when the peer
+    must go on, the tester closes (1000) as soon as the expected events are in, or
+    after ``kill_after`` with ``closeAfter`` (an application echoes after its library
+    read the frames: a close sent at once would race the echo); ``killAfter`` when it
+    must fail or answer a close (the tester fails the connection itself if it is still
+    up by then).
     """
-    prediction = predict(conversation) if prediction is None else prediction
+    if prediction is None:
+        prediction = predict(conversation, side=SERVER if masked else CLIENT)
     steps: list[Step] = [
-        _step(send.frame, send.pattern.sync, send.pattern.chopsize) for send in conversation.sends
+        _step(send.frame, send.pattern.sync, send.pattern.chopsize, masked)
+        for send in conversation.sends
     ]
     expected: dict[object, tuple[Event, ...]] = {OK: prediction.events}
     if prediction.tolerated is not None:
@@ -245,7 +279,9 @@ def to_case(
         close = ExpectedClose(False, prediction.close_codes, require_clean=True)
         expectation = f"The peer answers the close frame and closes TCP. {prediction.rule}"
     else:
-        steps.append(SendClose(1000))
+        # As 1.1.x: the tester closes once the expected events are in (auto-close), or
+        # after ``kill_after`` (an empty close: any answer code is accepted).
+        steps.append(CloseAfter(kill_after))
         close = ExpectedClose(True, (1000,), require_clean=True)
         expectation = f"The peer echoes every message and answers every ping. {prediction.rule}"
     lines = conversation.describe()[::2]

@@ -60,7 +60,22 @@ __all__ = [
 #: Payload sizes at the edges of the three length encodings (RFC 6455 section 5.2).
 BOUNDARY_SIZES = (125, 126, 127, 65535, 65536, 65537)
 
-_VALID_CODES = (1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014)
+#: Close codes a tester accepts on the wire (docs/autobahn.md section 2.6): 1012-1014,
+#: registered with IANA after RFC 6455, are left out, since a peer that echoes one
+#: (section 5.5.1: it "typically echos the status code it received") would be failed
+#: by the tester for a code it had every right to send.
+_VALID_CODES = (1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011)
+
+
+def _rarely(draw: st.DrawFn, one_in: int) -> bool:
+    """A choice that is true about once in ``one_in`` draws and shrinks to false.
+
+    Every mutation behind a fair coin would leave almost no conversation valid (five
+    coins per frame): a conforming prefix, which most peer bugs need before the frame
+    that shows them (a ping inside a fragmented message, an empty close after a
+    message), would almost never be drawn.
+    """
+    return draw(st.integers(0, one_in - 1)) == one_in - 1
 
 
 def mask_keys() -> st.SearchStrategy[bytes]:
@@ -113,7 +128,7 @@ def frames(max_size: int = 70_000) -> st.SearchStrategy[Frame]:
 
 
 def close_codes() -> st.SearchStrategy[int]:
-    """Close codes valid on the wire (RFC 6455 section 7.4 and the IANA registry)."""
+    """Close codes valid on the wire (RFC 6455 section 7.4) that the tester accepts."""
     return st.sampled_from(_VALID_CODES) | st.integers(3000, 4999)
 
 
@@ -220,10 +235,12 @@ def utf8_payloads(draw: st.DrawFn, max_size: int = 60) -> bytes:
 
 @st.composite
 def close_bodies(draw: st.DrawFn) -> bytes:
-    """Close frame bodies: a valid one (see :func:`closes`), then each defect behind a
-    boolean: a 1-byte body, an invalid code, a reason that is not UTF-8, a body over 125
-    bytes."""
+    """Close frame bodies: a valid one (see :func:`closes`), then, about once in three,
+    each defect behind a boolean: a 1-byte body, an invalid code, a reason that is not
+    UTF-8, a body over 125 bytes."""
     body = draw(closes()).serialize()
+    if not _rarely(draw, 3):
+        return body
     # Every boolean is drawn whatever the others say, so that no defect is a shortcut
     # for the shrinker (a shorter choice sequence wins).
     one_byte, bad_code, bad_reason, too_long = (draw(st.booleans()) for _ in range(4))
@@ -247,6 +264,13 @@ def write_patterns() -> st.SearchStrategy[WritePattern]:
 # --- mutated wire frames and conversations ----------------------------------------------
 
 
+def _damaged(draw: st.DrawFn, wire: WireFrame) -> WireFrame:
+    """``wire`` with one byte inserted that no UTF-8 sequence can hold there."""
+    index = draw(st.integers(0, len(wire.payload)))
+    damage = bytes([draw(st.sampled_from([0xFF, 0xC0, 0x80, 0xF5]))])
+    return dataclasses.replace(wire, payload=wire.payload[:index] + damage + wire.payload[index:])
+
+
 @st.composite
 def mutated_frames(
     draw: st.DrawFn,
@@ -255,16 +279,25 @@ def mutated_frames(
     masked: bool,
     wire_mutations: bool = True,
     text: bool = False,
+    one_in: int = 4,
 ) -> WireFrame:
-    """``frame`` on the wire as the sender's role writes it (``masked``), then each
-    deviation behind a boolean.
+    """``frame`` on the wire as the sender's role writes it (``masked``), then, about
+    once in ``one_in`` frames, deviations, each behind a boolean.
 
-    Always available: RSV bits, a reserved opcode, a control frame with FIN clear or a
-    payload over 125 bytes, invalid UTF-8 (when ``text``: the frame carries text).
-    With ``wire_mutations``: masking wrong for the role, a non-minimal length encoding,
-    a false declared length, a 64-bit length with the top bit set.
+    When ``text`` (the frame carries text), about one frame in five gets a byte that
+    breaks its UTF-8 (section 8.1), a choice of its own. Always available: RSV bits, a
+    reserved opcode, a control frame with FIN clear or a payload over 125 bytes,
+    masking wrong for the role (section 5.1).
+    With ``wire_mutations``: a non-minimal length encoding, a false declared length, a
+    64-bit length with the top bit set.
     """
     wire = WireFrame.from_frame(frame, masked=masked)
+    if text and _rarely(draw, 5):
+        # Its own choice, not one behind the gate below: a peer that checks UTF-8 late
+        # shows only when the bad bytes come before the end of the message.
+        wire = _damaged(draw, wire)
+    if not _rarely(draw, one_in):
+        return wire
     if draw(st.booleans()):
         wire = dataclasses.replace(wire, rsv=draw(st.integers(1, 7)))
     if draw(st.booleans()):
@@ -273,16 +306,10 @@ def mutated_frames(
         wire = dataclasses.replace(wire, fin=False)
     if wire.opcode >= 8 and draw(st.booleans()):
         wire = dataclasses.replace(wire, payload=wire.payload + b"\x00" * (126 - len(wire.payload)))
-    if text and draw(st.booleans()):
-        index = draw(st.integers(0, len(wire.payload)))
-        damage = bytes([draw(st.sampled_from([0xFF, 0xC0, 0x80, 0xF5]))])
-        wire = dataclasses.replace(
-            wire, payload=wire.payload[:index] + damage + wire.payload[index:]
-        )
-    if not wire_mutations:
-        return wire
     if draw(st.booleans()):
         wire = dataclasses.replace(wire, masked=not masked)
+    if not wire_mutations:
+        return wire
     if draw(st.booleans()):
         size = len(wire.payload)
         encoding = LengthEncoding.LENGTH_64 if size > 0xFFFF else LengthEncoding.LENGTH_16
@@ -315,21 +342,33 @@ def conversations(
     max_fragments: int = 4,
 ) -> Conversation:
     """One conversation: a data message, fragmented anywhere with control frames
-    between its fragments, then, behind a boolean, one more frame (a close with any
-    body, or any frame); every frame may be mutated and gets a write pattern.
+    between its fragments (about once in six left unfinished), then, behind a boolean,
+    one more frame (a close with any body, or any frame); every frame may be mutated
+    and gets a write pattern.
 
     ``masked`` is the role's masking (a client's frames are masked); the minimal
     example is one empty binary frame, masked as the role requires, in a burst.
-    ``wire_mutations`` adds the deviations the catalog's steps cannot send yet (see
-    :func:`mutated_frames`): on for in-process fuzzing, off for the network.
+    ``wire_mutations`` adds the length deviations the catalog's steps cannot send yet
+    (see :func:`mutated_frames`): on for in-process fuzzing, off for the network.
 
     Control frames come only before the message's last frame, so the order of a
     conforming peer's answers is fixed: every pong before the echo.
     """
     message = draw(fragmented_messages(max_fragments=max_fragments))
+    if _rarely(draw, 6):
+        # The message never ends: its last frame keeps FIN clear (section 5.4), so a
+        # peer that judges a message only once it is complete never judges this one.
+        message[-1] = dataclasses.replace(message[-1], fin=False)
     first = message[0].opcode
     sent: list[WireFrame] = [
-        draw(mutated_frames(f, masked=masked, wire_mutations=wire_mutations, text=first is TEXT))
+        draw(
+            mutated_frames(
+                f,
+                masked=masked,
+                wire_mutations=wire_mutations,
+                text=first is TEXT and f.opcode in (TEXT, CONT),
+            )
+        )
         for f in message
     ]
     if draw(st.booleans()):
@@ -337,5 +376,8 @@ def conversations(
             sent.append(WireFrame(CLOSE, draw(close_bodies()), masked=masked))
         else:
             extra = draw(frames(max_size=200))
-            sent.append(draw(mutated_frames(extra, masked=masked, wire_mutations=wire_mutations)))
+            text = extra.opcode is TEXT or (extra.opcode is CONT and first is TEXT)
+            sent.append(
+                draw(mutated_frames(extra, masked=masked, wire_mutations=wire_mutations, text=text))
+            )
     return Conversation(tuple(Send(frame, draw(write_patterns())) for frame in sent))

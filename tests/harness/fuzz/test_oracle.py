@@ -8,11 +8,21 @@ import pytest
 from hypothesis import given
 
 from wsconform.cases import catalog
-from wsconform.cases.model import OK, Case, CloseAfter, KillAfter, Message, Pong, SendFrame
+from wsconform.cases.model import (
+    OK,
+    Case,
+    CloseAfter,
+    KillAfter,
+    Message,
+    Pong,
+    SendFrame,
+    SendWireFrame,
+)
 from wsconform.harness.fuzz.conversation import Conversation, Send, WritePattern
-from wsconform.harness.fuzz.oracle import RULES, NotExpressible, predict, to_case
+from wsconform.harness.fuzz.oracle import RULES, predict, to_case
 from wsconform.harness.fuzz.strategies import conversations
 from wsconform.harness.wire.frame import WireFrame
+from wsconform.reference.protocol.connection import CLIENT
 
 
 def _conversation(case: Case) -> Conversation | None:
@@ -83,9 +93,23 @@ def test_two_defensible_codes_and_the_close_answer() -> None:
     assert empty.close_rcvd and empty.close_codes == (1000,)
 
 
-def test_frames_the_catalog_cannot_send_are_refused() -> None:
-    with pytest.raises(NotExpressible):
-        to_case(_send(WireFrame(2, b"")), case_id="99.1.1")
+def test_a_chosen_length_is_a_wire_frame_step() -> None:
+    case = to_case(_send(WireFrame(2, b"", masked=True, length=5)), case_id="99.1.1")
+    step = case.steps[0]
+    assert isinstance(step, SendWireFrame) and step.length == 5 and step.masked is True
+    plain = to_case(_send(WireFrame(2, b"x", masked=True)), case_id="99.1.1")
+    assert isinstance(plain.steps[0], SendFrame)
+
+
+def test_an_unmasked_client_frame_is_a_case_step() -> None:
+    case = to_case(_send(WireFrame(2, b"x")), case_id="99.1.1")
+    step = case.steps[0]
+    assert isinstance(step, SendWireFrame) and step.masked is False
+    assert not case.expected_close.closed_by_me and case.expected_close.close_codes == (1002,)
+    # A server's conversation (testing a client): unmasked is the role's own masking.
+    served = to_case(_send(WireFrame(2, b"x")), case_id="99.1.1", masked=False)
+    assert isinstance(served.steps[0], SendFrame)
+    assert served.expected_close.closed_by_me
 
 
 @given(conversation=conversations())
@@ -93,3 +117,11 @@ def test_every_generated_conversation_is_a_case(conversation: Conversation) -> N
     case = to_case(conversation, case_id="99.1.1")
     assert len(case.expected) <= 2
     assert dataclasses.replace(case) is not None
+
+
+def test_a_client_must_fail_on_a_masked_frame_from_the_server() -> None:
+    masked = predict(_send(WireFrame(2, b"x", masked=True)), side=CLIENT)
+    assert masked.fails and masked.close_codes == (1002,)
+    assert masked.rule == RULES["mask-client"]
+    plain = predict(_send(WireFrame(2, b"x")), side=CLIENT)
+    assert not plain.fails and plain.events == (Message(b"x", True),)

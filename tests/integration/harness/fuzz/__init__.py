@@ -1,0 +1,1 @@
+"""The network fuzzer against real servers on real sockets."""

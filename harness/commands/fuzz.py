@@ -402,6 +402,9 @@ def _outcome(
     )
     for line in result.unconfirmed:
         print(f"wsconform fuzz: a mismatch did not happen again (timing?): {line}", flush=True)
+    if result.unconfirmed_count > len(result.unconfirmed):
+        more = result.unconfirmed_count - len(result.unconfirmed)
+        print(f"wsconform fuzz: {more} more mismatches did not happen again", flush=True)
     if result.error is not None:
         report.add_error(result.error)
         print(f"wsconform fuzz: harness error: {result.error.message}", file=sys.stderr)

@@ -22,9 +22,12 @@ case synchronously on one event loop that lives in a thread of its own
 searches in threads, seeds ``seed``, ``seed + 1``, ...; the first mismatch stops the
 others, so that its shrinking has the peer to itself.
 
-A mismatch is run once more, alone, before it is shrunk: one that passes then was a
-matter of timing (a loaded machine, a peer slower than ``kill_after``), and is
-reported as unconfirmed (:attr:`FuzzResult.unconfirmed`), never as a finding.
+The first mismatch is run once more at once, before Hypothesis shrinks it: one that
+passes then was a matter of timing (a loaded machine, a peer slower than
+``kill_after``); it is noted as unconfirmed (:attr:`FuzzResult.unconfirmed`), never a
+finding, and the search goes on as if the example had passed. The shrunk mismatch is
+confirmed the same way at the end; when it does not happen again, the first confirmed
+mismatch is the finding instead.
 
 Budgets: ``time_budget`` ends the generation (a clean run then stops early); once a
 mismatch is seen, shrinking may go on for ``shrink_budget`` seconds more, after which
@@ -67,6 +70,7 @@ from .strategies import conversations
 __all__ = [
     "CORPUS_PREFIX",
     "DEFAULT_AGENT",
+    "MAX_UNCONFIRMED",
     "Execute",
     "Finding",
     "FuzzResult",
@@ -193,9 +197,11 @@ class FuzzResult:
     results: list[CaseResult] = dataclasses.field(default_factory=list)
     #: Mismatches of a tolerated deviation, by name.
     tolerated: dict[str, int] = dataclasses.field(default_factory=dict)
-    #: A mismatch that passed when it was run again (timing: a loaded peer or
-    #: machine), not a finding: its case id and what the peer did the first time.
+    #: Mismatches that passed when run again (timing: a loaded peer or machine), not
+    #: findings: each one's case id and what the peer did the first time (at most
+    #: :data:`MAX_UNCONFIRMED` of them; :attr:`unconfirmed_count` counts them all).
     unconfirmed: list[str] = dataclasses.field(default_factory=list)
+    unconfirmed_count: int = 0
 
     @property
     def rate(self) -> float:
@@ -289,6 +295,8 @@ def _size(conversation: Conversation) -> tuple[int, int]:
 
 #: At most this many conversations are tried by the frame-level shrinking of a finding.
 _REDUCE_TRIES = 60
+#: At most this many unconfirmed mismatches are kept (all are counted).
+MAX_UNCONFIRMED = 20
 
 
 def _simpler(conversation: Conversation, *, masked: bool) -> Iterator[Conversation]:
@@ -335,6 +343,9 @@ class _Search:
         self.best: _Mismatch | None = None
         self.error: str | None = None
         self.tolerated: dict[str, int] = {}
+        self.first: _Mismatch | None = None  # the first confirmed mismatch
+        self.unconfirmed: list[str] = []
+        self.unconfirmed_count = 0
 
     def body(self, index: int, conversation: Conversation) -> None:
         """One example of search ``index``: run it; raise on a mismatch."""
@@ -354,9 +365,18 @@ class _Search:
         if mismatch is None:
             return
         with self.lock:
+            first = self.owner is None
+        if first:
+            again = self.again(mismatch)
+            if again is None:
+                self.note_unconfirmed(mismatch)
+                return  # not the peer's rules: the search goes on
+            mismatch = again
+        with self.lock:
             if self.owner is None:
                 self.owner = index
                 self.first_mismatch_at = time.monotonic()
+                self.first = mismatch
             if self.best is None or _size(conversation) < _size(self.best.conversation):
                 self.best = mismatch
         raise mismatch
@@ -395,13 +415,28 @@ class _Search:
             return None
         return _Mismatch(conversation, case, result)
 
-    def confirm(self, mismatch: _Mismatch) -> _Mismatch | None:
-        """Run the mismatch's conversation again, alone: the new mismatch, or ``None``
-        when it passes (then it was timing, not the peer's rules) or the run ended."""
+    def again(self, mismatch: _Mismatch) -> _Mismatch | None:
+        """Run the mismatch's conversation again: the new mismatch, or ``None`` when it
+        passes (then it was timing, not the peer's rules).
+
+        Raises:
+            _Abort: a harness error.
+        """
         with self.lock:
             self.examples += 1
+        return self.attempt(mismatch.conversation)
+
+    def note_unconfirmed(self, mismatch: _Mismatch) -> None:
+        """Note a mismatch that did not happen again (kept up to :data:`MAX_UNCONFIRMED`)."""
+        with self.lock:
+            self.unconfirmed_count += 1
+            if len(self.unconfirmed) < MAX_UNCONFIRMED:
+                self.unconfirmed.append(f"{mismatch.case.id}: {mismatch.result.verdicts.reason}")
+
+    def confirm(self, mismatch: _Mismatch) -> _Mismatch | None:
+        """:meth:`again`, or ``None`` also when the run ended with a harness error."""
         try:
-            return self.attempt(mismatch.conversation)
+            return self.again(mismatch)
         except _Abort:
             return None
 
@@ -493,16 +528,16 @@ def fuzz(execute: Execute, fuzz_settings: FuzzSettings) -> FuzzResult:
         best is None or _size(shrunk.conversation) <= _size(best.conversation)
     ):
         best = shrunk
-    unconfirmed: list[str] = []
     if best is not None and search.error is None:
         confirmed = search.confirm(best)
-        if confirmed is None:
-            unconfirmed.append(f"{best.case.id}: {best.result.verdicts.reason}")
-            best = None
-        else:
-            best = search.reduce(confirmed)
+        if confirmed is None and search.error is None:
+            search.note_unconfirmed(best)
+            # The shrunk one was timing: the first mismatch was confirmed when seen.
+            confirmed = search.first
+        best = None if confirmed is None else search.reduce(confirmed)
     result = FuzzResult(base_seed, search.examples, time.monotonic() - begin)
-    result.unconfirmed = unconfirmed
+    result.unconfirmed = list(search.unconfirmed)
+    result.unconfirmed_count = search.unconfirmed_count
     if search.error is not None:
         # Also when the target went away while a mismatch was shrunk: it may be the
         # conversation that killed it, but a dead target judges nothing.

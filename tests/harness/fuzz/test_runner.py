@@ -239,3 +239,36 @@ def test_a_mismatch_that_does_not_happen_again_is_not_a_finding() -> None:
     assert result.finding is None and result.error is None
     assert len(result.unconfirmed) == 1
     assert result.unconfirmed[0].startswith(f"{calls[0]}: The peer sent nothing")
+
+
+def test_the_search_goes_on_after_an_unconfirmed_mismatch() -> None:
+    calls: list[str] = []
+
+    def flaky_then_deaf(case: Case) -> CaseResult:
+        # Deaf once (timing), then right for a while, then deaf for good: the search
+        # must not stop at the first, and must find the second.
+        calls.append(case.id)
+        return _deaf(case) if len(calls) == 1 or len(calls) > 10 else _reference(case)
+
+    result = fuzz(flaky_then_deaf, FuzzSettings(seed=1, max_examples=40))
+    assert result.error is None
+    assert result.unconfirmed_count == 1 and len(result.unconfirmed) == 1
+    assert result.unconfirmed[0].startswith(f"{calls[0]}: The peer sent nothing")
+    assert result.finding is not None
+    assert result.finding.conversation == Conversation((Send(WireFrame(2, masked=True)),))
+
+
+def test_a_peer_failing_every_other_run_gives_only_unconfirmed_notes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(runner, "MAX_UNCONFIRMED", 3)
+    calls: list[str] = []
+
+    def alternating(case: Case) -> CaseResult:
+        calls.append(case.id)
+        return _deaf(case) if len(calls) % 2 == 1 else _reference(case)
+
+    result = fuzz(alternating, FuzzSettings(seed=4, max_examples=60))
+    assert result.error is None and result.finding is None
+    assert result.unconfirmed_count > 3 and len(result.unconfirmed) == 3
+    assert result.examples == 60 + result.unconfirmed_count

@@ -10,6 +10,13 @@ JUnit, Markdown, the terminal summary).
 
 Exit status: 0 no mismatch, 1 a finding or a failing corpus case, 2 bad usage or a
 harness error (unreachable target, a target that died, an unwritable directory).
+
+SIGINT or SIGTERM (the first one; later ones are ignored) stops the replay or the
+search after the cases running finish (each is bounded by its timers; ``--serve``
+stops waiting for a client at once); the finished corpus cases and a mismatch
+confirmed by then are written as a partial report, marked interrupted in every format
+as ``test-server`` marks it (a run-level harness error), and the exit status is 128
+plus the signal number (130, 143).
 """
 
 from __future__ import annotations
@@ -19,8 +26,11 @@ import asyncio
 import dataclasses
 import importlib
 import pathlib
+import signal
 import sys
+import threading
 import time
+from types import FrameType
 from typing import Any
 
 from hypothesis.database import (
@@ -44,7 +54,7 @@ from wsconform.harness.fuzz.runner import (
     fuzz_target,
     is_mismatch,
 )
-from wsconform.harness.report.model import CaseResult, Report
+from wsconform.harness.report.model import CaseResult, HarnessError, Report
 from wsconform.harness.report.render import add_report_arguments
 from wsconform.harness.runner.config import RunOptions, Target, Timeouts
 from wsconform.harness.runner.scheduler import probe, run_cases
@@ -52,7 +62,7 @@ from wsconform.harness.wire.exceptions import WireError
 from wsconform.reference.protocol.connection import CLIENT, SERVER
 
 from .case_options import UsageError
-from .test_server import check_outdir, check_timer, check_tls, finish
+from .test_server import check_outdir, check_timer, check_tls, finish, interruptible
 
 __all__ = [
     "DEFAULT_DATABASE",
@@ -201,6 +211,49 @@ def _fail(message: str) -> int:
     return EXIT_USAGE
 
 
+class _Signals:
+    """While entered, the first SIGINT or SIGTERM sets :attr:`stop` (later ones are
+    ignored) and is kept in :attr:`signum`; the run's progress, for the message."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.signum: int | None = None
+        self.replay_total = 0
+        self.replayed = 0
+        self.examples = 0
+        self.agent = DEFAULT_AGENT
+        self._previous: dict[int, Any] = {}
+
+    def caught(self, signum: int) -> None:
+        """Record ``signum`` (the first one) and set :attr:`stop`."""
+        if self.signum is None:
+            self.signum = signum
+            self.stop.set()
+
+    def _handle(self, signum: int, _frame: FrameType | None) -> None:
+        self.caught(signum)
+
+    def __enter__(self) -> _Signals:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+
+    def error(self, agent: str) -> HarnessError:
+        """The run-level harness error that marks the report partial."""
+        assert self.signum is not None
+        name = signal.Signals(self.signum).name
+        return HarnessError(
+            agent,
+            None,
+            f"interrupted by {name}: partial report, {self.replayed} of "
+            f"{self.replay_total} corpus cases finished, {self.examples} conversations fuzzed",
+        )
+
+
 def _settings(args: argparse.Namespace) -> FuzzSettings:
     """The search settings the options give.
 
@@ -278,14 +331,20 @@ def run(args: argparse.Namespace) -> int:
     begin = time.monotonic()
     report = Report()
     directories = [] if args.no_replay else [*search_path(), corpus_dir]
-    if target is None:
-        status = _serve(args, fuzz_settings, report, directories, corpus_dir)
-    else:
-        status = _fuzz_server(
-            args, target, fuzz_settings, report=report, directories=directories,
-            corpus_dir=corpus_dir,
-        )  # fmt: skip
-    if status == EXIT_USAGE and not report.results() and not report.errors:
+    with _Signals() as signals:
+        if target is None:
+            status = _serve(args, fuzz_settings, report, directories, corpus_dir, signals=signals)
+        else:
+            status = _fuzz_server(
+                args, target, fuzz_settings, report=report, directories=directories,
+                corpus_dir=corpus_dir, signals=signals,
+            )  # fmt: skip
+    if signals.signum is not None:
+        error = signals.error(signals.agent)
+        report.add_error(error)
+        print(f"wsconform fuzz: {error.message}", file=sys.stderr, flush=True)
+        status = 128 + signals.signum
+    elif status == EXIT_USAGE and not report.results() and not report.errors:
         return status
     if finish(report, outdir, args.formats, time.monotonic() - begin) is None:
         return EXIT_USAGE
@@ -300,6 +359,7 @@ def _fuzz_server(
     report: Report,
     directories: list[pathlib.Path],
     corpus_dir: pathlib.Path,
+    signals: _Signals,
 ) -> int:
     """Probe, replay the server corpus, search; the exit status."""
     options = fuzz_settings.options
@@ -307,17 +367,23 @@ def _fuzz_server(
         server = asyncio.run(probe(target, options))
     except WireError as exc:
         return _fail(str(exc))
-    agent = args.agent or server or DEFAULT_AGENT
+    agent = signals.agent = args.agent or server or DEFAULT_AGENT
     status = EXIT_OK
     cases, skipped = _replayed(directories, fuzz_settings.tolerate, args.kill_after, "server")
+    signals.replay_total = len(cases)
     if directories:
         note = f" ({skipped} of tolerated deviations left out)" if skipped else ""
         print(f"replaying {len(cases)} corpus cases{note}", flush=True)
-    if cases:
-        asyncio.run(
-            run_cases(target, cases, agent=agent, options=options, report=report,
-                      run_index=_index)
+    if cases and not signals.stop.is_set():
+        _done, signum = asyncio.run(
+            interruptible(
+                run_cases(target, cases, agent=agent, options=options, report=report,
+                          run_index=_index)
+            )
         )  # fmt: skip
+        if signum is not None:
+            signals.caught(signum)
+        signals.replayed = len(report.results(agent))
         status = _replay_status(report.results(agent))
         if report.errors:
             for error in report.errors:
@@ -329,7 +395,10 @@ def _fuzz_server(
         + (f", seed {fuzz_settings.seed}" if fuzz_settings.seed is not None else ""),
         flush=True,
     )
-    result = fuzz_target(target, fuzz_settings, agent=agent, run_index=_index)
+    if signals.stop.is_set():
+        return status
+    result = fuzz_target(target, fuzz_settings, agent=agent, run_index=_index, stop=signals.stop)
+    signals.examples = result.examples
     outcome = _outcome(
         result, report, url=args.url, corpus_dir=corpus_dir, fuzz_settings=fuzz_settings
     )
@@ -342,11 +411,14 @@ def _serve(
     report: Report,
     directories: list[pathlib.Path],
     corpus_dir: pathlib.Path,
+    *,
+    signals: _Signals,
 ) -> int:
     """Listen, replay the client corpus, search (``--serve``); the exit status."""
-    agent = args.agent or DEFAULT_AGENT
+    agent = signals.agent = args.agent or DEFAULT_AGENT
     settings = dataclasses.replace(fuzz_settings, masked=False)
     cases, _skipped = _replayed(directories, settings.tolerate, args.kill_after, "client")
+    signals.replay_total = len(cases)
     urls: list[str] = []
 
     def listening(url: str) -> None:
@@ -358,12 +430,13 @@ def _serve(
     try:
         result, replayed = fuzz_clients(
             args.serve, settings, host=args.host, agent=agent, wait=args.client_wait,
-            listening=listening, replay=cases,
+            listening=listening, replay=cases, stop=signals.stop,
         )  # fmt: skip
     except OSError as exc:
         return _fail(f"cannot listen on {args.host}:{args.serve}: {exc.strerror or exc}")
     except WireError as exc:
         return _fail(str(exc))
+    signals.replayed, signals.examples = len(replayed), result.examples
     for case_result in replayed:
         report.add(case_result)
     status = _replay_status(replayed)
@@ -411,7 +484,8 @@ def _outcome(
         return EXIT_USAGE
     finding = result.finding
     if finding is None:
-        print("no mismatch", flush=True)
+        said = "interrupted: no mismatch so far" if result.interrupted else "no mismatch"
+        print(said, flush=True)
         return EXIT_OK
     saved: pathlib.Path | None = None
     try:

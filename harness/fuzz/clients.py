@@ -21,6 +21,7 @@ import asyncio
 import collections
 import contextlib
 import dataclasses
+import threading
 from collections.abc import Callable, Sequence
 
 from wsconform.cases.model import Case
@@ -31,7 +32,7 @@ from wsconform.harness.wire.exceptions import ConnectError
 from wsconform.harness.wire.server import Rejection, serve
 from wsconform.reference.protocol.http import Request
 
-from .runner import DEFAULT_AGENT, FuzzResult, FuzzSettings, LoopThread, fuzz
+from .runner import DEFAULT_AGENT, FuzzResult, FuzzSettings, Interrupted, LoopThread, fuzz
 
 __all__ = ["DEFAULT_WAIT", "ClientSlots", "fuzz_clients"]
 
@@ -61,22 +62,36 @@ class ClientSlots:
         return Rejection(503, "no conversation is ready yet: connect again")
 
     async def run(
-        self, case: Case, *, agent: str, settings: FuzzSettings, wait: float
+        self,
+        case: Case,
+        *,
+        agent: str,
+        settings: FuzzSettings,
+        wait: float,
+        stop: threading.Event | None = None,
     ) -> CaseResult:
         """Run ``case`` on the next client connection and judge it.
 
         Raises:
             ConnectError: no client connected within ``wait`` seconds.
+            Interrupted: ``stop`` was set while no client had connected yet.
             RuntimeError: our own failure while the case ran.
         """
         served = ServedCase(case, agent=agent, run_index=0, options=settings.options)
         taken: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.waiting.append((served, taken))
-        try:
-            await asyncio.wait_for(asyncio.shield(taken), wait)
-        except TimeoutError:
-            taken.cancel()
-            raise ConnectError(self.url, f"no client connected within {wait:g} s") from None
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + wait
+        while not taken.done():
+            left = give_up - loop.time()
+            if stop is not None and stop.is_set():
+                taken.cancel()
+                raise Interrupted("stopped while waiting for a client")
+            if left <= 0:
+                taken.cancel()
+                raise ConnectError(self.url, f"no client connected within {wait:g} s")
+            # Look at ``stop`` (set from another thread) every 0.1 s.
+            await asyncio.wait({taken}, timeout=min(left, 0.1))
         return await served.result()
 
 
@@ -95,11 +110,13 @@ def fuzz_clients(
     wait: float = DEFAULT_WAIT,
     listening: Callable[[str], None] | None = None,
     replay: Sequence[Case] = (),
+    stop: threading.Event | None = None,
 ) -> tuple[FuzzResult, list[CaseResult]]:
     """Fuzz the clients that connect to ``host:port`` (0: a free port); see the module
     docstring. ``listening`` gets the ``ws://`` URL once the port is bound. The cases
     of ``replay`` (a client corpus) run first, one connection each; their results come
-    back beside the search's.
+    back beside the search's. Setting ``stop`` ends the run (:func:`.runner.fuzz`): the
+    replay stops, and a case still waiting for a client gives up.
 
     Raises:
         OSError: the address cannot be bound.
@@ -119,11 +136,18 @@ def fuzz_clients(
 
             def execute(case: Case) -> CaseResult:
                 timeout = wait + case_deadline(case, settings.options) + 10
-                coroutine = slots.run(case, agent=agent, settings=settings, wait=wait)
+                coroutine = slots.run(case, agent=agent, settings=settings, wait=wait, stop=stop)
                 return loop.run(coroutine, timeout)
 
-            replayed = [execute(case) for case in replay]
-            result = fuzz(execute, settings)
+            replayed: list[CaseResult] = []
+            for case in replay:
+                if stop is not None and stop.is_set():
+                    break
+                try:
+                    replayed.append(execute(case))
+                except Interrupted:
+                    break
+            result = fuzz(execute, settings, stop=stop)
         finally:
             with contextlib.suppress(TimeoutError):
                 loop.run(_close(server), 10)

@@ -33,6 +33,11 @@ Budgets: ``time_budget`` ends the generation (a clean run then stops early); onc
 mismatch is seen, shrinking may go on for ``shrink_budget`` seconds more, after which
 the smallest failing conversation seen so far is the finding.
 
+A ``stop`` event (:func:`fuzz`'s, :func:`fuzz_target`'s; ``wsconform fuzz`` sets it on
+SIGINT or SIGTERM) ends the run after the examples running finish: the result is
+marked :attr:`FuzzResult.interrupted`, and a mismatch seen by then is the finding as it
+was first confirmed, not shrunk further.
+
 Fuzzing a client (``wsconform fuzz --serve PORT``) uses the same search with
 conversations masked as a server writes them; only the way an example reaches the
 peer differs (:data:`Execute`): see :func:`fuzz`, which takes any executor.
@@ -75,6 +80,7 @@ __all__ = [
     "Finding",
     "FuzzResult",
     "FuzzSettings",
+    "Interrupted",
     "LoopThread",
     "case_of",
     "corpus_id",
@@ -202,6 +208,8 @@ class FuzzResult:
     #: :data:`MAX_UNCONFIRMED` of them; :attr:`unconfirmed_count` counts them all).
     unconfirmed: list[str] = dataclasses.field(default_factory=list)
     unconfirmed_count: int = 0
+    #: The run was stopped (its ``stop`` event set) before it ended by itself.
+    interrupted: bool = False
 
     @property
     def rate(self) -> float:
@@ -262,6 +270,10 @@ async def _cancel_all() -> None:
 
 #: Runs one case against the peer and returns its result (a harness error raises).
 Execute = Callable[[Case], CaseResult]
+
+
+class Interrupted(Exception):
+    """An executor gave up a case because the run's ``stop`` event was set."""
 
 
 class _Stop(BaseException):
@@ -327,8 +339,15 @@ def _simpler(conversation: Conversation, *, masked: bool) -> Iterator[Conversati
 class _Search:
     """The shared state of one fuzz run's searches (see the module docstring)."""
 
-    def __init__(self, execute: Execute, fuzz_settings: FuzzSettings, base_seed: int) -> None:
+    def __init__(
+        self,
+        execute: Execute,
+        fuzz_settings: FuzzSettings,
+        base_seed: int,
+        stop: threading.Event | None = None,
+    ) -> None:
         self.execute = execute
+        self.stop = stop if stop is not None else threading.Event()
         self.settings = fuzz_settings
         self.base_seed = base_seed
         self.lock = threading.Lock()
@@ -351,7 +370,7 @@ class _Search:
         """One example of search ``index``: run it; raise on a mismatch."""
         now = time.monotonic()
         with self.lock:
-            if self.error is not None:
+            if self.error is not None or self.stop.is_set():
                 raise _Stop
             if self.owner is not None and self.owner != index:
                 raise _Stop
@@ -394,6 +413,8 @@ class _Search:
         try:
             result = self.execute(case)
         except Exception as exc:
+            if isinstance(exc, Interrupted) or self.stop.is_set():
+                raise _Stop from exc
             # Unreachable, gone, or a failure of ours: never a finding.
             kind = "" if isinstance(exc, WireError | TimeoutError | OSError) else "internal: "
             message = f"{case.id}: {kind}{type(exc).__name__}: {exc}"
@@ -434,10 +455,11 @@ class _Search:
                 self.unconfirmed.append(f"{mismatch.case.id}: {mismatch.result.verdicts.reason}")
 
     def confirm(self, mismatch: _Mismatch) -> _Mismatch | None:
-        """:meth:`again`, or ``None`` also when the run ended with a harness error."""
+        """:meth:`again`, or ``None`` also when the run ended with a harness error or
+        was stopped."""
         try:
             return self.again(mismatch)
-        except _Abort:
+        except (_Abort, _Stop):
             return None
 
     def reduce(self, mismatch: _Mismatch) -> _Mismatch:
@@ -456,12 +478,14 @@ class _Search:
             for candidate in _simpler(best.conversation, masked=self.settings.masked):
                 if tries >= _REDUCE_TRIES:
                     break
+                if self.stop.is_set():
+                    return best
                 tries += 1
                 with self.lock:
                     self.examples += 1
                 try:
                     found = self.attempt(candidate)
-                except _Abort:
+                except (_Abort, _Stop):
                     return best
                 if found is not None:
                     best, improved = found, True
@@ -507,15 +531,19 @@ class _Search:
         return None
 
 
-def fuzz(execute: Execute, fuzz_settings: FuzzSettings) -> FuzzResult:
+def fuzz(
+    execute: Execute, fuzz_settings: FuzzSettings, *, stop: threading.Event | None = None
+) -> FuzzResult:
     """Search with ``execute`` running each example; the shrunk finding, if any.
 
     ``execute`` must be thread-safe when ``jobs`` > 1. Any exception it raises (the
     target unreachable or gone, a failure of ours) or a case whose opening handshake
-    failed ends the run with :attr:`FuzzResult.error`.
+    failed ends the run with :attr:`FuzzResult.error`, unless ``stop`` is set by then
+    (or it raises :class:`Interrupted`): setting ``stop`` ends the run, marked
+    :attr:`FuzzResult.interrupted`, after the examples running finish.
     """
     base_seed = fuzz_settings.seed if fuzz_settings.seed is not None else random.randrange(2**32)
-    search = _Search(execute, fuzz_settings, base_seed)
+    search = _Search(execute, fuzz_settings, base_seed, stop)
     begin = time.monotonic()
     if fuzz_settings.jobs == 1:
         ends = [search.run(0)]
@@ -528,14 +556,18 @@ def fuzz(execute: Execute, fuzz_settings: FuzzSettings) -> FuzzResult:
         best is None or _size(shrunk.conversation) <= _size(best.conversation)
     ):
         best = shrunk
+    stopped = search.stop.is_set
     if best is not None and search.error is None:
-        confirmed = search.confirm(best)
-        if confirmed is None and search.error is None:
+        confirmed = None if stopped() else search.confirm(best)
+        if confirmed is None and search.error is None and not stopped():
             search.note_unconfirmed(best)
-            # The shrunk one was timing: the first mismatch was confirmed when seen.
+        if confirmed is None:
+            # The shrunk one was timing, or the run was stopped: the first mismatch
+            # was confirmed when it was seen.
             confirmed = search.first
-        best = None if confirmed is None else search.reduce(confirmed)
+        best = confirmed if confirmed is None or stopped() else search.reduce(confirmed)
     result = FuzzResult(base_seed, search.examples, time.monotonic() - begin)
+    result.interrupted = stopped()
     result.unconfirmed = list(search.unconfirmed)
     result.unconfirmed_count = search.unconfirmed_count
     if search.error is not None:
@@ -560,10 +592,11 @@ def fuzz_target(
     *,
     agent: str = DEFAULT_AGENT,
     run_index: Callable[[str], int] | None = None,
+    stop: threading.Event | None = None,
 ) -> FuzzResult:
     """Fuzz the server at ``target`` (a URL or a :class:`Target`); see the module
     docstring. The results carry ``agent`` and the JSON ``case`` number ``run_index``
-    gives (default 0).
+    gives (default 0). Setting ``stop`` ends the run (:func:`fuzz`).
 
     Raises:
         InvalidTargetURL: ``target`` is not a usable WebSocket URL.
@@ -587,7 +620,7 @@ def fuzz_target(
             )
             return loop.run(coroutine, timeout)
 
-        result = fuzz(execute, fuzz_settings)
+        result = fuzz(execute, fuzz_settings, stop=stop)
     if result.error is not None:
         result.error = dataclasses.replace(result.error, agent=agent)
     return result

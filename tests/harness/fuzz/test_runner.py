@@ -7,6 +7,8 @@ hundreds of conversations takes seconds and always goes the same way for a seed.
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from hypothesis.database import InMemoryExampleDatabase
 
@@ -272,3 +274,32 @@ def test_a_peer_failing_every_other_run_gives_only_unconfirmed_notes(
     assert result.error is None and result.finding is None
     assert result.unconfirmed_count > 3 and len(result.unconfirmed) == 3
     assert result.examples == 60 + result.unconfirmed_count
+
+
+def test_stop_ends_the_search_with_the_first_confirmed_mismatch() -> None:
+    stop = threading.Event()
+    calls: list[str] = []
+
+    def deaf_then_stop(case: Case) -> CaseResult:
+        # The first mismatch is confirmed, then the run is stopped while it shrinks.
+        calls.append(case.id)
+        if len(calls) == 3:
+            stop.set()
+        return _deaf(case)
+
+    result = fuzz(deaf_then_stop, FuzzSettings(seed=2, max_examples=100), stop=stop)
+    assert result.interrupted and result.error is None
+    assert result.finding is not None and result.finding.case_id == calls[0]
+    assert len(calls) == 3 and result.examples == 3
+
+
+def test_an_executor_interrupted_by_stop_is_no_harness_error() -> None:
+    stop = threading.Event()
+
+    def interrupted(case: Case) -> CaseResult:
+        stop.set()
+        raise runner.Interrupted("stopped")
+
+    result = fuzz(interrupted, FuzzSettings(seed=2, max_examples=100), stop=stop)
+    assert result.interrupted and result.error is None and result.finding is None
+    assert result.examples == 1

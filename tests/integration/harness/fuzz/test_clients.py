@@ -2,7 +2,7 @@
 
 The driver is the one docs/fuzzing.md shows, here with the reference's sync client
 (conforming: no mismatch) and with a client that never echoes (found, shrunk to one
-frame). A client that never connects is a harness error.
+frame). A client that never connects is a harness error; ``stop`` ends the wait at once.
 """
 
 from __future__ import annotations
@@ -83,3 +83,17 @@ def test_no_client_is_a_harness_error() -> None:
     result, _replayed = fuzz_clients(0, ci(seed=1, max_examples=5), wait=unit(0.3))
     assert result.finding is None and result.error is not None
     assert "no client connected within" in result.error.message
+
+
+def test_stop_ends_the_wait_for_a_client_at_once() -> None:
+    stop = threading.Event()
+    timer = threading.Timer(unit(0.3), stop.set)
+    timer.start()
+    started = time.monotonic()
+    try:
+        result, _replayed = fuzz_clients(0, ci(seed=1, max_examples=5), wait=unit(30), stop=stop)
+    finally:
+        timer.cancel()
+    # Interrupted while waiting: no harness error, no finding, long before ``wait``.
+    assert result.interrupted and result.error is None and result.finding is None
+    assert time.monotonic() - started < unit(5)

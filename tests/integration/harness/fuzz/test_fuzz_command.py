@@ -4,6 +4,7 @@ The corpus round trip: a defect is found, shrunk, saved to the corpus and writte
 the reports; ``wsconform test-server --cases corpus.<digest>`` replays the saved case
 with the same verdict; the next ``wsconform fuzz`` replays it first; a conforming
 server passes a saved case. Unreachable targets are exit 2. ``--serve`` fuzzes a client.
+SIGINT and SIGTERM write a partial report marked interrupted and exit 130 / 143.
 """
 
 from __future__ import annotations
@@ -11,10 +12,14 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import signal
 import subprocess
 import sys
 import threading
+import time
 import xml.etree.ElementTree as ET
+
+import pytest
 
 from tests.peers.base import serve_peer
 from tests.peers.running import in_thread
@@ -159,3 +164,47 @@ def test_serve_fuzzes_a_client_and_saves_a_client_case(tmp_path: pathlib.Path) -
     assert entry.target == "client"
     assert f"wsconform test-client --cases {entry.case_id}" in out
     assert "wsconform fuzz --serve " in out and "--seed 2" in out
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_an_interrupted_fuzz_run_writes_a_partial_report(
+    signum: signal.Signals, tmp_path: pathlib.Path
+) -> None:
+    env = dict(os.environ)
+    env.pop(ENV_VAR, None)
+    with reference_server(timeout=unit(20)) as url:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "wsconform.harness.cli", "fuzz", url, "--seed", "1",
+             "--max-examples", "100000", "--kill-after", "0.2", "--corpus",
+             str(tmp_path / "corpus"), "--database", ":memory:", "--outdir",
+             str(tmp_path / "reports"), "--agent", "ref"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        try:
+            assert process.stdout is not None
+            lines = [process.stdout.readline(), process.stdout.readline()]
+            assert lines[0].startswith("replaying "), lines
+            assert lines[1].startswith("fuzzing "), lines
+            replayed = int(lines[0].split()[1])
+            time.sleep(unit(1.5))
+            process.send_signal(signum)
+            out, err = process.communicate(timeout=unit(30))
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert process.returncode == 128 + signum, out + err
+    assert "interrupted: no mismatch so far" in out and "Traceback" not in err
+    reports = tmp_path / "reports"
+    index = json.loads((reports / "index.json").read_text())
+    assert len(index["ref"]) == replayed
+    assert {entry["behavior"] for entry in index["ref"].values()} == {"OK"}
+    [error] = json.loads((reports / "harness_errors.json").read_text())
+    message = error["message"]
+    assert error["case"] is None and message in err
+    assert message.startswith(f"interrupted by {signum.name}: partial report, ")
+    assert f"{replayed} of {replayed} corpus cases finished" in message
+    fuzzed = int(message.rsplit(", ", 1)[1].split()[0])
+    assert fuzzed > 0 and f"{fuzzed} conversations in" in out
+    for name in ("index.html", "junit.xml", "summary.md"):
+        assert f"interrupted by {signum.name}" in (reports / name).read_text(), name

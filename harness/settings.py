@@ -28,6 +28,14 @@ or a value of the wrong type is a one-line error naming it (exit 2)::
     [gate]
     fail-on = "non-strict"
     baseline = "ci/baseline.json"
+
+    [fuzz]              # wsconform fuzz's own; it reads nothing else
+    seed = 3
+    max-examples = 500
+
+A table of :data:`COMMAND_TABLES` belongs to one command (``config_table`` of its
+parser's defaults): that command reads only it, the others only the rest; every key of
+every table is checked all the same.
 """
 
 from __future__ import annotations
@@ -38,7 +46,15 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["CONFIG_FILE", "KEYS", "ConfigError", "apply_config", "find_config", "load_config"]
+__all__ = [
+    "COMMAND_TABLES",
+    "CONFIG_FILE",
+    "KEYS",
+    "ConfigError",
+    "apply_config",
+    "find_config",
+    "load_config",
+]
 
 CONFIG_FILE = "wsconform.toml"
 
@@ -108,6 +124,16 @@ def _catalog(value: Any) -> str:
     return str(value)
 
 
+def _tolerate(value: Any) -> list[str]:
+    from wsconform.harness.fuzz.deviations import DEVIATIONS
+
+    names = _strings(value)
+    unknown = [name for name in names if name not in DEVIATIONS]
+    if unknown:
+        raise TypeError(f"known deviations ({', '.join(DEVIATIONS)}), not {unknown[0]!r}")
+    return names
+
+
 def _network(value: Any) -> str:
     if value != "host":
         raise TypeError('"host"')
@@ -143,8 +169,22 @@ KEYS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("timers", "drop-timeout"): ("drop_timeout", _number),
     ("gate", "fail-on"): ("fail_on", _fail_on),
     ("gate", "baseline"): ("baseline", _string),
+    ("fuzz", "seed"): ("seed", _integer),
+    ("fuzz", "max-examples"): ("max_examples", _integer),
+    ("fuzz", "time-budget"): ("time_budget", _number),
+    ("fuzz", "shrink-budget"): ("shrink_budget", _number),
+    ("fuzz", "jobs"): ("jobs", _integer),
+    ("fuzz", "kill-after"): ("kill_after", _number),
+    ("fuzz", "database"): ("database", _string),
+    ("fuzz", "corpus"): ("corpus", _string),
+    ("fuzz", "outdir"): ("outdir", _string),
+    ("fuzz", "formats"): ("formats", _formats),
+    ("fuzz", "tolerate"): ("tolerate", _tolerate),
+    ("fuzz", "agent"): ("agent", _string),
 }
 _TABLES = {table for table, _ in KEYS if table}
+#: Tables that belong to one command (``wsconform fuzz``), which reads nothing else.
+COMMAND_TABLES = frozenset({"fuzz"})
 
 
 def find_config(start: pathlib.Path | None = None) -> tuple[pathlib.Path, bool] | None:
@@ -166,8 +206,9 @@ def find_config(start: pathlib.Path | None = None) -> tuple[pathlib.Path, bool] 
     return None
 
 
-def load_config(path: pathlib.Path, pyproject: bool = False) -> dict[str, Any]:
-    """The option values of a configuration file, by option dest.
+def load_config(path: pathlib.Path, pyproject: bool = False, table: str = "") -> dict[str, Any]:
+    """The option values of a configuration file, by option dest: those of ``table``
+    (one of :data:`COMMAND_TABLES`), or with ``""`` those of every other table.
 
     Raises:
         ConfigError: unreadable, not TOML, an unknown key or a value of the wrong type.
@@ -180,6 +221,7 @@ def load_config(path: pathlib.Path, pyproject: bool = False) -> dict[str, Any]:
         raise ConfigError(f"{path}: {getattr(exc, 'strerror', None) or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not TOML ({exc})") from None
+    scope = table
     prefix = ""
     if pyproject:
         data = data.get("tool", {}).get("wsconform", {})
@@ -201,9 +243,11 @@ def load_config(path: pathlib.Path, pyproject: bool = False) -> dict[str, Any]:
                 raise ConfigError(f"{path}: unknown key {where!r}")
             dest, convert = KEYS[(table, name)]
             try:
-                values[dest] = convert(item)
+                converted = convert(item)
             except TypeError as exc:
                 raise ConfigError(f"{path}: {where} must be {exc}") from None
+            if (table if table in COMMAND_TABLES else "") == scope:
+                values[dest] = converted
     return values
 
 
@@ -217,7 +261,8 @@ def apply_config(
     """``args`` with the configuration file's values where ``argv`` gave no flag.
 
     The file is ``args.config`` when given, else the one :func:`find_config` finds.
-    Keys the command has no option for are an error too.
+    Keys the command has no option for are an error too. ``args.config_table`` names
+    the command's own table (see :func:`load_config`).
 
     Raises:
         ConfigError: see :func:`load_config`.
@@ -230,7 +275,7 @@ def apply_config(
         if found is None:
             return args
         path, pyproject = found
-    values = load_config(path, pyproject)
+    values = load_config(path, pyproject, getattr(args, "config_table", ""))
     # Options given on the command line: argparse sets no default over a value that
     # is already in the namespace, so the marked ones left are those not given.
     # (An empty list subclass: ``append`` options copy and extend what they find.)

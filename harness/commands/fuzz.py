@@ -177,10 +177,17 @@ def register(subparsers: Any) -> None:
         help="how long a case waits for the peer to fail the connection (default 1 s)",
     )
     parser.add_argument("--agent", help=f"name in the reports (default {DEFAULT_AGENT})")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="configuration file whose [fuzz] table gives the defaults (default: "
+        "wsconform.toml or [tool.wsconform] in pyproject.toml, from the working "
+        "directory up; docs/configuration.md)",
+    )
     parser.add_argument("--insecure", action="store_true", help="wss://: do not verify")
     parser.add_argument("--cafile", help="wss://: CA certificates to verify the server with")
     add_report_arguments(parser)
-    parser.set_defaults(handler=run)
+    parser.set_defaults(handler=run, command_parser=parser, config_table="fuzz")
 
 
 def open_database(spec: str) -> ExampleDatabase | None:

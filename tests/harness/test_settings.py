@@ -139,3 +139,68 @@ def test_strict_from_the_file(tmp_path: pathlib.Path, monkeypatch: pytest.Monkey
     assert configured([]).strict is False
     (tmp_path / "wsconform.toml").write_text("strict = true\n")
     assert configured([]).strict is True
+
+
+def fuzz_configured(argv: list[str]) -> argparse.Namespace:
+    args = cli.build_parser().parse_args(["fuzz", *argv])
+    parser: argparse.ArgumentParser = args.command_parser
+    return apply_config(parser.parse_args(argv), parser, argv)
+
+
+FUZZ_CONFIG = """\
+jobs = 3
+outdir = "servers"
+cases = ["1.*"]
+[fuzz]
+seed = 7
+max-examples = 500
+time-budget = 60
+jobs = 2
+database = ":memory:"
+corpus = "ci/corpus"
+tolerate = ["utf8-at-end"]
+"""
+
+
+def test_fuzz_reads_only_its_table(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "wsconform.toml").write_text(FUZZ_CONFIG)
+    args = fuzz_configured(["ws://127.0.0.1:9/"])
+    assert (args.seed, args.max_examples, args.time_budget, args.jobs) == (7, 500, 60.0, 2)
+    assert (args.database, args.corpus, args.tolerate) == (":memory:", "ci/corpus", ["utf8-at-end"])
+    assert args.outdir == "reports/fuzz"  # the top level is test-server's
+    # ... and test-server reads everything but [fuzz].
+    server = configured([])
+    assert (server.jobs, server.outdir, server.cases) == (3, "servers", ["1.*"])
+
+
+def test_fuzz_flags_override_the_file(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "wsconform.toml").write_text(FUZZ_CONFIG)
+    args = fuzz_configured(
+        ["ws://127.0.0.1:9/", "--seed", "1", "-j", "1", "--tolerate", "unmasked-accepted"]
+    )
+    assert (args.seed, args.jobs, args.max_examples) == (1, 1, 500)
+    assert args.tolerate == ["unmasked-accepted"]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[fuzz]\nseeds = 1\n", "unknown key 'fuzz.seeds'"),
+        ("[fuzz]\nmax-examples = 'many'\n", "fuzz.max-examples must be an integer"),
+        ("[fuzz]\ntolerate = ['none']\n", "fuzz.tolerate must be known deviations"),
+    ],
+)
+def test_a_bad_fuzz_table_is_exit_2_for_both_commands(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    for command in ("fuzz", "test-server"):
+        assert cli.main([command, "--config", str(path), "ws://127.0.0.1:9/"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"wsconform {command}: {path}: {message}"), err
+        assert err.count("\n") == 1

@@ -208,3 +208,17 @@ def test_an_interrupted_fuzz_run_writes_a_partial_report(
     assert fuzzed > 0 and f"{fuzzed} conversations in" in out
     for name in ("index.html", "junit.xml", "summary.md"):
         assert f"interrupted by {signum.name}" in (reports / name).read_text(), name
+
+
+def test_the_fuzz_table_of_a_config_file_gives_the_defaults(tmp_path: pathlib.Path) -> None:
+    config = tmp_path / "wsconform.toml"
+    config.write_text(
+        f'cases = ["1.*"]\n[fuzz]\nseed = 9\nmax-examples = 7\ndatabase = ":memory:"\n'
+        f'outdir = "{tmp_path / "from-file"}"\nkill-after = 0.5\n'
+    )
+    with reference_server(timeout=unit(20)) as url:
+        done = wsconform("fuzz", url, "--config", str(config), "--no-replay", "--seed", "4")
+    assert done.returncode == 0, done.stdout + done.stderr
+    # The file's max-examples and outdir, the command line's seed.
+    assert "7 conversations in" in done.stdout and "/s), seed 4" in done.stdout
+    assert (tmp_path / "from-file" / "index.json").is_file()

@@ -23,8 +23,11 @@ renderers into ``--wsconform-outdir`` at the end of the session (docs/reports.md
 The fuzz item runs the network fuzzer (:mod:`wsconform.harness.fuzz.runner`:
 ``fuzz_target`` with ``FuzzSettings(max_examples=...)``) against the target and fails
 with its shrunk finding's reproduction (``wsconform.harness.fuzz.reproduction``); the
-finding's case goes into the report like any other. While those modules are not
-installed the item is skipped with that reason.
+finding is saved to the corpus as ``wsconform fuzz`` saves it (``--wsconform-corpus DIR``,
+default the same as the command's: :func:`~wsconform.harness.fuzz.corpus.default_corpus`),
+so the replay command the reproduction prints works, and its case goes into the report
+like any other. While those modules are not installed the item is skipped with that
+reason.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from wsconform.cases.model import Case
 from wsconform.harness.commands.case_options import UsageError, select_cases
 from wsconform.harness.commands.test_server import check_outdir, check_testdata
 from wsconform.harness.fuzz import profiles
+from wsconform.harness.fuzz.corpus import default_corpus, entry_of, save
 from wsconform.harness.gate import FAIL_ON, expected_outcome, fails
 from wsconform.harness.record.describe import (
     describe_ending,
@@ -172,6 +176,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="conversations the fuzz item sends (default: max_examples of the Hypothesis "
         f"profile {profiles.ENV_VAR} names; 0 leaves the item out)",
     )
+    group.addoption(
+        "--wsconform-fuzz-seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="the fuzz item's seed (default: a random one; the finding names it)",
+    )
+    group.addoption(
+        "--wsconform-corpus",
+        metavar="DIR",
+        help="where the fuzz item saves a finding (default: as wsconform fuzz: cases/corpus "
+        "in a source checkout, else .wsconform/corpus)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -223,6 +240,8 @@ def pytest_configure(config: pytest.Config) -> None:
         fuzz_examples=examples,
         controller=not hasattr(config, "workerinput"),
         options=RunOptions(testdata=testdata),
+        corpus=pathlib.Path(config.getoption("wsconform_corpus") or default_corpus()),
+        fuzz_seed=config.getoption("wsconform_fuzz_seed"),
     )
     config.pluginmanager.register(session, _PLUGIN_NAME)
 
@@ -314,6 +333,8 @@ class WsconformSession:
         fuzz_examples: int,
         controller: bool,
         options: RunOptions | None = None,
+        corpus: pathlib.Path | None = None,
+        fuzz_seed: int | None = None,
     ) -> None:
         self.target = target
         self.cases = cases
@@ -324,6 +345,9 @@ class WsconformSession:
         self.fuzz_examples = fuzz_examples
         self.controller = controller
         self.options = options if options is not None else RunOptions()
+        #: Where the fuzz item saves a finding.
+        self.corpus = corpus if corpus is not None else default_corpus()
+        self.fuzz_seed = fuzz_seed
         self.report = Report()
         self.written: list[pathlib.Path] | None = None
         self.write_error: str | None = None
@@ -571,15 +595,24 @@ class FuzzItem(pytest.Item):
             self.outcomes = [HarnessError(UNKNOWN_AGENT, None, str(exc))]
             raise
         examples = self.run.fuzz_examples
-        settings = fuzz_settings(max_examples=examples, options=self.run.options)
+        settings = fuzz_settings(
+            seed=self.run.fuzz_seed, max_examples=examples, options=self.run.options
+        )
         result = fuzz_target(self.run.target, settings, agent=agent)
         self.outcomes = list(result.results)
         if result.error is not None:
             self.outcomes.append(result.error)
             raise HarnessFailure(result.error.message)
         if result.finding is not None:
-            lines = reproduction(result.finding, url=self.run.target.url, max_examples=examples)
-            raise FuzzFailed("\n".join(lines))
+            url = self.run.target.url
+            saved: pathlib.Path | None = None
+            problem = []
+            try:
+                saved = save(entry_of(result.finding, url=url), self.run.corpus)
+            except OSError as exc:
+                problem = [f"cannot save the finding to {self.run.corpus}: {exc}"]
+            lines = reproduction(result.finding, url=url, saved=saved, max_examples=examples)
+            raise FuzzFailed("\n".join(lines + problem))
 
     def repr_failure(
         self,

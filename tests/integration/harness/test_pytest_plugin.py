@@ -6,7 +6,8 @@ known-broken peer (:class:`tests.peers.WrongPongPeer`, whose pongs carry the wro
 payload) served from a thread. The tests check the items and their ids, the failing
 item's message (reason, wire log, replay command), the harness error of an unreachable
 target, that ONE report is written, by the controller, whatever the workers, and
-that the fuzz item runs the network fuzzer (or says that it is not installed).
+that the fuzz item runs the network fuzzer (or says that it is not installed), and
+that its finding is saved to the corpus so that the replay command it prints works.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.integration.harness.fuzz.variants import Echo1005Peer
 from tests.peers import WrongPongPeer, serve_peer
 from tests.peers.running import in_thread
 from tests.timing import unit
 from wsconform.harness.commands.conformance import reference_server
+from wsconform.harness.fuzz.corpus import ENV_VAR, load_dir
 from wsconform.harness.pytest_plugin import FuzzItem
 
 CASES = "1.1.1,2.3,6.4.1"
@@ -195,3 +198,35 @@ def test_bad_options_are_one_line_usage_errors(tmp_path: pathlib.Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 4
     assert "WSCONFORM_HYPOTHESIS_PROFILE='weekly' names no Hypothesis profile" in proc.stderr
+
+
+def test_the_fuzz_items_finding_is_saved_and_its_replay_command_works(
+    tmp_path: pathlib.Path,
+) -> None:
+    corpus = tmp_path / "corpus"
+    with in_thread(lambda: serve_peer(Echo1005Peer)) as url:
+        proc = run_pytest(
+            tmp_path, "--wsconform-target", url, "--wsconform-cases", "1.1.1",
+            "--wsconform-outdir", str(tmp_path / "out"), "--wsconform-fuzz-examples", "100",
+            "--wsconform-corpus", str(corpus), "--wsconform-fuzz-seed", "2", profile="ci",
+        )  # fmt: skip
+        assert proc.returncode == 1, proc.stdout + proc.stderr
+        assert "FAILED wsconform::test_fuzz[server]" in proc.stdout
+        assert "seed: 2" in proc.stdout
+        (entry,) = load_dir(corpus)
+        saved = corpus / f"{entry.conversation.digest()}.json"
+        assert f"saved: {saved}" in proc.stdout
+        replay = f"replay: {ENV_VAR}={corpus} wsconform test-server {url} --cases {entry.case_id}"
+        assert replay in proc.stdout
+        # The printed command, as a user runs it: the same verdict.
+        env = dict(os.environ, **{ENV_VAR: str(corpus)})
+        again = subprocess.run(
+            [sys.executable, "-m", "wsconform.harness.cli", "test-server", url, "--cases",
+             entry.case_id, "--outdir", str(tmp_path / "replay")],
+            capture_output=True, text=True, timeout=unit(60), check=False, env=env,
+        )  # fmt: skip
+    assert again.returncode == 1, again.stdout + again.stderr
+    [agent] = index(tmp_path / "replay").values()
+    # Echo1005Peer's defect is in its closing handshake.
+    assert agent[entry.case_id]["behaviorClose"] == "FAILED"
+    assert index(tmp_path / "out")

@@ -181,6 +181,7 @@ KEYS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("fuzz", "formats"): ("formats", _formats),
     ("fuzz", "tolerate"): ("tolerate", _tolerate),
     ("fuzz", "agent"): ("agent", _string),
+    ("fuzz", "length-mutations"): ("length_mutations", _boolean),
 }
 _TABLES = {table for table, _ in KEYS if table}
 #: Tables that belong to one command (``wsconform fuzz``), which reads nothing else.

@@ -170,6 +170,12 @@ def register(subparsers: Any) -> None:
         help="count mismatches of this known deviation instead of stopping (repeatable)",
     )
     parser.add_argument(
+        "--length-mutations",
+        action="store_true",
+        help="also send non-minimal length encodings and 64-bit lengths with the top bit "
+        "set (RFC 6455 section 5.2; docs/fuzzing.md)",
+    )
+    parser.add_argument(
         "--kill-after",
         type=float,
         default=1.0,
@@ -285,6 +291,7 @@ def _settings(args: argparse.Namespace) -> FuzzSettings:
         kill_after=args.kill_after,
         options=RunOptions(timeouts=Timeouts()),
         tolerate=frozenset(args.tolerate),
+        length_mutations=args.length_mutations,
     )
 
 

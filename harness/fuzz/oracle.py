@@ -19,6 +19,12 @@ Alternatives the RFC allows:
   library answers pings, the application echoes later): NON-STRICT.
 * Invalid UTF-8 may be detected at the first bad byte or at the end of its frame: the
   events before the failure are the same, so both give the same case.
+* A non-minimal length encoding (section 5.2: "the minimal number of bytes MUST be
+  used to encode the length") binds the sender; the RFC gives the receiver no rule.
+  As the catalog's ``fr.1`` cases judge it (``cases/families/framing.py``), failing
+  the connection with 1002 is OK, and accepting the frame is NON-STRICT: the case's
+  :class:`~wsconform.cases.model.Alternative` is what a peer that reads every length
+  form does with the conversation (:attr:`Prediction.accepted`).
 * Where two rules are broken at once, or RFC 6455 leaves the choice, more than one
   close code is accepted: a close reason that is not UTF-8 (1007 or 1002, as 7.5.1),
   a text frame with a protocol error and invalid UTF-8 (1002 or 1007), a 64-bit length
@@ -35,6 +41,7 @@ import dataclasses
 from wsconform.cases.model import (
     NON_STRICT,
     OK,
+    Alternative,
     Case,
     CloseAfter,
     Event,
@@ -100,6 +107,8 @@ class Prediction:
     closing handshake (started by the tester's close frame when ``close_rcvd``), using
     one of ``close_codes`` or no code. ``rule`` is the RFC sentence, ``reason`` the
     core's own words, ``failing_frame`` the 1-based frame that fails it.
+    ``accepted``: when it fails on a non-minimal length encoding, the prediction for a
+    peer that accepts every length form (NON-STRICT, as ``fr.1``).
     """
 
     events: tuple[Event, ...]
@@ -110,6 +119,7 @@ class Prediction:
     rule: str
     reason: str
     failing_frame: int | None = None
+    accepted: Prediction | None = None
 
 
 def _kind(frame: WireFrame, exc: FailConnection, in_text: bool) -> tuple[str, tuple[int, ...]]:
@@ -178,6 +188,10 @@ def predict(
         exc = core.parser_exc
         if isinstance(exc, FailConnection):
             kind, codes = _kind(frame, exc, in_text or frame.opcode == CONT)
+            accepted = None
+            if "non-minimal" in str(exc):
+                # Section 5.2 binds the sender: a peer may read the long form (fr.1).
+                accepted = predict(_minimal(conversation), max_size=max_size, side=side)
             # The message completed by the frames just before may be lost.
             tolerated = tuple(e for e in events if not isinstance(e, Message))
             return Prediction(
@@ -189,6 +203,7 @@ def predict(
                 RULES[kind],
                 str(exc),
                 index,
+                accepted,
             )
         if core.close_rcvd is not None:
             code = core.close_rcvd.code
@@ -206,6 +221,18 @@ def predict(
                 "",
             )
     return Prediction(tuple(events), _pongs_first(events), False, False, (1000,), RULES["echo"], "")
+
+
+def _minimal(conversation: Conversation) -> Conversation:
+    """The conversation with every true length in its minimal encoding."""
+    return Conversation(
+        tuple(
+            dataclasses.replace(send, frame=dataclasses.replace(send.frame, length_encoding=None))
+            if send.frame.length is None
+            else send
+            for send in conversation.sends
+        )
+    )
 
 
 def _pongs_first(events: list[Event]) -> tuple[Event, ...] | None:
@@ -284,6 +311,20 @@ def to_case(
         steps.append(CloseAfter(kill_after))
         close = ExpectedClose(True, (1000,), require_clean=True)
         expectation = f"The peer echoes every message and answers every ping. {prediction.rule}"
+    alternatives: tuple[Alternative, ...] = ()
+    accepted = prediction.accepted
+    if accepted is not None:
+        # fr.1's NON-STRICT: the peer read the long forms and went on (each list of
+        # its own prediction, with its own ending; the tester still ends after
+        # ``kill_after`` when the peer does not).
+        why = (
+            "it accepted a non-minimal length; section 5.2 binds the sender, so this is "
+            "tolerated, but failing the connection with 1002 is preferred."
+        )
+        ending = _close_of(accepted)
+        lists = [accepted.events] + ([] if accepted.tolerated is None else [accepted.tolerated])
+        alternatives = tuple(Alternative(events, ending, why) for events in lists)
+        expectation += " Accepting the non-minimal length is tolerated (NON-STRICT)."
     lines = conversation.describe()[::2]
     return Case(
         id=case_id,
@@ -292,7 +333,19 @@ def to_case(
         steps=tuple(steps),
         expected=expected,  # type: ignore[arg-type]
         expected_close=close,
+        alternatives=alternatives,
     )
+
+
+def _close_of(prediction: Prediction) -> ExpectedClose:
+    """How the connection ends when ``prediction`` holds, the case ending with
+    ``killAfter`` (an alternative of a failing prediction; see :func:`to_case`)."""
+    if prediction.fails:
+        return ExpectedClose(False, prediction.close_codes, require_clean=False)
+    if prediction.close_rcvd:
+        return ExpectedClose(False, prediction.close_codes, require_clean=True)
+    # Under ``killAfter`` the tester ends with 1001 (Going Away), as fr.1's cases expect.
+    return ExpectedClose(True, (1000, 1001), require_clean=True)
 
 
 def close_of(body: bytes) -> Close | None:

@@ -139,7 +139,8 @@ class FuzzSettings:
     connection itself (see :func:`.oracle.to_case`). ``masked``: the conversations are
     a client's (testing a server) or a server's (``False``, testing a client).
     ``tolerate`` names deviations (:data:`.deviations.DEVIATIONS`) that are counted
-    instead of being findings.
+    instead of being findings. ``length_mutations`` adds non-minimal length encodings
+    and 64-bit lengths with the top bit set (:func:`.strategies.conversations`).
 
     Raises:
         ValueError: a count below 1, ``kill_after`` not above 0, an unknown deviation.
@@ -156,6 +157,7 @@ class FuzzSettings:
     max_fragments: int = 4
     masked: bool = True
     tolerate: frozenset[str] = frozenset()
+    length_mutations: bool = False
 
     @property
     def target(self) -> AppliesTo:
@@ -517,6 +519,7 @@ class _Search:
                 masked=fuzz_settings.masked,
                 wire_mutations=False,
                 max_fragments=fuzz_settings.max_fragments,
+                length_mutations=fuzz_settings.length_mutations,
             )
         )
         def search(conversation: Conversation) -> None:

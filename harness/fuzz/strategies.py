@@ -280,6 +280,7 @@ def mutated_frames(
     wire_mutations: bool = True,
     text: bool = False,
     one_in: int = 4,
+    length_mutations: bool = False,
 ) -> WireFrame:
     """``frame`` on the wire as the sender's role writes it (``masked``), then, about
     once in ``one_in`` frames, deviations, each behind a boolean.
@@ -289,7 +290,9 @@ def mutated_frames(
     reserved opcode, a control frame with FIN clear or a payload over 125 bytes,
     masking wrong for the role (section 5.1).
     With ``wire_mutations``: a non-minimal length encoding, a false declared length, a
-    64-bit length with the top bit set.
+    64-bit length with the top bit set. With ``length_mutations`` alone: the two of
+    them that keep the declared length true (a non-minimal encoding, the top bit), the
+    ones a network run can judge (see :func:`conversations`).
     """
     wire = WireFrame.from_frame(frame, masked=masked)
     if text and _rarely(draw, 5):
@@ -308,7 +311,7 @@ def mutated_frames(
         wire = dataclasses.replace(wire, payload=wire.payload + b"\x00" * (126 - len(wire.payload)))
     if draw(st.booleans()):
         wire = dataclasses.replace(wire, masked=not masked)
-    if not wire_mutations:
+    if not (wire_mutations or length_mutations):
         return wire
     if draw(st.booleans()):
         size = len(wire.payload)
@@ -316,7 +319,7 @@ def mutated_frames(
         if size <= 0xFFFF:
             encoding = draw(st.sampled_from([LengthEncoding.LENGTH_16, LengthEncoding.LENGTH_64]))
         wire = dataclasses.replace(wire, length_encoding=encoding)
-    if draw(st.booleans()):
+    if wire_mutations and draw(st.booleans()):
         # A declared length larger than the payload: the peer waits for bytes that
         # never come, or reads the next frame's header as payload.
         length = len(wire.payload) + draw(st.integers(1, 200))
@@ -340,6 +343,7 @@ def conversations(
     masked: bool = True,
     wire_mutations: bool = False,
     max_fragments: int = 4,
+    length_mutations: bool = False,
 ) -> Conversation:
     """One conversation: a data message, fragmented anywhere with control frames
     between its fragments (about once in six left unfinished), then, behind a boolean,
@@ -348,8 +352,13 @@ def conversations(
 
     ``masked`` is the role's masking (a client's frames are masked); the minimal
     example is one empty binary frame, masked as the role requires, in a burst.
-    ``wire_mutations`` adds the length deviations the catalog's steps cannot send yet
-    (see :func:`mutated_frames`): on for in-process fuzzing, off for the network.
+    ``wire_mutations`` adds the length deviations (see :func:`mutated_frames`): on for
+    in-process fuzzing, off for the network. ``length_mutations`` adds only those that
+    keep the declared length true, for the network (``--length-mutations``): a false
+    length has no answer a conforming peer must give, since the peer waits for payload
+    bytes that never come, or reads the next frames and the tester's own close frame
+    as payload, and then parses whatever follows as a header; what it does next depends
+    on those bytes and on timing, not on a rule of RFC 6455.
 
     Control frames come only before the message's last frame, so the order of a
     conforming peer's answers is fixed: every pong before the echo.
@@ -367,6 +376,7 @@ def conversations(
                 masked=masked,
                 wire_mutations=wire_mutations,
                 text=first is TEXT and f.opcode in (TEXT, CONT),
+                length_mutations=length_mutations,
             )
         )
         for f in message
@@ -378,6 +388,14 @@ def conversations(
             extra = draw(frames(max_size=200))
             text = extra.opcode is TEXT or (extra.opcode is CONT and first is TEXT)
             sent.append(
-                draw(mutated_frames(extra, masked=masked, wire_mutations=wire_mutations, text=text))
+                draw(
+                    mutated_frames(
+                        extra,
+                        masked=masked,
+                        wire_mutations=wire_mutations,
+                        text=text,
+                        length_mutations=length_mutations,
+                    )
+                )
             )
     return Conversation(tuple(Send(frame, draw(write_patterns())) for frame in sent))

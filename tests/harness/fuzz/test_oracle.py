@@ -125,3 +125,29 @@ def test_a_client_must_fail_on_a_masked_frame_from_the_server() -> None:
     assert masked.rule == RULES["mask-client"]
     plain = predict(_send(WireFrame(2, b"x")), side=CLIENT)
     assert not plain.fails and plain.events == (Message(b"x", True),)
+
+
+def test_a_non_minimal_length_fails_with_1002_or_is_accepted_non_strict() -> None:
+    # As the fr.1 cases judge it (cases/families/framing.py): section 5.2 binds the
+    # sender, so failing is OK and reading the long form is NON-STRICT.
+    from wsconform.cases.model import NON_STRICT as VERDICT_NON_STRICT
+    from wsconform.cases.model import Alternative, Message
+    from wsconform.harness.wire.frame import LengthEncoding
+
+    long_form = WireFrame(1, b"hi", masked=True, length_encoding=LengthEncoding.LENGTH_16)
+    prediction = predict(_send(long_form))
+    assert prediction.fails and prediction.close_codes == (1002,)
+    assert prediction.rule == RULES["length"]
+    accepted = prediction.accepted
+    assert accepted is not None and not accepted.fails
+    assert accepted.events == (Message(b"hi", False),)
+    case = to_case(_send(long_form), prediction, case_id="99.1.1")
+    assert case.expected_close.close_codes == (1002,)
+    [alternative] = case.alternatives
+    assert isinstance(alternative, Alternative)
+    assert alternative.events == (Message(b"hi", False),)
+    assert alternative.verdict == VERDICT_NON_STRICT
+    assert alternative.expected_close.closed_by_me
+    assert alternative.expected_close.close_codes == (1000, 1001)
+    # A plain frame has no alternative.
+    assert predict(_send(WireFrame(1, b"hi", masked=True))).accepted is None

@@ -303,3 +303,8 @@ def test_an_executor_interrupted_by_stop_is_no_harness_error() -> None:
     result = fuzz(interrupted, FuzzSettings(seed=2, max_examples=100), stop=stop)
     assert result.interrupted and result.error is None and result.finding is None
     assert result.examples == 1
+
+
+def test_length_mutations_give_the_reference_core_no_mismatch() -> None:
+    result = fuzz(_reference, FuzzSettings(seed=3, max_examples=150, length_mutations=True))
+    assert result.finding is None and result.error is None and result.examples == 150

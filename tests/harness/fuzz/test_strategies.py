@@ -146,3 +146,28 @@ def test_conversations_encode_and_round_trip_through_json(conversation: Conversa
     assert conversation.wire_bytes()
     assert Conversation.from_json(conversation.to_json()) == conversation
     assert all(f.opcode != CLOSE for f in conversation.frames[:-1] if f.fin)
+
+
+@settings(max_examples=200)
+@given(conversation=conversations(length_mutations=True))
+def test_length_mutations_keep_every_declared_length_true(conversation: Conversation) -> None:
+    # A false length has no answer a conforming peer must give: never on the network.
+    for frame in conversation.frames:
+        assert frame.length is None or frame.length == (1 << 63) | len(frame.payload)
+
+
+def test_length_mutations_shrink_to_one_long_form_or_one_top_bit() -> None:
+    from wsconform.harness.wire.frame import LengthEncoding
+
+    def long_forms(c: Conversation) -> list[WireFrame]:
+        return [f for f in c.frames if f.length is None and f.length_encoding is not None]
+
+    found = find(conversations(length_mutations=True), lambda c: bool(long_forms(c)))
+    [frame] = long_forms(found)
+    # The shorter long form, on an empty frame with nothing else wrong.
+    assert frame.length_encoding is LengthEncoding.LENGTH_16
+    assert (frame.payload, frame.rsv, frame.masked) == (b"", 0, True)
+    top = find(conversations(length_mutations=True), lambda c: c.frames[0].length is not None)
+    assert top.frames[0] == WireFrame(
+        BINARY, masked=True, length=1 << 63, length_encoding=LengthEncoding.LENGTH_64
+    )

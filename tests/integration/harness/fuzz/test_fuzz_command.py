@@ -214,7 +214,7 @@ def test_the_fuzz_table_of_a_config_file_gives_the_defaults(tmp_path: pathlib.Pa
     config = tmp_path / "wsconform.toml"
     config.write_text(
         f'cases = ["1.*"]\n[fuzz]\nseed = 9\nmax-examples = 7\ndatabase = ":memory:"\n'
-        f'outdir = "{tmp_path / "from-file"}"\nkill-after = 0.5\n'
+        f'outdir = "{tmp_path / "from-file"}"\nkill-after = 0.5\nlength-mutations = true\n'
     )
     with reference_server(timeout=unit(20)) as url:
         done = wsconform("fuzz", url, "--config", str(config), "--no-replay", "--seed", "4")

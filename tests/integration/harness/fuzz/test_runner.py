@@ -149,3 +149,21 @@ def test_a_target_that_dies_during_the_run_is_a_harness_error() -> None:
     assert result.finding is None
     assert result.error is not None, f"{result.examples} conversations and no error"
     assert result.examples > 1
+
+
+@pytest.mark.timeout(60)
+def test_length_mutations_are_judged_as_fr_1_and_fr_2() -> None:
+    # Non-minimal lengths: failing with 1002 (the reference) is OK, reading the long
+    # form (NonMinimalAcceptingPeer) NON-STRICT: neither is a finding. A 64-bit length
+    # with the top bit set must fail both.
+    from tests.peers.framing import NonMinimalAcceptingPeer
+
+    settings = ci(seed=5, max_examples=100, kill_after=RELAXED, length_mutations=True)
+    with conformance.reference_server(timeout=unit(20)) as url:
+        reference = fuzz_target(url, settings)
+    with in_thread(lambda: serve_peer(NonMinimalAcceptingPeer)) as url:
+        accepting = fuzz_target(url, settings)
+    for result in (reference, accepting):
+        assert result.error is None, result.error
+        assert result.finding is None, "\n".join(result.finding.conversation.describe())
+        assert result.examples >= 100

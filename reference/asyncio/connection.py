@@ -64,7 +64,9 @@ class Connection(Sending, Keepalive, asyncio.Protocol):
     """A WebSocket connection, common to the server and the client side.
 
     Do not create it directly: :func:`~wsconform.reference.serve` hands one to each
-    handler and :func:`~wsconform.reference.connect` returns one.
+    handler and :func:`~wsconform.reference.connect` returns one. ``send`` comes from
+    the :class:`~.sending.Sending` mixin, ``ping`` and ``pong`` from
+    :class:`~.keepalive.Keepalive`; this class declares the slots of both.
 
     Args:
         protocol: The sans-I/O core this connection drives.
@@ -184,12 +186,13 @@ class Connection(Sending, Keepalive, asyncio.Protocol):
         self._outgoing_size = 0
         self._flush_handle: asyncio.Handle | None = None
         self._flush_threshold = write_limit[0] or 1
-        # Outgoing messages.
+        # Outgoing messages (the Sending mixin).
         self._writing_paused = False
         self._drain_waiters: list[asyncio.Future[None]] = []
         self._fragmented_send: asyncio.Future[None] | None = None
 
-        # Pings waiting for their pong: payload -> (waiter, time sent), in sending order.
+        # The Keepalive mixin's: pings waiting for their pong, payload -> (waiter, time
+        # sent), in sending order.
         self._pings: dict[bytes, tuple[asyncio.Future[float], float]] = {}
         self._keepalive_handle: asyncio.TimerHandle | None = None
         # One timer per keepalive ping waiting for its pong (more than one only when

@@ -31,7 +31,7 @@ from typing import Any, Self
 
 from .base import DEFAULT_STOP_GRACE, LOG_LIMIT, LogBuffer
 from .command import describe_status
-from .docker import LABEL, docker_client
+from .docker import LABEL, container_state, docker_client
 from .exceptions import EngineError, TargetError, TargetStartError
 
 __all__ = ["URL_ENV", "URL_PLACEHOLDER", "ClientTarget", "CommandClient", "DockerClient"]
@@ -306,26 +306,12 @@ class DockerClient(ClientTarget):
         self._status = "running"
 
     def alive(self) -> bool:
-        import docker
-
         if self._container is None:
             return False
-        try:
-            self._container.reload()
-        except docker.errors.DockerException:
-            self._status = "removed"
-            return False
-        state = self._container.attrs.get("State", {})
-        if state.get("Running"):
-            return True
-        code = state.get("ExitCode")
-        self._status = f"exit status {code}" if code is not None else "stopped"
-        if state.get("OOMKilled"):
-            self._status += ", out of memory"
-        elif isinstance(code, int) and code > 128:
-            with contextlib.suppress(ValueError):
-                self._status = f"killed by {signal.Signals(code - 128).name}"
-        return False
+        running, status = container_state(self._container)
+        if status is not None:
+            self._status = status
+        return running
 
     def exit_reason(self) -> str:
         return self._status

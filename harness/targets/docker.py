@@ -28,7 +28,7 @@ from .base import (
 )
 from .exceptions import EngineError, TargetError, TargetStartError
 
-__all__ = ["DEFAULT_CONTAINER_PORT", "LABEL", "DockerTarget", "docker_client"]
+__all__ = ["DEFAULT_CONTAINER_PORT", "LABEL", "DockerTarget", "container_state", "docker_client"]
 
 #: The port the server listens on inside the container, unless told otherwise.
 DEFAULT_CONTAINER_PORT = 9001
@@ -52,6 +52,29 @@ def docker_client() -> Any:
     except docker.errors.DockerException as exc:
         raise EngineError(f"no Docker engine is reachable ({_short(exc)})") from None
     return client
+
+
+def container_state(container: Any) -> tuple[bool, str | None]:
+    """Whether a container runs, and if not how it ended, in words: ``exit status 3``,
+    ``killed by SIGKILL``, ``exit status 137, out of memory``; ``removed`` when the
+    engine no longer knows it. The status is ``None`` while it runs."""
+    import docker
+
+    try:
+        container.reload()
+    except docker.errors.DockerException:
+        return False, "removed"
+    state = container.attrs.get("State", {})
+    if state.get("Running"):
+        return True, None
+    code = state.get("ExitCode")
+    status = f"exit status {code}" if code is not None else "stopped"
+    if state.get("OOMKilled"):
+        status += ", out of memory"
+    elif isinstance(code, int) and code > 128:
+        with contextlib.suppress(ValueError):
+            status = f"killed by {signal.Signals(code - 128).name}"
+    return False, status
 
 
 def _short(exc: BaseException) -> str:
@@ -141,26 +164,12 @@ class DockerTarget(ServerTarget):
         wait_ready(self._url, self.name, timeout, self.alive, self._last_line, self.exit_reason)
 
     def alive(self) -> bool:
-        import docker
-
         if self._container is None:
             return False
-        try:
-            self._container.reload()
-        except docker.errors.DockerException:
-            self._status = "removed"
-            return False
-        state = self._container.attrs.get("State", {})
-        if state.get("Running"):
-            return True
-        code = state.get("ExitCode")
-        self._status = f"exit status {code}" if code is not None else "stopped"
-        if state.get("OOMKilled"):
-            self._status += ", out of memory"
-        elif isinstance(code, int) and code > 128:
-            with contextlib.suppress(ValueError):
-                self._status = f"killed by {signal.Signals(code - 128).name}"
-        return False
+        running, status = container_state(self._container)
+        if status is not None:
+            self._status = status
+        return running
 
     def exit_reason(self) -> str:
         return self._status

@@ -16,14 +16,10 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
-import random
-import struct
 import typing
-from collections.abc import AsyncIterable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final, TypeAlias
 
-from ..protocol.close import CloseCode
 from ..protocol.connection import CLOSED, CONNECTING, OPEN, Protocol, State
 from ..protocol.exceptions import (
     ConcurrencyError,
@@ -33,6 +29,8 @@ from ..protocol.exceptions import (
 )
 from ..protocol.frames import BINARY, CONT, PONG, TEXT, Frame
 from ..protocol.http import Request, Response
+from .keepalive import Keepalive
+from .sending import Sending
 
 __all__ = [
     "FAILURE_GRACE",
@@ -61,14 +59,14 @@ MaxQueue: TypeAlias = "int | tuple[int, int | None] | None"
 #: ``write_limit``: a high-water mark or a ``(high, low)`` pair, in bytes.
 WriteLimit: TypeAlias = "int | tuple[int, int | None]"
 
-_pack_ping = struct.Struct("!I").pack
 
-
-class Connection(asyncio.Protocol):
+class Connection(Sending, Keepalive, asyncio.Protocol):
     """A WebSocket connection, common to the server and the client side.
 
     Do not create it directly: :func:`~wsconform.reference.serve` hands one to each
-    handler and :func:`~wsconform.reference.connect` returns one.
+    handler and :func:`~wsconform.reference.connect` returns one. ``send`` comes from
+    the :class:`~.sending.Sending` mixin, ``ping`` and ``pong`` from
+    :class:`~.keepalive.Keepalive`; this class declares the slots of both.
 
     Args:
         protocol: The sans-I/O core this connection drives.
@@ -188,12 +186,13 @@ class Connection(asyncio.Protocol):
         self._outgoing_size = 0
         self._flush_handle: asyncio.Handle | None = None
         self._flush_threshold = write_limit[0] or 1
-        # Outgoing messages.
+        # Outgoing messages (the Sending mixin).
         self._writing_paused = False
         self._drain_waiters: list[asyncio.Future[None]] = []
         self._fragmented_send: asyncio.Future[None] | None = None
 
-        # Pings waiting for their pong: payload -> (waiter, time sent), in sending order.
+        # The Keepalive mixin's: pings waiting for their pong, payload -> (waiter, time
+        # sent), in sending order.
         self._pings: dict[bytes, tuple[asyncio.Future[float], float]] = {}
         self._keepalive_handle: asyncio.TimerHandle | None = None
         # One timer per keepalive ping waiting for its pong (more than one only when
@@ -345,270 +344,6 @@ class Connection(asyncio.Protocol):
             return await self.recv()
         except ConnectionClosedOK:
             raise StopAsyncIteration from None
-
-    # --- sending -------------------------------------------------------------------
-
-    async def send(
-        self,
-        message: DataLike | Iterable[DataLike] | AsyncIterable[DataLike],
-        text: bool | None = None,
-    ) -> None:
-        """Send a message: ``str`` as text, bytes-like as binary.
-
-        An iterable or async iterable of ``str`` or bytes-like sends one fragmented
-        message, one frame per item (all items of the same kind). Other sends wait
-        until a fragmented message in progress is finished. When the write buffer is
-        above its high-water mark, ``send`` waits until it drains.
-
-        Args:
-            message: What to send.
-            text: ``True`` sends bytes as a text frame (they must be UTF-8), ``False``
-                sends ``str`` as a binary frame; ``None`` follows the type.
-
-        Raises:
-            ConnectionClosed: the connection is closed or closing.
-            TypeError: ``message`` is of an unsupported type, or the fragments are
-                of mixed types (the connection is then failed with 1011).
-        """
-        if self._fragmented_send is not None:
-            await self._wait_fragmented_send()
-        protocol = self.protocol
-        if isinstance(message, str):
-            if protocol.state is not OPEN:
-                await self._ensure_open()
-            if text is False:
-                protocol.send_binary(message.encode())
-            else:
-                protocol.send_text(message.encode())
-        elif isinstance(message, bytes) or isinstance(message, bytearray | memoryview):  # noqa: SIM101 - bytes first, the common case
-            if protocol.state is not OPEN:
-                await self._ensure_open()
-            data = bytes(message) if type(message) is not bytes else message
-            if text:
-                protocol.send_text(data)
-            else:
-                protocol.send_binary(data)
-        elif isinstance(message, Mapping):
-            raise TypeError("data is a dict-like object")
-        elif isinstance(message, Iterable):
-            await self._send_fragments(iter(message), text)
-            return
-        elif isinstance(message, AsyncIterable):
-            await self._send_async_fragments(aiter(message), text)
-            return
-        else:
-            raise TypeError("data must be str, bytes-like, or an iterable of them")
-        self._send_data()
-        if self._writing_paused:
-            await self._drain()
-
-    async def _send_fragments(self, iterator: Any, text: bool | None) -> None:
-        """Send the items of a sync iterator as one fragmented message."""
-        await self._ensure_open()
-        self._fragmented_send = self.loop.create_future()
-        try:
-            try:
-                previous = next(iterator)
-            except StopIteration:
-                return  # an empty iterable sends nothing
-            kind, first = type(previous), True
-            try:
-                for fragment in iterator:
-                    first = self._send_fragment(previous, kind, text, first, fin=False)
-                    if self._writing_paused:
-                        await self._drain()
-                    previous = fragment
-                self._send_fragment(previous, kind, text, first, fin=True)
-            except BaseException:
-                self._fail_fragmented_send(first)
-                raise
-        finally:
-            self._end_fragmented_send()
-        if self._writing_paused:
-            await self._drain()
-
-    async def _send_async_fragments(self, iterator: Any, text: bool | None) -> None:
-        """Send the items of an async iterator as one fragmented message."""
-        await self._ensure_open()
-        self._fragmented_send = self.loop.create_future()
-        try:
-            try:
-                previous = await anext(iterator)
-            except StopAsyncIteration:
-                return
-            kind, first = type(previous), True
-            try:
-                async for fragment in iterator:
-                    first = self._send_fragment(previous, kind, text, first, fin=False)
-                    if self._writing_paused:
-                        await self._drain()
-                    previous = fragment
-                self._send_fragment(previous, kind, text, first, fin=True)
-            except BaseException:
-                self._fail_fragmented_send(first)
-                raise
-        finally:
-            self._end_fragmented_send()
-        if self._writing_paused:
-            await self._drain()
-
-    def _send_fragment(
-        self, fragment: Any, kind: type, text: bool | None, first: bool, fin: bool
-    ) -> bool:
-        """Send one frame of a fragmented message; return ``False`` (no longer first).
-
-        Raises:
-            TypeError: the fragment is not of the kind of the first one.
-            ConnectionClosed: the connection is no longer open.
-        """
-        if kind is str:
-            if type(fragment) is not str:
-                raise TypeError("all fragments must be of the same type (str)")
-            data = fragment.encode()
-        else:
-            if not isinstance(fragment, bytes | bytearray | memoryview):
-                raise TypeError("fragments must be str or bytes-like, all of the same type")
-            data = bytes(fragment)
-        self._check_open()
-        if not first:
-            self.protocol.send_continuation(data, fin=fin)
-        elif (kind is str and text is not False) or text:
-            self.protocol.send_text(data, fin=fin)
-        else:
-            self.protocol.send_binary(data, fin=fin)
-        self._send_data()
-        return False
-
-    def _fail_fragmented_send(self, first: bool) -> None:
-        """A fragmented message cannot be finished: fail the connection with 1011.
-
-        Nothing is failed when no frame of the message was sent yet.
-        """
-        if not first and self.protocol.state is OPEN:
-            self.logger.error("fragmented message interrupted; failing the connection")
-            self.protocol.fail(CloseCode.INTERNAL_ERROR, "error in fragmented message")
-            self._send_data()
-
-    def _end_fragmented_send(self) -> None:
-        waiter, self._fragmented_send = self._fragmented_send, None
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
-
-    async def _wait_fragmented_send(self) -> None:
-        """Wait until the fragmented message another task is sending is finished."""
-        while self._fragmented_send is not None:
-            await asyncio.shield(self._fragmented_send)
-
-    async def _drain(self) -> None:
-        """Wait until the transport's write buffer falls below its low-water mark.
-
-        The wait is bounded by the keepalive: when the peer stops reading, the pong
-        does not come back within ``ping_timeout`` and the connection is failed.
-
-        Raises:
-            ConnectionClosed: the connection was lost while waiting.
-        """
-        if self._lost_waiter.done():
-            raise self._closed_exc()
-        waiter = self.loop.create_future()
-        self._drain_waiters.append(waiter)
-        await waiter
-        # resume_writing clears the flag; a loss with data still buffered does not.
-        if self._writing_paused and self._lost_waiter.done():
-            raise self._closed_exc()
-
-    # --- control frames ------------------------------------------------------------
-
-    async def ping(self, data: DataLike | None = None) -> asyncio.Future[float]:
-        """Send a ping; return an awaitable that resolves to the latency on its pong.
-
-        A pong answers its own ping and every ping sent before it (RFC 6455 section
-        5.5.3 lets a peer answer only the most recent one).
-
-        Args:
-            data: The payload (at most 125 bytes); four random bytes by default.
-
-        Raises:
-            ConnectionClosed: the connection is closed or closing.
-            ConcurrencyError: a ping with the same payload is waiting for its pong.
-        """
-        if isinstance(data, str):
-            data = data.encode()
-        elif data is None:
-            data = _pack_ping(random.getrandbits(32))
-            while data in self._pings:
-                data = _pack_ping(random.getrandbits(32))
-        else:
-            data = bytes(data)
-        if data in self._pings:
-            raise ConcurrencyError("already waiting for a pong with the same data")
-        await self._ensure_open()
-        waiter: asyncio.Future[float] = self.loop.create_future()
-        self.protocol.send_ping(data)
-        self._pings[data] = (waiter, self.loop.time())
-        self._send_data()
-        return waiter
-
-    async def pong(self, data: DataLike = b"") -> None:
-        """Send an unsolicited pong (a unidirectional heartbeat, RFC 6455 section 5.5.3).
-
-        Raises:
-            ConnectionClosed: the connection is closed or closing.
-        """
-        await self._ensure_open()
-        self.protocol.send_pong(data.encode() if isinstance(data, str) else bytes(data))
-        self._send_data()
-
-    def _acknowledge_pings(self, data: bytes) -> None:
-        """Resolve the ping that ``data`` answers and every ping sent before it."""
-        if data not in self._pings:
-            return
-        now = self.loop.time()
-        while self._pings:
-            key = next(iter(self._pings))
-            waiter, sent_at = self._pings.pop(key)
-            if not waiter.done():
-                waiter.set_result(now - sent_at)
-            if key == data:
-                self.latency = now - sent_at
-                break
-
-    def _start_keepalive(self) -> None:
-        """Arm the first keepalive ping (called when the connection opens)."""
-        if self.ping_interval is not None:
-            self._keepalive_handle = self.loop.call_later(self.ping_interval, self._keepalive)
-
-    def _keepalive(self) -> None:
-        """Send a keepalive ping, arm its timeout and the next ping (timer callback)."""
-        self._keepalive_handle = None
-        if self.protocol.state is not OPEN:
-            return
-        data = _pack_ping(random.getrandbits(32))
-        while data in self._pings:
-            data = _pack_ping(random.getrandbits(32))
-        waiter: asyncio.Future[float] = self.loop.create_future()
-        self.protocol.send_ping(data)
-        self._pings[data] = (waiter, self.loop.time())
-        if self._debug:
-            self.logger.debug("> keepalive ping %s", data.hex())
-        self._send_data()
-        if self.ping_timeout is not None:
-            self._pong_timeouts.append(
-                self.loop.call_later(self.ping_timeout, self._keepalive_timeout, waiter)
-            )
-        if self.ping_interval is not None:
-            self._keepalive_handle = self.loop.call_later(self.ping_interval, self._keepalive)
-
-    def _keepalive_timeout(self, waiter: asyncio.Future[float]) -> None:
-        """No pong within ``ping_timeout``: fail the connection with 1011 (timer)."""
-        # The list only serves to cancel pending timers on connection_lost: any entry can
-        # go, as each callback checks its own waiter.
-        self._pong_timeouts.pop()
-        if waiter.done() or self.protocol.state is not OPEN:
-            return
-        self.logger.info("keepalive ping timeout; failing the connection with 1011")
-        self.protocol.fail(CloseCode.INTERNAL_ERROR, "keepalive ping timeout")
-        self._send_data()
 
     # --- closing -------------------------------------------------------------------
 
@@ -887,13 +622,7 @@ class Connection(asyncio.Protocol):
             if not waiter.done():
                 waiter.set_result(None)
         self._drain_waiters.clear()
-        if self._pings:
-            closed = self._closed_exc()
-            for pong_waiter, _ in self._pings.values():
-                if not pong_waiter.done():
-                    pong_waiter.set_exception(closed)
-                    pong_waiter.exception()  # retrieved: nobody may be awaiting a ping
-            self._pings.clear()
+        self._abandon_pings()
         if not self._lost_waiter.done():
             self._lost_waiter.set_result(None)
 

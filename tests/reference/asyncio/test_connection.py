@@ -1,9 +1,8 @@
-"""Connection: message assembly, bounds, concurrency, pings, closing; no sockets."""
+"""Connection: message assembly, bounds, concurrency, closing, failing; no sockets."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -15,7 +14,7 @@ from wsconform.reference.protocol.exceptions import (
     ConnectionClosedError,
     ConnectionClosedOK,
 )
-from wsconform.reference.protocol.frames import BINARY, CLOSE, CONT, PING, PONG, TEXT
+from wsconform.reference.protocol.frames import CLOSE, TEXT
 
 from .fakes import make_pair
 
@@ -127,178 +126,6 @@ async def test_write_limit_is_set_on_the_transport() -> None:
     assert pair.transport.limits == (4096, None)
 
 
-async def test_send_text_and_binary() -> None:
-    pair = make_pair()
-    await pair.connection.send("hé")
-    await pair.connection.send(b"\x01")
-    await pair.connection.send(bytearray(b"\x02"))
-    await pair.connection.send(memoryview(b"\x03"))
-    await pair.connection.send(b"as text", text=True)
-    await pair.connection.send("as binary", text=False)
-    frames = pair.received()
-    assert [(f.opcode, f.data) for f in frames] == [
-        (TEXT, "hé".encode()),
-        (BINARY, b"\x01"),
-        (BINARY, b"\x02"),
-        (BINARY, b"\x03"),
-        (TEXT, b"as text"),
-        (BINARY, b"as binary"),
-    ]
-
-
-async def test_send_iterable_sends_one_fragmented_message() -> None:
-    pair = make_pair()
-    await pair.connection.send(["ab", "c", "d"])
-    await pair.connection.send([b"x", bytearray(b"y")])
-    await pair.connection.send([])  # nothing
-    frames = pair.received()
-    assert [(f.opcode, f.data, f.fin) for f in frames] == [
-        (TEXT, b"ab", False),
-        (CONT, b"c", False),
-        (CONT, b"d", True),
-        (BINARY, b"x", False),
-        (CONT, b"y", True),
-    ]
-
-
-async def test_send_async_iterable() -> None:
-    async def fragments() -> AsyncIterator[str]:
-        for part in ("a", "b"):
-            await asyncio.sleep(0)
-            yield part
-
-    pair = make_pair()
-    await pair.connection.send(fragments())
-    frames = pair.received()
-    assert [(f.opcode, f.data, f.fin) for f in frames] == [(TEXT, b"a", False), (CONT, b"b", True)]
-
-
-async def test_send_mixed_fragments_fails_the_connection() -> None:
-    pair = make_pair()
-    with pytest.raises(TypeError):
-        await pair.connection.send(["a", b"b"])
-    frames = pair.received()
-    assert frames[0].opcode is TEXT and not frames[0].fin
-    assert frames[-1].opcode is CLOSE and frames[-1].data[:2] == (1011).to_bytes(2, "big")
-    assert pair.connection.state is not OPEN
-
-
-async def test_send_rejects_other_types() -> None:
-    pair = make_pair()
-    with pytest.raises(TypeError):
-        await pair.connection.send({"a": "b"})
-    with pytest.raises(TypeError):
-        await pair.connection.send(42)  # type: ignore[arg-type]
-
-
-async def test_send_waits_for_a_fragmented_send_in_progress() -> None:
-    pair = make_pair()
-    release = asyncio.Event()
-
-    async def slow() -> AsyncIterator[bytes]:
-        yield b"1"
-        await release.wait()
-        yield b"2"
-
-    fragmented = asyncio.create_task(pair.connection.send(slow()))
-    await asyncio.sleep(0)
-    single = asyncio.create_task(pair.connection.send(b"other"))
-    await asyncio.sleep(0)
-    assert not single.done()
-    release.set()
-    await asyncio.wait_for(asyncio.gather(fragmented, single), unit(1))
-    frames = pair.received()
-    assert [(f.opcode, f.data) for f in frames] == [
-        (BINARY, b"1"),
-        (CONT, b"2"),
-        (BINARY, b"other"),
-    ]
-
-
-async def test_send_waits_for_drain() -> None:
-    pair = make_pair()
-    pair.connection.pause_writing()
-    task = asyncio.create_task(pair.connection.send(b"x"))
-    await asyncio.sleep(0)
-    assert not task.done()
-    pair.connection.resume_writing()
-    await asyncio.wait_for(task, unit(1))
-
-
-async def test_send_waiting_for_drain_raises_when_connection_is_lost() -> None:
-    pair = make_pair()
-    pair.connection.pause_writing()
-    task = asyncio.create_task(pair.connection.send(b"x"))
-    await asyncio.sleep(0)
-    pair.transport.lose(ConnectionResetError())
-    with pytest.raises(ConnectionClosedError):
-        await asyncio.wait_for(task, unit(1))
-
-
-async def test_ping_resolves_on_matching_pong_and_earlier_pings() -> None:
-    pair = make_pair()
-    first = await pair.connection.ping(b"1")
-    second = await pair.connection.ping("2")
-    third = await pair.connection.ping()
-    frames = pair.received()
-    assert [(f.opcode, f.data) for f in frames[:2]] == [(PING, b"1"), (PING, b"2")]
-    assert frames[2].opcode is PING and len(frames[2].data) == 4
-    pair.peer.data_to_send()  # drop the peer's automatic pongs: answer only "2"
-    pair.peer.send_pong(b"2")
-    pair.deliver()
-    assert first.done() and second.done() and not asyncio.ensure_future(third).done()
-    assert await second >= 0
-    assert pair.connection.latency == await second
-
-
-async def test_ping_with_payload_already_waiting_raises() -> None:
-    pair = make_pair()
-    await pair.connection.ping(b"same")
-    with pytest.raises(ConcurrencyError):
-        await pair.connection.ping(b"same")
-
-
-async def test_unsolicited_pong_is_ignored_and_pong_sends() -> None:
-    pair = make_pair()
-    pair.peer.send_pong(b"nobody asked")
-    pair.deliver()
-    await pair.connection.pong(b"beat")
-    frames = pair.received()
-    assert [(f.opcode, f.data) for f in frames] == [(PONG, b"beat")]
-
-
-async def test_ping_in_fragmented_message_is_answered() -> None:
-    pair = make_pair()
-    pair.peer.send_text(b"a", fin=False)
-    pair.peer.send_ping(b"mid")
-    pair.peer.send_continuation(b"b", fin=True)
-    pair.deliver()
-    assert [(f.opcode, f.data) for f in pair.received()] == [(PONG, b"mid")]
-    assert await pair.connection.recv() == "ab"
-
-
-async def test_keepalive_ping_and_timeout() -> None:
-    pair = make_pair(ping_interval=unit(0.01), ping_timeout=unit(0.02))
-    pair.connection._start_keepalive()
-    await asyncio.sleep(unit(0.015))
-    frames = pair.received()
-    assert frames and frames[0].opcode is PING
-    # Answer that ping: latency set; then stop answering: the connection fails with 1011.
-    pair.deliver()  # the peer core's automatic pong
-    assert pair.connection.latency > 0
-    await asyncio.sleep(unit(0.1))
-    frames = pair.received()
-    closes = [f for f in frames if f.opcode is CLOSE]
-    assert closes and closes[0].data[:2] == (1011).to_bytes(2, "big")
-
-
-async def test_keepalive_disabled() -> None:
-    pair = make_pair(ping_interval=None)
-    pair.connection._start_keepalive()
-    await asyncio.sleep(unit(0.02))
-    assert pair.received() == []
-
-
 async def test_close_handshake_then_recv_raises_ok() -> None:
     pair = make_pair(close_timeout=unit(1))
     closing = asyncio.create_task(pair.connection.close(1001, "bye"))
@@ -360,14 +187,6 @@ async def test_eof_without_close_frame_chains_eof_error() -> None:
     with pytest.raises(ConnectionClosedError) as info:
         await pair.connection.recv()
     assert isinstance(info.value.__cause__, EOFError)
-
-
-async def test_pending_ping_fails_when_connection_is_lost() -> None:
-    pair = make_pair()
-    waiter = await pair.connection.ping()
-    pair.transport.lose(None)
-    with pytest.raises(ConnectionClosedError):
-        await waiter
 
 
 async def test_close_timeout_closes_then_aborts() -> None:
@@ -488,3 +307,11 @@ async def test_addresses_and_id() -> None:
     assert pair.connection.local_address == ("127.0.0.1", 1234)
     assert pair.connection.id == pair.connection.protocol.id
     assert pair.connection.close_code is None and pair.connection.close_reason is None
+
+
+async def test_an_idle_connection_has_no_instance_dict() -> None:
+    # A server holds thousands of idle connections: every class of the Connection,
+    # the Sending and Keepalive mixins included, declares __slots__.
+    pair = make_pair()
+    assert not hasattr(pair.connection, "__dict__")
+    assert all("__slots__" in vars(cls) for cls in type(pair.connection).__mro__[:-1])

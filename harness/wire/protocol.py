@@ -279,7 +279,12 @@ class TesterProtocol(OpeningHandshake):
             self._request_data(data)
             return
         obs = self.obs
-        obs.note_rx_octets(data)
+        if obs.create_wirelog:
+            obs.note_rx_octets(data)
+        else:
+            # Counted only: without the wire log there is no ``RO`` entry to build.
+            stats = obs.rx_octet_stats
+            stats[len(data)] = stats.get(len(data), 0) + 1
         if state is OPEN:
             obs.traffic.incoming_octets_wire_level += len(data)
         elif state is CONNECTING:
@@ -521,12 +526,14 @@ class TesterProtocol(OpeningHandshake):
             opcode, data, fragment_size=fragment_size, rsv1=rsv == RSV1,
             masked=self.role is CLIENT,
         )  # fmt: skip
-        for code, size in frames:
-            frame_stats[code] = frame_stats.get(code, 0) + 1
-            octet_stats[size] = octet_stats.get(size, 0) + 1
+        count = 0
+        for code, size, run in frames:
+            frame_stats[code] = frame_stats.get(code, 0) + run
+            octet_stats[size] = octet_stats.get(size, 0) + run
+            count += run
         obs.traffic.outgoing_octets_wire_level += len(wire)
         self.writes.burst(wire)
-        return len(frames)
+        return count
 
     def send_stream_header(self, opcode: int, length: int, *, fin: bool, rsv: int) -> None:
         """Write only a frame header; its payload follows with :meth:`send_stream_data`."""

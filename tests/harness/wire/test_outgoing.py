@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zlib
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -121,3 +123,17 @@ def test_without_numpy_the_frames_are_the_same(
     assert len(unmasked) == len(split_frames(bytes(slow), masked))
     if not masked:
         assert fast == slow
+
+
+@pytest.mark.parametrize("bits", [8, 9, 15])
+def test_without_context_takeover_each_message_inflates_alone(bits: int) -> None:
+    codec = PerMessageDeflate(False, True, 15, bits, {"level": 1})
+    fresh = PerMessageDeflate(False, True, 15, bits, {"level": 1})
+    compressor = RepeatCompressor(codec)
+    messages = [PAYLOAD, b"", PAYLOAD[7:], b"x", PAYLOAD[::-1], b"", PAYLOAD]
+    for message in messages:
+        data = compressor.compress(Opcode.TEXT, message)
+        # The bytes of a fresh compressor (RFC 7692 section 7.1.1: an empty window).
+        assert data == fresh.encode(Frame(Opcode.TEXT, message)).data
+        inflated = zlib.decompressobj(-max(bits, 9)).decompress(data + b"\x00\x00\xff\xff")
+        assert inflated == message

@@ -14,8 +14,9 @@ JSON data file with the default parameters, and of the 9-bit window):
   sent, with the same back end (the echoes are compressed beforehand, outside the
   timing, as the peer compresses them). Goal: harness CPU at most 1.3x the floor;
 * the same run with stdlib zlib and asyncio's loop, the configuration without the
-  speed extras (and the scheduling and sending path of before): goal, the chosen
-  configuration at most 0.4x its CPU.
+  speed extras; and the chosen configuration against :data:`RECORDED_BEFORE`, the CPU
+  of stdlib zlib and asyncio before the work on the sending and reading paths: goal,
+  at most 0.4x.
 """
 
 from __future__ import annotations
@@ -57,6 +58,12 @@ ECHO = pathlib.Path(__file__).resolve().parent / "node_echo.js"
 SUBSECTIONS = ("12.1", "13.3")
 GOAL_FLOOR = 1.3
 GOAL_BEFORE = 0.4
+#: The harness CPU seconds of these cases with stdlib zlib and asyncio before the work
+#: on the sending and reading paths (this bench on the project's 2-core machine, 2
+#: December 2026; README "The harness's own cost"): issue 15's goal is at most
+#: GOAL_BEFORE times this. The same-run ratio is printed beside it, but it measures
+#: the speed extras only: stdlib zlib and asyncio run the faster paths too now.
+RECORDED_BEFORE = 16.4
 _START_TIMEOUT = 20.0
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -229,10 +236,14 @@ def main() -> None:
         peer.stop()
         codec.select(chosen_backend)
     ratio = runs[chosen_backend, chosen_loop] / runs["zlib", "asyncio"]
-    verdict = "ok" if ratio <= GOAL_BEFORE else "MISSED"
     print(
-        f"{chosen_backend} + {chosen_loop} / zlib + asyncio harness CPU: {ratio:.2f}x   "
-        f"goal <= {GOAL_BEFORE:g}x {verdict}",
+        f"{chosen_backend} + {chosen_loop} / zlib + asyncio harness CPU: {ratio:.2f}x", flush=True
+    )
+    before = runs[chosen_backend, chosen_loop] / RECORDED_BEFORE
+    verdict = "ok" if before <= GOAL_BEFORE else "MISSED"
+    print(
+        f"{chosen_backend} + {chosen_loop} / the recorded {RECORDED_BEFORE:g} CPU s of stdlib "
+        f"zlib + asyncio before: {before:.2f}x   goal <= {GOAL_BEFORE:g}x {verdict}",
         flush=True,
     )
 

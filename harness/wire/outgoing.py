@@ -17,11 +17,24 @@ that repeats the previous one only once, where RFC 7692 makes the result identic
 
 from __future__ import annotations
 
+import os
 import struct
+import zlib
 
+from wsconform.reference.protocol.extensions.codec import (
+    DEFAULT_LEVEL,
+    DEFAULT_MEM_LEVEL,
+    DEFAULT_STRATEGY,
+    Compressor,
+)
 from wsconform.reference.protocol.extensions.permessage_deflate import PerMessageDeflate
 from wsconform.reference.protocol.frames import Frame, Opcode
 from wsconform.reference.protocol.mask import BytesLike, mask_in_place, new_mask_key
+
+try:
+    import numpy as _np
+except ImportError:  # pragma: no cover - numpy is a dependency of the harness
+    _np = None  # type: ignore[assignment]
 
 __all__ = ["MessageFrames", "RepeatCompressor", "encode_message"]
 
@@ -31,9 +44,14 @@ _MASK = 0x80
 _CONT = 0x0
 _UINT16 = struct.Struct("!H")
 _UINT64 = struct.Struct("!Q")
+#: Z_FULL_FLUSH, the same in zlib and zlib-ng: a sync flush that also empties the LZ77
+#: window and the hash chains, so what follows is compressed as by a fresh compressor.
+_FULL_FLUSH = zlib.Z_FULL_FLUSH
+_TAIL = b"\x00\x00\xff\xff"
 
-#: The opcode of each frame and its size on the wire, in order (for the statistics).
-MessageFrames = list[tuple[int, int]]
+#: Runs of equal frames, in order: the opcode, the size on the wire and how many frames
+#: in a row have both (for the statistics; a message of many fragments is three runs).
+MessageFrames = list[tuple[int, int, int]]
 
 
 def _fragments(length: int, size: int) -> list[tuple[int, int]]:
@@ -46,6 +64,11 @@ def _fragments(length: int, size: int) -> list[tuple[int, int]]:
     return bounds
 
 
+def _frame_size(length: int, key_size: int) -> int:
+    extended = 0 if length < 126 else 2 if length < 0x10000 else 8
+    return 2 + extended + key_size + length
+
+
 def encode_message(
     opcode: int, data: BytesLike, *, fragment_size: int, rsv1: bool, masked: bool
 ) -> tuple[bytearray | bytes, MessageFrames]:
@@ -53,8 +76,8 @@ def encode_message(
 
     ``data`` is cut into fragments of ``fragment_size`` bytes (0: one frame); the first
     frame carries ``opcode`` and, when ``rsv1``, the RSV1 bit; the others are
-    continuation frames; the last has FIN. Returns the bytes and, per frame, its opcode
-    and wire size.
+    continuation frames; the last has FIN. Returns the bytes and the frames as runs of
+    (opcode, wire size, count).
 
     Raises:
         ValueError: ``fragment_size`` is negative or ``opcode`` does not fit 4 bits.
@@ -63,20 +86,78 @@ def encode_message(
         raise ValueError(f"negative fragment size {fragment_size}")
     if not 0 <= opcode <= 0xF:
         raise ValueError(f"opcode {opcode} is not 4 bits")
+    length = len(data)
+    key_size = 4 if masked else 0
+    if fragment_size == 0 or length <= fragment_size:
+        size = _frame_size(length, key_size)
+        if not masked:
+            # Unmasked and whole: the header and the payload, joined once.
+            return _header(opcode, True, rsv1, length, None) + data, [(opcode, size, 1)]
+        key = new_mask_key()
+        head = _header(opcode, True, rsv1, length, key)
+        buffer = bytearray(size)
+        buffer[: len(head)] = head
+        buffer[len(head) :] = data
+        if length:
+            mask_in_place(buffer, key, len(head), size)
+        return buffer, [(opcode, size, 1)]
+    if _np is None:
+        return _encode_frames(opcode, data, fragment_size, rsv1, masked)  # pragma: no cover
+    return _encode_rows(opcode, data, fragment_size, rsv1, masked)
+
+
+def _encode_rows(
+    opcode: int, data: BytesLike, fragment_size: int, rsv1: bool, masked: bool
+) -> tuple[bytearray, MessageFrames]:
+    """:func:`encode_message` of a fragmented message, with numpy: the frames of
+    ``fragment_size`` octets are the rows of one array (header, key and payload
+    columns, each masked with its own key in one XOR), and the last frame (the rest of
+    the payload, or empty when the fragment size divides it) follows them."""
+    full, rest = divmod(len(data), fragment_size)
+    key_size = 4 if masked else 0
+    row = _frame_size(fragment_size, key_size)
+    head_size = row - fragment_size
+    tail_key = new_mask_key() if masked else None
+    tail_head = _header(_CONT, True, False, rest, tail_key)
+    tail = len(tail_head) + rest
+    buffer = bytearray(full * row + tail)
+    rows = _np.frombuffer(buffer, _np.uint8, full * row).reshape(full, row)
+    # The headers with the MASK bit as the frames have it; the keys are filled in below.
+    dummy = bytes(key_size) if masked else None
+    first = _header(opcode, False, rsv1, fragment_size, dummy)
+    cont = _header(_CONT, False, False, fragment_size, dummy)
+    rows[:, : len(cont)] = _np.frombuffer(cont, _np.uint8)
+    rows[0, : len(first)] = _np.frombuffer(first, _np.uint8)
+    payload = _np.frombuffer(data, _np.uint8, full * fragment_size).reshape(full, fragment_size)
+    if masked:
+        # RFC 6455 section 5.3: a fresh key for every frame, from the system's CSPRNG.
+        keys = _np.frombuffer(os.urandom(4 * full), _np.uint8).reshape(full, 4)
+        rows[:, head_size - 4 : head_size] = keys
+        stream = _np.tile(keys, (1, (fragment_size + 3) >> 2))[:, :fragment_size]
+        _np.bitwise_xor(payload, stream, out=rows[:, head_size:])
+    else:
+        rows[:, head_size:] = payload
+    del rows, payload  # release numpy's exports of the buffers
+    at = full * row
+    buffer[at : at + len(tail_head)] = tail_head
+    buffer[at + len(tail_head) :] = memoryview(data)[full * fragment_size :]
+    if tail_key is not None and rest:
+        mask_in_place(buffer, tail_key, at + len(tail_head), len(buffer))
+    frames: MessageFrames = [(opcode, row, 1)]
+    if full > 1:
+        frames.append((_CONT, row, full - 1))
+    frames.append((_CONT, tail, 1))
+    return buffer, frames
+
+
+def _encode_frames(
+    opcode: int, data: BytesLike, fragment_size: int, rsv1: bool, masked: bool
+) -> tuple[bytearray, MessageFrames]:
+    """:func:`encode_message` of a fragmented message frame by frame (without numpy)."""
     bounds = _fragments(len(data), fragment_size)
     key_size = 4 if masked else 0
-    sizes: list[int] = []
-    total = 0
-    for start, end in bounds:
-        length = end - start
-        extended = 0 if length < 126 else 2 if length < 0x10000 else 8
-        size = 2 + extended + key_size + length
-        sizes.append(size)
-        total += size
-    if not masked and len(bounds) == 1:
-        # Unmasked and whole: the header and the payload, joined once.
-        return _header(opcode, True, rsv1, len(data), None) + data, [(opcode, total)]
-    buffer = bytearray(total)
+    sizes = [_frame_size(end - start, key_size) for start, end in bounds]
+    buffer = bytearray(sum(sizes))
     view = memoryview(buffer)
     source = memoryview(data)
     frames: MessageFrames = []
@@ -93,7 +174,7 @@ def encode_message(
             if key is not None and end > start:
                 mask_in_place(view, key, payload_at, payload_at + end - start)
             pos += sizes[index]
-            frames.append((code, sizes[index]))
+            frames.append((code, sizes[index], 1))
     return buffer, frames
 
 
@@ -113,18 +194,25 @@ class RepeatCompressor:
     """Compresses the tester's messages, each repeated message only once.
 
     RFC 7692 section 7.1.1: with no context takeover on the sending side the compressor
-    starts every message with an empty LZ77 window (:class:`PerMessageDeflate` makes a
-    fresh compressor after each message), so a message equal to the previous one
-    compresses to the same bytes: they are taken from the last message instead of being
-    compressed again. With context takeover every message depends on the ones before
-    it, and each is compressed. Checking costs a length comparison, or a byte comparison
-    that stops at the first difference.
+    starts every message with an empty LZ77 window, so a message equal to the previous
+    one compresses to the same bytes: they are taken from the last message instead of
+    being compressed again. With context takeover every message depends on the ones
+    before it, and each is compressed by the codec. Checking costs a length comparison,
+    or a byte comparison that stops at the first difference.
+
+    Without context takeover one compressor serves every message: each ends with a full
+    flush (``Z_FULL_FLUSH``), which ends the message on a byte boundary with the same
+    empty stored block as a sync flush and also forgets the window, so the next message
+    is compressed from an empty window as section 7.1.1 requires (with the output of a
+    fresh compressor), without the cost of a new compressor per message. The empty
+    message goes through the codec (a flush with no input in between yields nothing).
     """
 
     def __init__(self, deflate: PerMessageDeflate) -> None:
         self.deflate = deflate
         self._plain: BytesLike | None = None
         self._compressed = b""
+        self._encoder: Compressor | None = None
 
     def compress(self, opcode: Opcode, payload: bytes) -> bytes:
         """The compressed payload of a whole message (RFC 7692 section 7.2.1)."""
@@ -134,6 +222,28 @@ class RepeatCompressor:
         plain = self._plain
         if plain is not None and (plain is payload or plain == payload):
             return self._compressed
-        compressed = deflate.encode(Frame(opcode, payload)).data
+        if payload:
+            encoder = self._encoder
+            if encoder is None:
+                encoder = self._encoder = self._new_encoder()
+            head = encoder.compress(payload)
+            tail = encoder.flush(_FULL_FLUSH)
+            # Section 7.2.1: remove the 4 octets 0x00 0x00 0xff 0xff of the empty stored
+            # block the flush ends with.
+            assert tail.endswith(_TAIL)
+            compressed = b"".join((head, memoryview(tail)[:-4])) if head else tail[:-4]
+        else:
+            compressed = deflate.encode(Frame(opcode, payload)).data
         self._plain, self._compressed = payload, compressed
         return compressed
+
+    def _new_encoder(self) -> Compressor:
+        """A compressor as the codec makes one (its back end, window and settings)."""
+        deflate = self.deflate
+        settings = deflate.compress_settings
+        return deflate.backend.compressor(
+            deflate.local_max_window_bits,
+            level=settings.get("level", DEFAULT_LEVEL),
+            mem_level=settings.get("memLevel", DEFAULT_MEM_LEVEL),
+            strategy=settings.get("strategy", DEFAULT_STRATEGY),
+        )

@@ -60,38 +60,48 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import enum
-import re
 from collections.abc import Callable
-from typing import Protocol
 
 from wsconform.cases.model import fragment_payload
 from wsconform.harness.record.observation import Observation, RxFrame, TxFrame
 from wsconform.harness.wire.frame import WireFrame
-from wsconform.reference.protocol.close import is_valid_wire_code
-from wsconform.reference.protocol.exceptions import InvalidHandshake
 from wsconform.reference.protocol.extensions.permessage_deflate import PerMessageDeflate
 from wsconform.reference.protocol.frames import CONT, Opcode
 from wsconform.reference.protocol.handshake import generate_key
-from wsconform.reference.protocol.http import Request, RequestParser, Response, ResponseParser
+from wsconform.reference.protocol.http import RequestParser
 from wsconform.reference.protocol.mask import BytesLike, new_mask_key
 from wsconform.reference.protocol.uri import WebSocketURI
 from wsconform.reference.protocol.utf8 import find_invalid
 
 from .codec import RSV1, mask_stream
-from .handshake import (
-    HandshakeFailed,
-    Negotiated,
-    RequestSettings,
-    ServerSettings,
-    accept_request,
-    build_request,
-    check_response,
-    rejection_head,
-    request_key,
-)
+from .handshake import Negotiated, RequestSettings, ServerSettings, build_request, request_key
+from .opening import OpeningHandshake
 from .outgoing import RepeatCompressor, encode_message
 from .reader import INVALID_PAYLOAD, PROTOCOL_ERROR, FrameInfo, Reader
+from .states import (
+    ABORT,
+    ALLOWED_CLOSE_CODES,
+    CLIENT,
+    CLOSE,
+    CLOSE_HANDSHAKE,
+    CLOSED,
+    CLOSING,
+    CONNECTING,
+    DEFAULT_MAX_MESSAGE_SIZE,
+    OPEN,
+    OPEN_HANDSHAKE,
+    PONG_BACKLOG,
+    SERVER,
+    SERVER_DROP,
+    Clock,
+    ConnectionEvents,
+    Role,
+    State,
+    Timer,
+    TransportClose,
+    WireTimeouts,
+    close_code_valid,
+)
 from .writes import Write, WriteQueue
 
 __all__ = [
@@ -120,130 +130,12 @@ __all__ = [
     "close_code_valid",
 ]
 
-#: Largest data message the tester accepts from the peer: Autobahn's biggest echo
-#: (9.1.6, 9.2.6) is 16 MiB; the rest is margin. Past it the tester fails with 1009.
-DEFAULT_MAX_MESSAGE_SIZE = 64 * 2**20
-
-#: Longest response head the tester reads before giving up on the handshake.
-_MAX_RESPONSE_HEAD = 65536
-
-#: Bytes waiting to be written above which a ping is no longer answered.
-PONG_BACKLOG = 2**20
-
-#: What an HTTP response starts with (RFC 9112 section 4: ``HTTP-version SP status-code``).
-_HTTP = b"HTTP/"
-#: Bytes of a response that is not HTTP quoted in the failure.
-_QUOTE = 40
-#: The start of a status line (RFC 9112 section 4: ``HTTP-version SP status-code``).
-_STATUS_LINE = re.compile(rb"HTTP/[0-9]\.[0-9] [0-9]{3}")
-
-#: Close codes of 1000-2999 a peer may send, as Autobahn|Python 0.10.9 judges them. It
-#: predates the registration of 1012-1014 by IANA, so those count as invalid;
-#: docs/autobahn.md section 2.6 asks to keep that.
-ALLOWED_CLOSE_CODES = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011})
-
 _NORMAL = 1000
 _GOING_AWAY = 1001
 _PEER_DROPPED = "peer dropped the TCP connection without previous WebSocket closing handshake"
 
 
-def close_code_valid(code: int, *, registry: bool = False) -> bool:
-    """Whether the tester accepts ``code`` in a peer's close frame (docs/autobahn.md section 2.6).
-
-    Invalid: below 1000, 5000 and above, and 1000-2999 outside :data:`ALLOWED_CLOSE_CODES`
-    (RFC 6455 section 7.4.2: codes "below 1000 are not used", 1000-2999 "reserved for
-    definition by this protocol"). ``registry``: judge by the IANA "WebSocket Close Code
-    Number Registry" instead, where 1012-1014 are registered too (wsconform's own
-    families; Autobahn's cases keep Autobahn's older list).
-    """
-    if registry:
-        return is_valid_wire_code(code)
-    if code < 1000 or code >= 5000:
-        return False
-    return code >= 3000 or code in ALLOWED_CLOSE_CODES
-
-
-class State(enum.IntEnum):
-    """Connection states (RFC 6455 sections 4 and 7)."""
-
-    CONNECTING = 0
-    OPEN = 1
-    CLOSING = 2
-    CLOSED = 3
-
-
-CONNECTING, OPEN, CLOSING, CLOSED = State.CONNECTING, State.OPEN, State.CLOSING, State.CLOSED
-
-
-class Role(enum.IntEnum):
-    """The tester's role: the client (testing servers) or the server (testing clients)."""
-
-    CLIENT = 0
-    SERVER = 1
-
-
-CLIENT, SERVER = Role.CLIENT, Role.SERVER
-
-
-class Timer(enum.IntEnum):
-    """Autobahn|Python's library timers (``openHandshakeTimeout``,
-    ``closeHandshakeTimeout``, ``serverConnectionDropTimeout``), kept as deadlines
-    (:meth:`TesterProtocol.arm`)."""
-
-    OPEN_HANDSHAKE = 0
-    CLOSE_HANDSHAKE = 1
-    SERVER_DROP = 2
-
-
-OPEN_HANDSHAKE, CLOSE_HANDSHAKE, SERVER_DROP = Timer
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class WireTimeouts:
-    """The library timers (docs/autobahn.md section 4.1); 0 switches one off.
-
-    ``open_handshake``: abort when the handshake has not completed. ``close_handshake``:
-    abort when the peer has not answered the tester's close. ``server_connection_drop``:
-    abort when the server has not closed TCP after the closing handshake.
-    """
-
-    open_handshake: float = 5.0
-    close_handshake: float = 1.0
-    server_connection_drop: float = 1.0
-
-
-class ConnectionEvents(Protocol):
-    """What the connection tells the case executor."""
-
-    def on_open(self) -> None:
-        """The opening handshake completed: the case starts."""
-
-    def on_message(self, payload: bytes, binary: bool) -> None:
-        """A data message arrived (never after the tester failed the connection)."""
-
-    def on_pong(self, payload: bytes) -> None:
-        """A pong arrived."""
-
-    def on_lost(self) -> None:
-        """TCP is gone: the case ends."""
-
-
-class TransportClose(enum.IntEnum):
-    """How the front end must close TCP once the writes handed out are written."""
-
-    #: An orderly close: what the transport buffers still goes out, then FIN.
-    CLOSE = 0
-    #: An abortive close: the transport's buffer is dropped (RST).
-    ABORT = 1
-
-
-CLOSE, ABORT = TransportClose
-
-#: The clock the deadlines are on: seconds, monotonic (the front end's loop time).
-Clock = Callable[[], float]
-
-
-class TesterProtocol:
+class TesterProtocol(OpeningHandshake):
     """One tester connection without I/O (see the module docstring).
 
     ``obs`` receives the tester's record, ``events`` what the case sees, ``clock`` the
@@ -387,7 +279,12 @@ class TesterProtocol:
             self._request_data(data)
             return
         obs = self.obs
-        obs.note_rx_octets(data)
+        if obs.create_wirelog:
+            obs.note_rx_octets(data)
+        else:
+            # Counted only: without the wire log there is no ``RO`` entry to build.
+            stats = obs.rx_octet_stats
+            stats[len(data)] = stats.get(len(data), 0) + 1
         if state is OPEN:
             obs.traffic.incoming_octets_wire_level += len(data)
         elif state is CONNECTING:
@@ -448,104 +345,6 @@ class TesterProtocol:
 
     # --- opening handshake --------------------------------------------------------------
 
-    def _request_data(self, data: bytes) -> None:
-        """Server role: read the client's upgrade request (bounded by the parser's
-        limits), then answer it as :meth:`accept` does."""
-        if self._request_parser is None:
-            self._request_parser = RequestParser()
-        parser = self._request_parser
-        self._request_bytes += len(data)
-        try:
-            request = parser.feed(data)
-        except InvalidHandshake as exc:  # InvalidMessage, SecurityError
-            self._reject(f"invalid HTTP request: {exc}")
-            return
-        if request is not None:
-            self.accept(request, request.raw, parser.leftover)
-
-    def accept(self, request: Request, head: bytes, leftover: bytes = b"") -> None:
-        """Server role: answer the client's upgrade request ``request`` (read as ``head``).
-
-        A request that fails RFC 6455 section 4.2.1 gets a 400 answer and the case never
-        opens (the client's failure: both verdicts FAILED); otherwise the 101 answer
-        goes out, the case starts, and ``leftover`` (frames sent with the request) is
-        read.
-        """
-        self.disarm(OPEN_HANDSHAKE)
-        obs = self.obs
-        obs.http_request = head.decode("latin-1")
-        obs.traffic.preopen_incoming_octets_wire_level += len(head)
-        obs.note_rx_octets(head)
-        try:
-            answer = accept_request(request, self.accept_settings)
-        except HandshakeFailed as exc:
-            self._reject(exc.reason)
-            return
-        obs.http_response = answer.response.decode("latin-1")
-        obs.handshake_status = obs.http_response.split("\r\n", 1)[0]
-        self._write(answer.response, chopsize=answer.chopsize)
-        self._open(answer.negotiated)
-        if leftover and self.state is not CLOSED:
-            self.receive_data(leftover)
-
-    def _reject(self, reason: str) -> None:
-        """Server role: answer 400 with ``reason`` and close TCP; the case never opens."""
-        self.disarm(OPEN_HANDSHAKE)
-        obs = self.obs
-        rejection = rejection_head(400, reason)
-        obs.http_response = rejection.decode("latin-1")
-        self._write(rejection)
-        obs.was_not_clean_reason = f"opening handshake failed: {reason}"
-        obs.handshake_failure = reason
-        self.drop(abort=False)
-
-    def _handshake_data(self, data: bytes) -> None:
-        self._head += data
-        if not _HTTP.startswith(bytes(self._head[: len(_HTTP)])):
-            # Not even the beginning of a status line: no point waiting for the rest.
-            quoted = bytes(self._head[:_QUOTE])
-            more = "..." if len(self._head) > _QUOTE else ""
-            self.obs.http_response = self._head[:_MAX_RESPONSE_HEAD].decode("latin-1")
-            self._fail_handshake(f"the answer is not HTTP: {quoted!r}{more}")
-            return
-        line = self._head.find(b"\r\n")
-        if line >= 0 and self.obs.handshake_status is None:
-            status = bytes(self._head[:line])
-            self.obs.handshake_status = status.decode("latin-1")
-            if not _STATUS_LINE.match(status):
-                self.obs.http_response = self._head[:_MAX_RESPONSE_HEAD].decode("latin-1")
-                self._fail_handshake(f"the answer is not HTTP: status line {status[:_QUOTE]!r}")
-                return
-        end = self._head.find(b"\r\n\r\n")
-        if end < 0:
-            if len(self._head) > _MAX_RESPONSE_HEAD:
-                self._fail_handshake("the response head is longer than 64 KiB")
-            return
-        head, leftover = bytes(self._head[: end + 4]), bytes(self._head[end + 4 :])
-        self._head = bytearray()
-        self.obs.http_response = head.decode("latin-1")
-        try:
-            response = self._parse_response(head)
-        except HandshakeFailed as exc:
-            self._fail_handshake(exc.reason)
-            return
-        try:
-            negotiated = check_response(response, self._key, self.settings)
-        except HandshakeFailed as exc:
-            failure = None
-            if response.status_code != 101:
-                answered = self.obs.handshake_status
-                failure = f"the server answered {answered!r}, not 101 Switching Protocols"
-            self._fail_handshake(exc.reason, failure)
-            return
-        self.disarm(OPEN_HANDSHAKE)
-        self._open(negotiated)
-        # Frames that came with the response are read after the case has started.
-        if leftover and self.state is not CLOSED:
-            self.obs.traffic.preopen_incoming_octets_wire_level -= len(leftover)
-            self.obs.traffic.incoming_octets_wire_level += len(leftover)
-            self._read(leftover)
-
     def _open(self, negotiated: Negotiated) -> None:
         """The opening handshake completed: OPEN, and the case starts."""
         self.state = OPEN
@@ -560,49 +359,6 @@ class TesterProtocol:
         self.obs.opened = True
         self.obs.opened_at = self.clock()
         self.events.on_open()
-
-    @staticmethod
-    def _parse_response(head: bytes) -> Response:
-        parser = ResponseParser()
-        try:
-            response = parser.feed(head)
-            if response is None:
-                # Only a response with a body waits for more: it cannot be a 101.
-                status = head.split(b"\r\n", 1)[0].decode("latin-1")
-                raise HandshakeFailed(
-                    f"the server answered {status!r}, not 101 Switching Protocols"
-                )
-        except HandshakeFailed:
-            raise
-        except Exception as exc:  # the core's InvalidHandshake subclasses
-            raise HandshakeFailed(f"invalid HTTP response: {exc}") from exc
-        return response
-
-    def _fail_handshake(self, reason: str, failure: str | None = None) -> None:
-        """Fail the opening handshake; ``failure`` is the one line for
-        ``handshake_failure`` when it differs from ``reason``."""
-        self.obs.was_not_clean_reason = f"opening handshake failed: {reason}"
-        self.obs.handshake_failure = failure or reason
-        self.drop(abort=True)
-
-    def _on_open_handshake_timeout(self) -> None:
-        if self.state is CONNECTING:
-            obs = self.obs
-            seconds = self.timeouts.open_handshake
-            if self.role is SERVER:
-                got = self._request_bytes
-                what = "upgrade request"
-            else:
-                got, what = len(self._head), "answer"
-            obs.handshake_failure = (
-                f"no {what} within {seconds:g} s"
-                if got == 0
-                else f"the {what} was incomplete after {seconds:g} s ({got} bytes)"
-            )
-            obs.was_clean = False
-            obs.was_not_clean_reason = "peer did not finish (in time) the opening handshake"
-            obs.was_open_handshake_timeout = True
-            self.drop(abort=True)
 
     # --- writes -------------------------------------------------------------------------
 
@@ -770,12 +526,14 @@ class TesterProtocol:
             opcode, data, fragment_size=fragment_size, rsv1=rsv == RSV1,
             masked=self.role is CLIENT,
         )  # fmt: skip
-        for code, size in frames:
-            frame_stats[code] = frame_stats.get(code, 0) + 1
-            octet_stats[size] = octet_stats.get(size, 0) + 1
+        count = 0
+        for code, size, run in frames:
+            frame_stats[code] = frame_stats.get(code, 0) + run
+            octet_stats[size] = octet_stats.get(size, 0) + run
+            count += run
         obs.traffic.outgoing_octets_wire_level += len(wire)
         self.writes.burst(wire)
-        return len(frames)
+        return count
 
     def send_stream_header(self, opcode: int, length: int, *, fin: bool, rsv: int) -> None:
         """Write only a frame header; its payload follows with :meth:`send_stream_data`."""

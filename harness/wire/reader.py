@@ -381,7 +381,7 @@ class Reader:
                 frame.kept += len(chunk)
             return
         utf8 = self._utf8
-        if utf8 is not None and not utf8.feed(chunk) and self._sink.reading:
+        if utf8 is not None and not _valid_utf8(utf8, chunk) and self._sink.reading:
             position = utf8.error_position
             self._sink.violation(
                 INVALID_PAYLOAD,
@@ -428,7 +428,7 @@ class Reader:
             if not sink.reading:
                 return
             utf8 = self._utf8
-            if utf8 is not None and not utf8.feed(payload) and sink.reading:
+            if utf8 is not None and not _valid_utf8(utf8, payload) and sink.reading:
                 sink.violation(
                     INVALID_PAYLOAD,
                     f"encountered invalid UTF-8 while processing text message at payload "
@@ -504,3 +504,16 @@ class Reader:
             self._sink.violation(PROTOCOL_ERROR, f"decompression failed: {exc}")
             return b""
         return decoded.data
+
+
+def _valid_utf8(utf8: Utf8Validator, data: bytes) -> bool:
+    """Feed ``data`` to ``utf8``; :attr:`~Utf8Validator.valid` after it.
+
+    ASCII after a complete code point is valid UTF-8 and leaves nothing pending (RFC
+    3629 section 4: ``UTF8-1 = %x00-7F``): ``bytes.isascii`` checks it without decoding
+    (the JSON text of 12.x and 13.x, echoed by the peer, is ASCII).
+    """
+    if utf8.complete and data.isascii():
+        utf8.consumed += len(data)
+        return True
+    return utf8.feed(data)

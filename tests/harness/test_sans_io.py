@@ -18,6 +18,8 @@ from tests.reference.protocol.test_sans_io import FORBIDDEN, _imported_roots
 
 SANS_IO = [
     "wsconform.harness.wire.protocol",
+    "wsconform.harness.wire.states",
+    "wsconform.harness.wire.opening",
     "wsconform.harness.wire.writes",
     "wsconform.harness.wire.reader",
     "wsconform.harness.wire.frame",

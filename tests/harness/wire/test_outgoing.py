@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import zlib
+
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from wsconform.cases.model import fragment_payload
+from wsconform.harness.wire import outgoing
 from wsconform.harness.wire.outgoing import RepeatCompressor, encode_message
 from wsconform.reference.protocol.extensions.permessage_deflate import PerMessageDeflate
 from wsconform.reference.protocol.frames import CONT, Frame, Opcode, serialize
@@ -48,13 +51,14 @@ def test_the_bytes_are_those_of_the_frames_one_by_one(
     )
     pieces = fragment_payload(data, fragment_size)
     found = split_frames(bytes(wire), masked)
-    assert len(found) == len(pieces) == len(frames)
+    runs = [(code, size) for code, size, count in frames for _ in range(count)]
+    assert len(found) == len(pieces) == len(runs)
     last = len(pieces) - 1
     for index, ((frame_bytes, key), piece) in enumerate(zip(found, pieces, strict=True)):
         code = opcode if index == 0 else CONT
         frame = Frame(code, piece, fin=index == last, rsv1=rsv1 and index == 0)
         assert frame_bytes == serialize(frame, masked, key)
-        assert frames[index] == (code, len(frame_bytes))
+        assert runs[index] == (code, len(frame_bytes))
 
 
 def test_every_frame_has_its_own_masking_key() -> None:
@@ -99,3 +103,39 @@ def test_with_context_takeover_every_message_is_compressed() -> None:
     for data in (first, second):
         decoded = receiver.decode(Frame(Opcode.TEXT, data, rsv1=True))
         assert decoded.data == PAYLOAD
+
+
+@pytest.mark.parametrize("masked", [True, False])
+@pytest.mark.parametrize(("length", "size"), [(1000, 10), (1000, 7), (70000, 256), (257, 256)])
+def test_without_numpy_the_frames_are_the_same(
+    monkeypatch: pytest.MonkeyPatch, masked: bool, length: int, size: int
+) -> None:
+    data = bytes(range(256)) * (length // 256 + 1)
+    data = data[:length]
+    fast, fast_frames = encode_message(
+        Opcode.BINARY, data, fragment_size=size, rsv1=True, masked=masked
+    )
+    monkeypatch.setattr(outgoing, "_np", None)
+    slow, slow_frames = encode_message(
+        Opcode.BINARY, data, fragment_size=size, rsv1=True, masked=masked
+    )
+    runs = [(code, frame) for code, frame, count in fast_frames for _ in range(count)]
+    assert runs == [(code, frame) for code, frame, _ in slow_frames]
+    unmasked = [split[0] for split in split_frames(bytes(fast), masked)]
+    assert len(unmasked) == len(split_frames(bytes(slow), masked))
+    if not masked:
+        assert fast == slow
+
+
+@pytest.mark.parametrize("bits", [8, 9, 15])
+def test_without_context_takeover_each_message_inflates_alone(bits: int) -> None:
+    codec = PerMessageDeflate(False, True, 15, bits, {"level": 1})
+    fresh = PerMessageDeflate(False, True, 15, bits, {"level": 1})
+    compressor = RepeatCompressor(codec)
+    messages = [PAYLOAD, b"", PAYLOAD[7:], b"x", PAYLOAD[::-1], b"", PAYLOAD]
+    for message in messages:
+        data = compressor.compress(Opcode.TEXT, message)
+        # The bytes of a fresh compressor (RFC 7692 section 7.1.1: an empty window).
+        assert data == fresh.encode(Frame(Opcode.TEXT, message)).data
+        inflated = zlib.decompressobj(-max(bits, 9)).decompress(data + b"\x00\x00\xff\xff")
+        assert inflated == message

@@ -98,3 +98,33 @@ def test_a_message_of_many_frames_is_kept_whole() -> None:
     while read.resume():
         pass
     assert sink.messages == [b"".join(pieces), b"after"]
+
+
+def text_in_frames(*pieces: bytes) -> bytes:
+    last = len(pieces) - 1
+    return b"".join(
+        WireFrame(0x1 if index == 0 else 0x0, piece, fin=index == last).encode()
+        for index, piece in enumerate(pieces)
+    )
+
+
+def test_ascii_after_a_complete_code_point_is_valid_text() -> None:
+    read, sink = reader()
+    read.feed(text_in_frames(b"\xc3\xa9", b"AB", b"\xc3\xa9"))
+    assert sink.violations == []
+    assert sink.messages == ["éABé".encode()]
+
+
+def test_ascii_inside_a_code_point_is_invalid_text() -> None:
+    # RFC 3629 section 4: 0xC3 needs a continuation octet; "A" is none.
+    read, sink = reader()
+    read.feed(text_in_frames(b"\xc3", b"A"))
+    # (This sink keeps reading after a violation; the tester stops at the first.)
+    assert "invalid UTF-8" in sink.violations[0][1]
+    assert "payload octet index 1" in sink.violations[0][1]
+
+
+def test_the_octet_index_of_invalid_text_counts_ascii_frames() -> None:
+    read, sink = reader()
+    read.feed(text_in_frames(b"ABC", b"\xff"))
+    assert "payload octet index 3" in sink.violations[0][1]

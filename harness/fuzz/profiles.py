@@ -32,16 +32,23 @@ LEGACY_ENV_VAR = "HYPOTHESIS_PROFILE"
 #: The profile used when neither variable is set.
 DEFAULT = "dev"
 
+#: What every profile builds on: Hypothesis's own defaults. Not the profile loaded at the
+#: time of import: Hypothesis loads its built-in ``ci`` profile (derandomized) when it
+#: sees a ``CI`` variable, and ``nightly`` must stay random there too.
+_BASE = settings.get_profile("default")
+
 #: The settings of each profile.
 PROFILES: Mapping[str, settings] = {
-    "dev": settings(max_examples=100, deadline=None),
+    "dev": settings(_BASE, max_examples=100, deadline=None),
     "ci": settings(
+        _BASE,
         max_examples=200,
         deadline=None,
         derandomize=True,
         suppress_health_check=[HealthCheck.too_slow],
     ),
     "nightly": settings(
+        _BASE,
         max_examples=10_000,
         stateful_step_count=100,
         deadline=None,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from hypothesis import settings
 
@@ -44,3 +47,26 @@ def test_load_loads_it() -> None:
         assert settings.get_current_profile_name() == "nightly"
     finally:
         settings.load_profile(before)
+
+
+def test_a_ci_variable_does_not_derandomize_nightly() -> None:
+    # Hypothesis loads its own derandomized ``ci`` profile when CI is set; a fresh
+    # interpreter with CI=true must still get random nightly and dev runs.
+    code = (
+        "from hypothesis import settings\n"
+        "from wsconform.harness.fuzz import profiles\n"
+        "print(settings.get_profile('nightly').derandomize,"
+        " settings.get_profile('dev').derandomize,"
+        " settings.get_profile('ci').derandomize)\n"
+    )
+    env = {"CI": "true", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "False", "True"]

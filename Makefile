@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 # Where `make test-conformance` writes; `reports/` is kept in git, its content is not.
 REPORTS ?= reports
 
-.PHONY: all venv test lint types pytest fuzz bench test-conformance docker-engine test-targets clean
+.PHONY: all venv test lint types pytest fuzz bench test-conformance docker-engine test-targets test-full-grid clean
 
 all: test
 
@@ -36,6 +36,11 @@ fuzz: $(STAMP)
 	WSCONFORM_HYPOTHESIS_PROFILE=$${WSCONFORM_HYPOTHESIS_PROFILE:-nightly} $(BIN)/python -m pytest -n auto -m fuzz --timeout=0 tests/reference
 
 test: lint types pytest
+
+# Sections 12 and 13 whole against both third-party servers (make test runs a sample of
+# the larger messages: tests/integration/harness/test_third_party_servers.py).
+test-full-grid: $(STAMP)
+	WSCONFORM_FULL_GRID=1 $(BIN)/python -m pytest -n auto tests/integration/harness/test_third_party_servers.py
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

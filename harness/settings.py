@@ -21,6 +21,7 @@ or a value of the wrong type is a one-line error naming it (exit 2)::
     ready-timeout = 30
 
     [timers]
+    connect-timeout = 10
     open-timeout = 5
     close-timeout = 1
     drop-timeout = 1
@@ -164,6 +165,7 @@ KEYS: dict[tuple[str, str], tuple[str, Callable[[Any], Any]]] = {
     ("target", "stop-grace"): ("stop_grace", _number),
     ("target", "insecure"): ("insecure", _boolean),
     ("target", "cafile"): ("cafile", _string),
+    ("timers", "connect-timeout"): ("connect_timeout", _number),
     ("timers", "open-timeout"): ("open_timeout", _number),
     ("timers", "close-timeout"): ("close_timeout", _number),
     ("timers", "drop-timeout"): ("drop_timeout", _number),

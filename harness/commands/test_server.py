@@ -56,7 +56,7 @@ from wsconform.harness.targets.exceptions import TargetError
 from wsconform.harness.targets.options import add_target_arguments, build_target
 from wsconform.harness.targets.supervisor import Supervisor
 from wsconform.harness.targets.url import UrlTarget
-from wsconform.harness.wire.client import tls_context
+from wsconform.harness.wire.client import DEFAULT_CONNECT_TIMEOUT, tls_context
 from wsconform.harness.wire.exceptions import WireError
 from wsconform.reference.asyncio.loop import run as run_loop
 
@@ -139,6 +139,12 @@ def register(subparsers: Any) -> None:
         "--insecure", action="store_true", help="wss://: do not verify the certificate"
     )
     parser.add_argument("--cafile", help="wss://: CA certificates to verify the server with")
+    parser.add_argument(
+        "--connect-timeout",
+        type=float,
+        default=DEFAULT_CONNECT_TIMEOUT,
+        help=f"to open TCP and, for wss://, the TLS handshake ({DEFAULT_CONNECT_TIMEOUT:g} s)",
+    )
     parser.add_argument(
         "--open-timeout", type=float, default=5.0, help="opening handshake timeout (5 s)"
     )
@@ -359,6 +365,7 @@ def run(args: argparse.Namespace) -> int:
             open_handshake=check_timer("--open-timeout", args.open_timeout),
             close_handshake=check_timer("--close-timeout", args.close_timeout),
             server_connection_drop=check_timer("--drop-timeout", args.drop_timeout),
+            connect=check_timer("--connect-timeout", args.connect_timeout),
         )
         outdir = check_outdir(args.outdir or DEFAULT_OUTDIR)
         testdata = check_testdata(args.testdata)

@@ -33,6 +33,7 @@ command = "server --port {port}"
 env = { A = "1" }
 [timers]
 open-timeout = 2.5
+connect-timeout = 3
 [gate]
 fail-on = "non-strict"
 """
@@ -57,6 +58,7 @@ def test_the_file_gives_the_defaults(
     assert args.target_cmd == "server --port {port}"
     assert args.target_env == ["A=1"]
     assert args.open_timeout == 2.5
+    assert args.connect_timeout == 3.0
     assert args.fail_on == "non-strict"
 
 

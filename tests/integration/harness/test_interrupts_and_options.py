@@ -32,7 +32,9 @@ def wsconform(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[st
     )
 
 
-@pytest.mark.parametrize("option", ["--open-timeout", "--close-timeout", "--drop-timeout"])
+@pytest.mark.parametrize(
+    "option", ["--connect-timeout", "--open-timeout", "--close-timeout", "--drop-timeout"]
+)
 @pytest.mark.parametrize("value", ["-20", "0", "nan", "inf"])
 def test_a_timer_must_be_finite_and_above_zero(
     option: str, value: str, tmp_path: pathlib.Path
@@ -69,7 +71,7 @@ def test_a_300_character_agent_is_reported_and_wss_to_a_plain_server_says_tls(
         )
         secure = wsconform(
             "test-server", url.replace("ws://", "wss://"), "--insecure", "--outdir",
-            str(tmp_path / "tls"), "--open-timeout", "1",
+            str(tmp_path / "tls"), "--connect-timeout", "1",
         )  # fmt: skip
     assert done.returncode == 0, done.stderr
     index = json.loads((tmp_path / "index.json").read_text())

@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .model import NON_STRICT, OK, Event, ExpectedClose, Verdict
+from .model import (
+    NON_STRICT,
+    OK,
+    Alternative,
+    Case,
+    Event,
+    ExpectedClose,
+    KillAfter,
+    Step,
+    Verdict,
+)
 
 __all__ = [
     "PEER_FAILS_1002",
     "PEER_FAILS_1007",
     "TESTER_CLOSES",
+    "closing_case",
     "ok",
     "ok_or_non_strict",
 ]
@@ -34,3 +45,29 @@ def ok_or_non_strict(
 ) -> Mapping[Verdict, tuple[Event, ...]]:
     """OK for the preferred event list, NON-STRICT for the tolerated one."""
     return {OK: preferred, NON_STRICT: tolerated}
+
+
+def closing_case(
+    case_id: str,
+    description: str,
+    expectation: str,
+    steps: tuple[Step, ...],
+    expected_close: ExpectedClose = TESTER_CLOSES,
+    *,
+    alternatives: tuple[Alternative, ...] = (),
+    hex_local_close_reason: bool = False,
+) -> Case:
+    """A case about closing (section 7, the ``cl`` family): no events expected, no
+    auto-close (the steps close, the tester kills after 1 s) and WRONG CODE fails."""
+    return Case(
+        id=case_id,
+        description=description,
+        expectation=expectation,
+        steps=(*steps, KillAfter(1)),
+        expected=ok(),
+        expected_close=expected_close,
+        suppress_auto_close=True,
+        wrong_code_fails=True,
+        alternatives=alternatives,
+        hex_local_close_reason=hex_local_close_reason,
+    )

@@ -14,7 +14,7 @@ close verdict also fails ``behavior`` in 7.1.1-7.1.5, 7.3, 7.5, 7.7 and 7.9; 7.1
 
 from __future__ import annotations
 
-from .common import TESTER_CLOSES, ok, ok_or_non_strict
+from .common import TESTER_CLOSES, closing_case, ok, ok_or_non_strict
 from .model import (
     CLOSE,
     CONT,
@@ -27,7 +27,6 @@ from .model import (
     Message,
     SendClose,
     SendFrame,
-    Step,
     Verdict,
 )
 
@@ -44,26 +43,6 @@ _PROTOCOL_ERROR = ExpectedClose(closed_by_me=True, close_codes=(1002,), require_
 _UNDEFINED = "The spec leaves what happens here undefined; this case only reports it."
 
 
-def _close_case(
-    case_id: str,
-    description: str,
-    expectation: str,
-    steps: tuple[Step, ...],
-    expected_close: ExpectedClose = TESTER_CLOSES,
-) -> Case:
-    """A 7.x case with an empty expected list, no auto-close and the WRONG CODE rule."""
-    return Case(
-        id=case_id,
-        description=description,
-        expectation=expectation,
-        steps=(*steps, KillAfter(1)),
-        expected=ok(),
-        expected_close=expected_close,
-        suppress_auto_close=True,
-        wrong_code_fails=True,
-    )
-
-
 _BASIC: tuple[Case, ...] = (
     Case(
         id="7.1.1",
@@ -74,25 +53,25 @@ _BASIC: tuple[Case, ...] = (
         expected_close=TESTER_CLOSES,
         wrong_code_fails=True,
     ),
-    _close_case(
+    closing_case(
         "7.1.2",
         "Send a close frame with code 1000, then a second, empty close frame.",
         f"{_CLEAN_NORMAL} The second close frame is ignored.",
         (SendClose(1000), SendFrame(CLOSE)),
     ),
-    _close_case(
+    closing_case(
         "7.1.3",
         "Send a close frame with code 1000, then a ping.",
         f"{_CLEAN_NORMAL} The ping after the close is not answered.",
         (SendClose(1000), SendFrame(PING)),
     ),
-    _close_case(
+    closing_case(
         "7.1.4",
         "Send a close frame with code 1000, then a text message.",
         f"{_CLEAN_NORMAL} The message after the close is not echoed.",
         (SendClose(1000), SendFrame(TEXT, _HELLO)),
     ),
-    _close_case(
+    closing_case(
         "7.1.5",
         "Send the first fragment of a text message, a close frame with code 1000, then "
         "the last fragment.",
@@ -130,39 +109,39 @@ _BASIC: tuple[Case, ...] = (
 )
 
 _STRUCTURE: tuple[Case, ...] = (
-    _close_case(
+    closing_case(
         "7.3.1",
         "Send a close frame with an empty body (no code, no reason).",
         _CLEAN_NORMAL,
         (SendClose(),),
     ),
-    _close_case(
+    closing_case(
         "7.3.2",
         "Send a close frame with a 1-byte body.",
         "Clean close with protocol error (1002), or a dropped TCP connection.",
         (SendClose(None, b"a", raw=True),),
         _PROTOCOL_ERROR,
     ),
-    _close_case(
+    closing_case(
         "7.3.3",
         "Send a close frame with code 1000 and no reason.",
         _CLEAN_NORMAL,
         (SendClose(1000),),
     ),
-    _close_case(
+    closing_case(
         "7.3.4",
         "Send a close frame with code 1000 and a reason.",
         _CLEAN_NORMAL,
         (SendClose(1000, _HELLO),),
     ),
-    _close_case(
+    closing_case(
         "7.3.5",
         "Send a close frame with code 1000 and a 123-byte reason: a 125-byte body, the most "
         "a control frame may carry.",
         _CLEAN_NORMAL,
         (SendClose(1000, b"*" * 123),),
     ),
-    _close_case(
+    closing_case(
         "7.3.6",
         "Send a close frame with code 1000 and a 124-byte reason: a 126-byte body, one byte "
         "too long.",

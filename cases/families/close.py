@@ -18,7 +18,7 @@ Number Registry" (:mod:`wsconform.reference.protocol.close`); the tester accepts
 
 from __future__ import annotations
 
-from wsconform.cases.common import PEER_FAILS_1002, TESTER_CLOSES, ok
+from wsconform.cases.common import PEER_FAILS_1002, TESTER_CLOSES, closing_case, ok
 from wsconform.cases.model import (
     CLOSE,
     CONT,
@@ -30,7 +30,6 @@ from wsconform.cases.model import (
     SendClose,
     SendFrame,
     SendWireFrame,
-    Step,
 )
 
 __all__ = ["CASES", "INVALID_CODES", "REGISTERED_CODES", "SUBSECTION_TITLES", "UNDEFINED_CODES"]
@@ -78,34 +77,9 @@ _INVALID_REASON = b"\xc3\xa9" * 60 + b"\xc3"
 _PROTOCOL_ERROR = ExpectedClose(closed_by_me=True, close_codes=(1002,), require_clean=False)
 
 
-def _closing(
-    case_id: str,
-    description: str,
-    expectation: str,
-    steps: tuple[Step, ...],
-    expected_close: ExpectedClose,
-    *,
-    alternatives: tuple[Alternative, ...] = (),
-    hex_local_close_reason: bool = False,
-) -> Case:
-    """A case whose tester closes at t=0: no events expected, WRONG CODE fails."""
-    return Case(
-        id=case_id,
-        description=description,
-        expectation=expectation,
-        steps=(*steps, KillAfter(1)),
-        expected=ok(),
-        expected_close=expected_close,
-        suppress_auto_close=True,
-        wrong_code_fails=True,
-        alternatives=alternatives,
-        hex_local_close_reason=hex_local_close_reason,
-    )
-
-
 def _registered(n: int, code: int, reason: bytes | None) -> Case:
     with_reason = f' and the reason "{reason.decode()}"' if reason else " and no reason"
-    return _closing(
+    return closing_case(
         f"cl.1.{n}",
         f"Send a close frame with the registered code {code}{with_reason}. {_REGISTRY}",
         f"Clean close with normal code (1000) or {code} echoed.",
@@ -116,7 +90,7 @@ def _registered(n: int, code: int, reason: bytes | None) -> Case:
 
 def _invalid(n: int, code: int) -> Case:
     rfc = _RESERVED_1015 if code == 1015 else _UNASSIGNED
-    return _closing(
+    return closing_case(
         f"cl.2.{n}",
         f"Send a close frame with the code {code} and no reason. {rfc}",
         "The peer fails the connection with protocol error (1002), or drops TCP.",
@@ -126,7 +100,7 @@ def _invalid(n: int, code: int) -> Case:
 
 
 def _undefined(n: int, code: int) -> Case:
-    return _closing(
+    return closing_case(
         f"cl.3.{n}",
         f"Send a close frame with the code {code} and no reason. {_RANGES}",
         "The peer fails the connection with protocol error (1002), or drops TCP; a clean "
@@ -146,7 +120,7 @@ def _undefined(n: int, code: int) -> Case:
 
 
 _BODIES: tuple[Case, ...] = (
-    _closing(
+    closing_case(
         "cl.4.1",
         "Send a close frame whose body is the single byte 0x03 (half of a close code). "
         'RFC 6455 section 5.5.1: "If there is a body, the first two bytes of the body MUST '
@@ -155,7 +129,7 @@ _BODIES: tuple[Case, ...] = (
         (SendClose(None, b"\x03", raw=True),),
         _PROTOCOL_ERROR,
     ),
-    _closing(
+    closing_case(
         "cl.4.2",
         "Send the first fragment of a text message, then a close frame with the 1-byte "
         'body 0x03. RFC 6455 section 5.5.1: "the first two bytes of the body MUST be a '
@@ -177,7 +151,7 @@ _BODIES: tuple[Case, ...] = (
         expected_close=PEER_FAILS_1002,
         wrong_code_fails=True,
     ),
-    _closing(
+    closing_case(
         "cl.4.4",
         "Send a close frame with code 1000 and a reason of 41 three-byte UTF-8 characters "
         '(123 bytes, a 125-byte body). RFC 6455 section 5.5: "All control frames MUST have '
@@ -187,7 +161,7 @@ _BODIES: tuple[Case, ...] = (
         (SendClose(1000, "\u20ac".encode() * 41),),
         TESTER_CLOSES,
     ),
-    _closing(
+    closing_case(
         "cl.4.5",
         "Send a close frame with code 1000 and a 121-byte reason whose last character is "
         "cut after its first byte. RFC 6455 section 8.1: an endpoint that finds invalid "
@@ -203,7 +177,7 @@ _BODIES: tuple[Case, ...] = (
 
 
 def _after_close(n: int, what: str, frame: SendFrame | SendWireFrame) -> Case:
-    return _closing(
+    return closing_case(
         f"cl.5.{n}",
         f"Send a close frame with code 1000 and, in the same write, {what}. {_DISCARD}",
         "The frame after the close is discarded, not answered or judged: clean close with "

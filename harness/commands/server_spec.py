@@ -22,8 +22,9 @@ it has no entry in the reports. ``options`` are accepted and not used (as for
 ``fuzzingclient.json``, :mod:`.spec`); ``webport`` (Autobahn's old report web server)
 is accepted and ignored; ``protocols`` must be a list of subprotocol names and is not
 applied: the fuzzing server selects no subprotocol (RFC 6455 section 4.2.2 lets a
-server answer without one). TLS (``key`` and ``cert``, a ``wss://`` URL) is not
-supported: a one-line error. Unknown keys are an error naming the key
+server answer without one). A ``wss://`` URL serves TLS with the certificate chain
+``cert`` and its private key ``key`` (PEM files, as Autobahn reads them; both needed
+with ``wss://`` and only with it). Unknown keys are an error naming the key
 (``docs/migrating-from-autobahn.md``).
 """
 
@@ -59,6 +60,8 @@ class ServerSpec:
     exclude_agent: AgentExclusions = ()
     outdir: str | None = None
     protocols: tuple[str, ...] = ()
+    #: ``wss://``: the PEM certificate chain and private key files; else ``None``.
+    tls: tuple[str, str] | None = None
 
     def excluded(self, agent: str) -> list[str]:
         """The exclusions for ``agent``: ``exclude-cases`` plus its matching entries."""
@@ -69,34 +72,49 @@ class ServerSpec:
         return excluded_patterns((), self.exclude_agent, agent)
 
 
-def _port(path: pathlib.Path, url: object) -> int:
+def _port(path: pathlib.Path, url: object) -> tuple[int, bool]:
+    """The port of ``url`` (its scheme's default when none is given) and whether it is
+    ``wss://``."""
     if not isinstance(url, str):
-        raise SpecError(f"{path}: url must be a ws:// URL")
+        raise SpecError(f"{path}: url must be a ws:// or wss:// URL")
     try:
         parts = urllib.parse.urlsplit(url)
         port = parts.port
     except ValueError as exc:
         raise SpecError(f"{path}: url {url!r}: {exc}") from None
-    if parts.scheme == "wss":
-        raise SpecError(f"{path}: url {url!r}: wss:// (TLS) is not supported, use ws://")
-    if parts.scheme != "ws" or not parts.hostname:
-        raise SpecError(f"{path}: url {url!r} is not a ws:// URL")
-    return port if port is not None else 80
+    if parts.scheme not in ("ws", "wss") or not parts.hostname:
+        raise SpecError(f"{path}: url {url!r} is not a ws:// or wss:// URL")
+    secure = parts.scheme == "wss"
+    return (port if port is not None else 443 if secure else 80), secure
+
+
+def _tls(path: pathlib.Path, data: dict[str, object], secure: bool) -> tuple[str, str] | None:
+    """The (cert, key) files of a ``wss://`` spec; ``None`` for ``ws://``."""
+    given = {key: data[key] for key in ("cert", "key") if key in data}
+    for key, value in given.items():
+        if not isinstance(value, str) or not value:
+            raise SpecError(f"{path}: {key} must be the name of a PEM file")
+    if not secure:
+        if given:
+            raise SpecError(f"{path}: {min(given)} is for a wss:// url, not ws://")
+        return None
+    missing = [key for key in ("cert", "key") if key not in given]
+    if missing:
+        raise SpecError(f"{path}: a wss:// url needs {' and '.join(missing)} (PEM files)")
+    return str(given["cert"]), str(given["key"])
 
 
 def load_server_spec(path: pathlib.Path | str) -> ServerSpec:
     """Read a fuzzingserver spec file.
 
     Raises:
-        SpecError: unreadable, not JSON, an unknown key, TLS asked for, or a value of
-            the wrong shape.
+        SpecError: unreadable, not JSON, an unknown key, ``wss://`` without its
+            ``cert`` and ``key`` (or those with ``ws://``), or a value of the wrong shape.
     """
     path = pathlib.Path(path)
     data = read_spec(path, SERVER_SPEC_KEYS)
-    tls = sorted(key for key in ("key", "cert") if key in data)
-    if tls:
-        raise SpecError(f"{path}: {tls[0]}: TLS is not supported, the fuzzing server speaks ws://")
-    port = _port(path, data["url"]) if "url" in data else None
+    port, secure = _port(path, data["url"]) if "url" in data else (None, False)
+    tls = _tls(path, data, secure)
     outdir = data.get("outdir")
     if outdir is not None and not isinstance(outdir, str):
         raise SpecError(f"{path}: outdir must be a directory name")
@@ -115,4 +133,5 @@ def load_server_spec(path: pathlib.Path | str) -> ServerSpec:
         exclude_agent=agent_exclusions(path, data),
         outdir=outdir,
         protocols=tuple(protocols),
+        tls=tls,
     )

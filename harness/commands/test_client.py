@@ -28,6 +28,7 @@ import asyncio
 import dataclasses
 import pathlib
 import signal
+import ssl
 import sys
 import time
 from collections.abc import Callable
@@ -104,6 +105,16 @@ def register(subparsers: Any) -> None:
         "exclude-agent-cases (docs/migrating-from-autobahn.md)",
     )
     parser.add_argument("--once", action="store_true", help="exit after the first /updateReports")
+    parser.add_argument(
+        "--tls-cert",
+        metavar="FILE",
+        help="serve wss://: the PEM certificate chain (default: a wss:// --spec file's cert)",
+    )
+    parser.add_argument(
+        "--tls-key",
+        metavar="FILE",
+        help="serve wss://: the certificate's PEM private key (default: the --spec file's key)",
+    )
     parser.add_argument(
         "-j",
         "--jobs",
@@ -259,14 +270,14 @@ async def _serve(
     try:
         listener = await serve(
             server.route, args.host, args.port, timeout=server.options.timeouts.open_handshake,
-            log=_log,
+            log=_log, ssl_context=args.ssl_context,
         )  # fmt: skip
     except OSError as exc:
         _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
         return EXIT_USAGE
     port = listener.sockets[0].getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
-    url = f"ws://{host}:{port}"
+    url = f"{'wss' if args.ssl_context is not None else 'ws'}://{host}:{port}"
     print(
         f"wsconform test-client: {len(server.cases)} cases at {url} (reports in {args.outdir}/)",
         flush=True,
@@ -310,9 +321,42 @@ async def _serve(
     return status
 
 
+def tls_server_context(
+    cert: str | None, key: str | None, names: tuple[str, str] = ("--tls-cert", "--tls-key")
+) -> ssl.SSLContext | None:
+    """The TLS context of ``--tls-cert`` and ``--tls-key`` (both or neither); ``None``
+    when neither is given. ``names`` are what the messages call the two (a spec file's
+    ``cert`` and ``key``).
+
+    Raises:
+        UsageError: one without the other, a missing file, not PEM, or a key that does
+            not belong to the certificate.
+    """
+    if cert is None and key is None:
+        return None
+    cert_name, key_name = names
+    if cert is None or key is None:
+        given, missing = (cert_name, key_name) if key is None else (key_name, cert_name)
+        raise UsageError(f"{given} needs {missing} too")
+    for name, file in ((cert_name, cert), (key_name, key)):
+        if not pathlib.Path(file).is_file():
+            raise UsageError(f"{name} {file}: no such file")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(cert, key)
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
+        raise UsageError(
+            f"{cert_name} {cert} {key_name} {key}: not a PEM certificate chain and its key "
+            f"({reason})"
+        ) from None
+    return context
+
+
 def _check(args: argparse.Namespace) -> tuple[list[Case], ServerSpec | None, ClientTarget | None]:
     """Check every option (and the spec file) before anything listens; fill in the
-    defaults of ``--port`` and ``--outdir``; the cases, the spec and the client.
+    defaults of ``--port``, ``--outdir`` and the TLS files; the cases, the spec and the
+    client.
 
     Raises:
         UsageError, SpecError, TargetError: a bad option or spec file.
@@ -332,6 +376,11 @@ def _check(args: argparse.Namespace) -> tuple[list[Case], ServerSpec | None, Cli
         raise UsageError(f"--port must be 0..65535, not {args.port}")
     if args.outdir is None:
         args.outdir = spec.outdir if spec is not None and spec.outdir else DEFAULT_OUTDIR
+    if spec is not None and spec.tls is not None and args.tls_cert is None and args.tls_key is None:
+        names = (f"{args.spec}: cert", "key")
+        args.ssl_context = tls_server_context(*spec.tls, names=names)
+    else:
+        args.ssl_context = tls_server_context(args.tls_cert, args.tls_key)
     if spec is not None:
         if spec.protocols:
             _log(f"{args.spec}: protocols are not applied: the server selects no subprotocol")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import socket
+import ssl
 import typing
 from collections.abc import Callable
 
@@ -131,13 +132,22 @@ async def serve(
     *,
     timeout: float = DEFAULT_REQUEST_TIMEOUT,
     log: Callable[[str], None] | None = None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> asyncio.Server:
     """Listen on ``host``:``port`` (0 picks a free port) and route every upgrade request.
 
-    ``log`` receives one line per refused request.
+    ``log`` receives one line per refused request. With ``ssl_context`` the server
+    speaks TLS (``wss://``, RFC 6455 section 3): a client's TLS handshake is bounded by
+    ``timeout`` too, and one that fails closes that connection only.
 
     Raises:
         OSError: the address cannot be bound.
     """
     loop = asyncio.get_running_loop()
-    return await loop.create_server(lambda: _Accepting(route, timeout, log), host, port)
+    return await loop.create_server(
+        lambda: _Accepting(route, timeout, log),
+        host,
+        port,
+        ssl=ssl_context,
+        ssl_handshake_timeout=timeout if ssl_context is not None else None,
+    )

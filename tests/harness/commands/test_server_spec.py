@@ -55,6 +55,13 @@ def test_every_key(tmp_path: pathlib.Path) -> None:
     assert loaded.agent_excluded("Agent") == ["2.*"]
 
 
+def test_a_wss_url_serves_tls_with_its_cert_and_key(tmp_path: pathlib.Path) -> None:
+    path = write(tmp_path, {"url": "wss://127.0.0.1:9443", "cert": "c.pem", "key": "k.pem"})
+    assert load_server_spec(path) == ServerSpec(port=9443, tls=("c.pem", "k.pem"))
+    path = write(tmp_path, {"url": "wss://127.0.0.1", "cert": "c.pem", "key": "k.pem"})
+    assert load_server_spec(path).port == 443
+
+
 def test_an_empty_object_takes_the_defaults(tmp_path: pathlib.Path) -> None:
     assert load_server_spec(write(tmp_path, {})) == ServerSpec()
 
@@ -64,12 +71,14 @@ def test_an_empty_object_takes_the_defaults(tmp_path: pathlib.Path) -> None:
     [
         ([], "not a spec file (a JSON object)"),
         ({"servers": []}, "unknown key 'servers'"),
-        ({"url": 9001}, "url must be a ws:// URL"),
-        ({"url": "http://h:1"}, "url 'http://h:1' is not a ws:// URL"),
+        ({"url": 9001}, "url must be a ws:// or wss:// URL"),
+        ({"url": "http://h:1"}, "url 'http://h:1' is not a ws:// or wss:// URL"),
         ({"url": "ws://h:x"}, "url 'ws://h:x': Port could not be cast to integer value as 'x'"),
-        ({"url": "wss://h:1"}, "url 'wss://h:1': wss:// (TLS) is not supported, use ws://"),
-        ({"key": "k.pem"}, "key: TLS is not supported, the fuzzing server speaks ws://"),
-        ({"cert": "c.pem"}, "cert: TLS is not supported, the fuzzing server speaks ws://"),
+        ({"url": "wss://h:1"}, "a wss:// url needs cert and key (PEM files)"),
+        ({"url": "wss://h:1", "cert": "c.pem"}, "a wss:// url needs key (PEM files)"),
+        ({"url": "wss://h:1", "cert": "c.pem", "key": 1}, "key must be the name of a PEM file"),
+        ({"key": "k.pem"}, "key is for a wss:// url, not ws://"),
+        ({"url": "ws://h:1", "cert": "c.pem", "key": "k.pem"}, "cert is for a wss:// url, not ws://"),
         ({"outdir": 1}, "outdir must be a directory name"),
         ({"options": []}, "options must be an object"),
         ({"webport": "8080"}, "webport must be a port number"),

@@ -97,9 +97,10 @@ def test_the_spec_port_and_flags_that_override_the_file(tmp_path: pathlib.Path) 
     [
         ({"url": "ws://127.0.0.1:9001", "colour": 1}, "unknown key 'colour'"),
         ({"url": "ws://127.0.0.1:9001", "key": "k.pem", "cert": "c.pem"},
-         "cert: TLS is not supported, the fuzzing server speaks ws://"),
-        ({"url": "wss://127.0.0.1:9001"},
-         "url 'wss://127.0.0.1:9001': wss:// (TLS) is not supported, use ws://"),
+         "cert is for a wss:// url, not ws://"),
+        ({"url": "wss://127.0.0.1:9001"}, "a wss:// url needs cert and key (PEM files)"),
+        ({"url": "wss://127.0.0.1:9001", "cert": "missing.pem", "key": "k.pem"},
+         "cert missing.pem: no such file"),
         ({"cases": ["99.*"]}, "the case patterns select no case"),
     ],
 )  # fmt: skip

@@ -96,12 +96,14 @@ class Connection(Sending, Keepalive, asyncio.Protocol):
         "_fragments_text",
         "_handshake_waiter",
         "_keepalive_handle",
+        "_lingering",
         "_lost_exc",
         "_lost_waiter",
         "_message_taken",
         "_messages",
         "_outgoing",
         "_outgoing_size",
+        "_peer_eof",
         "_pings",
         "_pong_timeouts",
         "_queue_high",
@@ -179,6 +181,11 @@ class Connection(Sending, Keepalive, asyncio.Protocol):
         self._message_taken = False
         # No more messages will arrive: the TCP connection is closed.
         self._eof = False
+        # The peer closed its side of TCP (eof_received).
+        self._peer_eof = False
+        # Our side is shut down (write_eof): reading on until the peer's EOF or the
+        # close timeout, so that the peer's last writes do not reset the connection.
+        self._lingering = False
         self._reading_paused = False
 
         # Outgoing bytes not written yet (see _send_data) and their size.
@@ -441,13 +448,39 @@ class Connection(Sending, Keepalive, asyncio.Protocol):
                 self.logger.debug("! timed out waiting for TCP close; aborting")
             self.transport.abort()
 
-    def _close_transport(self) -> None:
-        """Close TCP after the buffered data is written, abort after ``close_timeout``."""
+    def _close_transport(self, linger: bool = False) -> None:
+        """Close TCP after the buffered data is written, abort after ``close_timeout``.
+
+        With ``linger`` (the core is done and discards its input), only our side is
+        shut down and reading goes on until the peer's EOF, the clean closure of RFC
+        6455 section 7.1.1: "call shutdown() with SHUT_WR on the socket, call recv()
+        until obtaining a return value of 0 indicating that the peer has also performed
+        an orderly shutdown, and finally call close() on the socket". Closing at once
+        makes the kernel answer whatever the peer still writes (the rest of a frame
+        written one octet at a time, Autobahn's cases 4.1.5 and 4.2.5) with a reset,
+        and a peer whose next write fails on it may drop the echo and the close frame
+        it had not read yet. The close timeout bounds the wait: then TCP is closed, and
+        aborted after another ``close_timeout``. A transport that cannot half-close
+        (TLS) is closed at once.
+        """
+        if self._lingering:
+            return  # the close timer is armed; input is discarded until EOF
         self._flush()
-        if not self.transport.is_closing():
-            if self._debug:
-                self.logger.debug("x closing TCP connection")
-            self.transport.close()
+        transport = self.transport
+        if not transport.is_closing():
+            if linger and not self._peer_eof and transport.can_write_eof():
+                if self._debug:
+                    self.logger.debug("x half-closing TCP connection")
+                self._lingering = True
+                transport.write_eof()
+                if self._reading_paused:
+                    # Nothing is queued any more (the core discards): read to the EOF.
+                    self._reading_paused = False
+                    transport.resume_reading()
+            else:
+                if self._debug:
+                    self.logger.debug("x closing TCP connection")
+                transport.close()
         if self._close_handle is not None:
             self._close_handle.cancel()
             self._close_handle = None
@@ -478,7 +511,7 @@ class Connection(Sending, Keepalive, asyncio.Protocol):
                 self._flush_handle = self.loop.call_soon(self._flush)
         if protocol.state is not OPEN:
             if protocol.transport_should_close():
-                self._close_transport()
+                self._close_transport(linger=True)
             elif protocol.close_expected():
                 self._arm_close_timer()
 
@@ -491,7 +524,7 @@ class Connection(Sending, Keepalive, asyncio.Protocol):
         if outgoing:
             self._outgoing = []
             self._outgoing_size = 0
-            if self.transport.is_closing():
+            if self.transport.is_closing() or self._lingering:
                 return
             if len(outgoing) == 1:
                 self.transport.write(outgoing[0])
@@ -591,6 +624,7 @@ class Connection(Sending, Keepalive, asyncio.Protocol):
         self._send_data()
 
     def eof_received(self) -> None:
+        self._peer_eof = True
         self.protocol.receive_eof()
         self._process_events()
         self._send_data()

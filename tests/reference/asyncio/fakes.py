@@ -13,11 +13,17 @@ __all__ = ["FakeTransport", "Pair", "make_pair"]
 
 
 class FakeTransport(asyncio.Transport):
-    """Records writes; closing it calls ``connection_lost`` on the next loop turn."""
+    """Records writes; closing it calls ``connection_lost`` on the next loop turn.
 
-    def __init__(self, protocol: asyncio.Protocol) -> None:
+    With ``half_close`` it can shut down its write side (``write_eof``), as TCP can;
+    without, it behaves as a TLS transport, which cannot.
+    """
+
+    def __init__(self, protocol: asyncio.Protocol, *, half_close: bool = False) -> None:
         super().__init__()
         self.protocol = protocol
+        self.half_close = half_close
+        self.eof_written = False
         self.written: list[bytes] = []
         self.closing = False
         self.aborted = False
@@ -27,7 +33,15 @@ class FakeTransport(asyncio.Transport):
 
     def write(self, data: bytes | bytearray | memoryview) -> None:
         assert not self.closing, "write after close"
+        assert not self.eof_written, "write after write_eof"
         self.written.append(bytes(data))
+
+    def can_write_eof(self) -> bool:
+        return self.half_close
+
+    def write_eof(self) -> None:
+        assert self.half_close, "write_eof on a transport that cannot half-close"
+        self.eof_written = True
 
     def writelines(self, list_of_data: Any) -> None:
         self.write(b"".join(list_of_data))
@@ -87,7 +101,7 @@ class Pair:
 
         Writes wait for the end of the loop iteration; this flushes them first.
         """
-        if not self.transport.closing:
+        if not self.transport.closing and not self.transport.eof_written:
             self.connection._flush()
         data = b"".join(self.transport.written)
         self.transport.written.clear()
@@ -95,9 +109,9 @@ class Pair:
         return [e for e in self.peer.events_received() if isinstance(e, Frame)]
 
 
-def make_pair(**kwargs: Any) -> Pair:
+def make_pair(*, half_close: bool = False, **kwargs: Any) -> Pair:
     """A server-side Connection (OPEN) on a fake transport, and its peer."""
     connection = Connection(Protocol(SERVER), **kwargs)
-    transport = FakeTransport(connection)
+    transport = FakeTransport(connection, half_close=half_close)
     connection.connection_made(transport)
     return Pair(connection, transport)

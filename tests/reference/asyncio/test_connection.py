@@ -288,6 +288,58 @@ async def test_unread_messages_delay_the_failure_by_the_grace_period_only() -> N
     assert await pair.connection.recv() == "never read"
 
 
+async def test_failing_half_closes_and_discards_input_until_the_peer_eof() -> None:
+    # RFC 6455 section 7.1.1's clean closure: shutdown(SHUT_WR), read to EOF, close.
+    # The octets the peer still writes (Autobahn 4.2.5 writes them one by one) are read
+    # and dropped; a closed socket would answer them with a reset.
+    pair = make_pair(half_close=True)
+    pair.connection.data_received(BAD_FRAME)
+    (frame,) = pair.received()
+    assert frame.opcode is CLOSE and frame.data[:2] == (1002).to_bytes(2, "big")
+    assert pair.transport.eof_written
+    assert not pair.transport.closing
+    timer = pair.connection._close_handle
+    assert timer is not None
+    pair.connection.data_received(b"\x89\x80\x00\x00\x00\x00" * 3)
+    assert pair.transport.written == []
+    # More input does not push the close timeout back: a trickle cannot keep it open.
+    assert pair.connection._close_handle is timer
+    pair.connection.eof_received()  # asyncio closes the transport on a falsy return
+    pair.transport.lose(None)
+    assert timer.cancelled()
+    assert pair.connection.state is CLOSED
+
+
+async def test_lingering_ends_at_the_close_timeout() -> None:
+    pair = make_pair(half_close=True, close_timeout=unit(1))
+    pair.connection.data_received(BAD_FRAME)
+    assert pair.transport.eof_written and not pair.transport.closing
+    pair.connection._close_expired()  # the close timer fires: the peer never sent EOF
+    assert pair.transport.closing
+    assert not pair.transport.aborted
+
+
+async def test_lingering_reads_even_when_the_message_queue_is_full() -> None:
+    pair = make_pair(half_close=True, max_queue=1)
+    pair.peer.send_text(b"unread")
+    pair.deliver()
+    assert not pair.transport.reading  # paused at the queue's high-water mark
+    closing = asyncio.create_task(pair.connection.close())  # without reading it
+    await asyncio.sleep(0)
+    pair.received()
+    pair.deliver()  # the peer's close reply: the closing handshake is done
+    assert pair.transport.eof_written
+    assert pair.transport.reading  # reading on to the peer's EOF
+    pair.transport.lose(None)
+    await asyncio.wait_for(closing, unit(1))
+
+
+async def test_after_a_peer_eof_the_connection_does_not_half_close() -> None:
+    pair = make_pair(half_close=True)
+    pair.connection.eof_received()
+    assert pair.transport.closing and not pair.transport.eof_written
+
+
 async def test_close_with_a_failure_pending_fails_with_its_code() -> None:
     pair = make_pair()
     pair.peer.send_text(b"unread")

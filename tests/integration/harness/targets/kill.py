@@ -50,7 +50,7 @@ def run_and_kill(
 def assert_restarted(
     report: Report, supervisor: Supervisor, killed: str, cases: list[Case]
 ) -> None:
-    """The killed case is a harness error, every other case has a verdict, none FAILED."""
+    """The killed case is a harness error, every other case has a verdict: OK."""
     assert supervisor.restarts == 1, supervisor.deaths
     errors = {e.case_id: e.message for e in report.errors}
     assert killed in errors, (killed, errors)
@@ -61,8 +61,9 @@ def assert_restarted(
     assert not set(results) & set(errors)
     # The cases running at the kill (-j 2), and one that started as the target died.
     assert len(errors) <= 3, errors
-    # No case is FAILED by the crash. NON-STRICT stays allowed: under a loaded machine
-    # the reference still loses an echo to its failure now and then on the one-octet
-    # cases of section 4 (4.2.5 seen in CI, also without a kill); the cause is open.
-    allowed = {Outcome.OK, Outcome.INFORMATIONAL, Outcome.NON_STRICT}
-    assert set(results.values()) <= allowed, results
+    # Every case that ran has the verdict it has against a server that never died: all
+    # 44 are OK against the reference. (4.1.5 and 4.2.5 were NON-STRICT now and then
+    # under load: the reference closed its socket while the tester still wrote, and
+    # the reset cost the tester the unread echo; the reference now half-closes and
+    # reads to EOF, RFC 6455 section 7.1.1.)
+    assert set(results.values()) == {Outcome.OK}, results

@@ -54,6 +54,9 @@ __all__ = ["FAILURE_GRACE", "Connection", "Data", "PongWaiter"]
 #: before it fails the connection anyway; it fails at once when the application has
 #: read them all. The protocol core has no clock: waiting is the front end's part.
 FAILURE_GRACE: Final = 0.5
+#: Seconds the reader waits, after a request, for the server's answer to go out (the
+#: handler's hooks run meanwhile) before it reads on as if it had.
+RESPONSE_WAIT: Final = 10.0
 
 #: A message: ``str`` is sent as text, bytes-like as binary.
 Data = str | bytes | bytearray | memoryview
@@ -164,6 +167,8 @@ class Connection:
         # FAILURE_GRACE seconds (see Protocol.fail_pending).
         protocol.defer_failure = True
         self._reads_done = threading.Event()
+        # Set once the server's answer to the request is sent (never in the client role).
+        self._response_sent = threading.Event()
 
         self._reader = threading.Thread(
             target=self._run_reader, name=f"wsconform-reader-{self.id}", daemon=True
@@ -518,6 +523,12 @@ class Connection:
                 self._bound_closing()
             for event in events:
                 self._dispatch(event)
+            if any(isinstance(event, Request) for event in events):
+                # Frames that came with the request are parsed when the 101 goes out
+                # (ServerConnection.handshake, in the handler's thread); bad input among
+                # them is held back as a pending failure that only this thread acts on:
+                # wait for that, so that it is not left until the client's next bytes.
+                self._response_sent.wait(RESPONSE_WAIT)
             if self.protocol.failure_pending is not None:
                 if not self._fail_after_reads():
                     return

@@ -115,13 +115,17 @@ class ServerConnection(Connection):
             )
             hook_exc = exc
         self.response = response
-        with self._protocol_lock:
-            self.protocol.send_response(response)
-            # Frames that came with the request are read once the 101 is sent: queue
-            # them now, under the lock so that what the reader reads next comes after.
-            self._queue_early(self.protocol.events_received())
-            self._outgoing.extend(self.protocol.data_to_send())
-        self._flush()
+        try:
+            with self._protocol_lock:
+                self.protocol.send_response(response)
+                # Frames that came with the request are read once the 101 is sent: queue
+                # them now, under the lock so that what the reader reads next comes after.
+                self._queue_early(self.protocol.events_received())
+                self._outgoing.extend(self.protocol.data_to_send())
+            self._flush()
+        finally:
+            # The reader acts on a failure those frames left pending (Connection).
+            self._response_sent.set()
         if hook_exc is not None:
             raise hook_exc
         # Not "state is OPEN" checked now: the client may already have closed.

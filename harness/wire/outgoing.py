@@ -30,7 +30,7 @@ from wsconform.reference.protocol.extensions.codec import (
 )
 from wsconform.reference.protocol.extensions.permessage_deflate import PerMessageDeflate
 from wsconform.reference.protocol.frames import Frame, Opcode
-from wsconform.reference.protocol.mask import BytesLike, mask_in_place, new_mask_key
+from wsconform.reference.protocol.mask import BytesLike, apply_mask, mask_in_place, new_mask_key
 
 try:
     import numpy as _np
@@ -96,14 +96,10 @@ def encode_message(
         if not masked:
             # Unmasked and whole: the header and the payload, joined once.
             return _header(opcode, True, rsv1, length, None) + data, [(opcode, size, 1)]
+        # Masked and whole: the header and the masked payload, joined once (fewer
+        # calls than masking the payload in place behind its header).
         key = new_mask_key()
-        head = _header(opcode, True, rsv1, length, key)
-        buffer = bytearray(size)
-        buffer[: len(head)] = head
-        buffer[len(head) :] = data
-        if length:
-            mask_in_place(buffer, key, len(head), size)
-        return buffer, [(opcode, size, 1)]
+        return _header(opcode, True, rsv1, length, key) + apply_mask(data, key), [(opcode, size, 1)]
     if _np is None:
         return _encode_frames(opcode, data, fragment_size, rsv1, masked)  # pragma: no cover
     return _encode_rows(opcode, data, fragment_size, rsv1, masked)
@@ -125,14 +121,18 @@ def _encode_rows(
     tail = len(tail_head) + rest
     buffer = bytearray(full * row + tail)
     if masked and head_size == 8 and not fragment_size & 3:
-        _fill_words(buffer, opcode, data, fragment_size, rsv1, full, row)
+        _fill_words(
+            buffer, opcode, data, fragment_size=fragment_size, rsv1=rsv1, full=full, row=row
+        )
     else:
-        _fill_rows(buffer, opcode, data, fragment_size, rsv1, masked, full, row, head_size)
+        _fill_rows(
+            buffer, opcode, data, fragment_size=fragment_size, rsv1=rsv1, masked=masked,
+            full=full, row=row, head_size=head_size,
+        )  # fmt: skip
     at = full * row
     buffer[at : at + len(tail_head)] = tail_head
-    buffer[at + len(tail_head) :] = memoryview(data)[full * fragment_size :]
-    if tail_key is not None and rest:
-        mask_in_place(buffer, tail_key, at + len(tail_head), len(buffer))
+    last = memoryview(data)[full * fragment_size :]
+    buffer[at + len(tail_head) :] = last if tail_key is None else apply_mask(last, tail_key)
     frames: MessageFrames = [(opcode, row, 1)]
     if full > 1:
         frames.append((_CONT, row, full - 1))
@@ -141,7 +141,7 @@ def _encode_rows(
 
 
 def _fill_words(
-    buffer: bytearray, opcode: int, data: BytesLike, fragment_size: int, rsv1: bool,
+    buffer: bytearray, opcode: int, data: BytesLike, *, fragment_size: int, rsv1: bool,
     full: int, row: int,
 ) -> None:  # fmt: skip
     """The ``full`` masked frames of :func:`_encode_rows` with a 16-bit length (their
@@ -165,7 +165,7 @@ def _fill_words(
 
 
 def _fill_rows(
-    buffer: bytearray, opcode: int, data: BytesLike, fragment_size: int, rsv1: bool,
+    buffer: bytearray, opcode: int, data: BytesLike, *, fragment_size: int, rsv1: bool,
     masked: bool, full: int, row: int, head_size: int,
 ) -> None:  # fmt: skip
     """The ``full`` frames of :func:`_encode_rows` as rows of octets, any header size."""

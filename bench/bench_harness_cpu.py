@@ -13,6 +13,16 @@ JSON data file with the default parameters, and of the 9-bit window):
   negotiated parameters, mask it, inflate the peer's echo and compare it with what was
   sent, with the same back end (the echoes are compressed beforehand, outside the
   timing, as the peer compresses them). Goal: harness CPU at most 1.3x the floor;
+* the I/O floor, measured in this process on the same loop against the same peer: a
+  minimal asyncio client (:class:`_EchoClient`) makes the same round trips (one
+  connection per case with the same permessage-deflate offer, the same messages
+  compressed with the codec the harness negotiated and masked and fragmented as the
+  tester sends them, built before the timing) with no protocol logic: it writes each
+  message's frames and reads until the echo's frames have arrived, finding only the
+  frame boundaries (no inflate, no checks). Its user and system CPU are what any
+  harness spends on the sockets and the event loop on this machine; "floor + I/O
+  floor" is printed with the harness's ratio to it. The 1.3x goal above ignores this
+  part (no harness can meet it: the socket calls alone cost more than 0.3x the floor);
 * the same run with stdlib zlib and asyncio's loop, the configuration without the
   speed extras; and the chosen configuration against :data:`RECORDED_BEFORE`, the CPU
   of stdlib zlib and asyncio before the work on the sending and reading paths: goal,
@@ -21,15 +31,19 @@ JSON data file with the default parameters, and of the 9-bit window):
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import os
 import pathlib
 import resource
 import shutil
+import socket
 import subprocess
 import time
 from collections.abc import Sequence
 
 from wsconform.cases import catalog
+from wsconform.cases.deflate import offers_header
 from wsconform.cases.model import Case, EchoLoop
 from wsconform.harness.record.outcome import Outcome
 from wsconform.harness.report.model import Report
@@ -37,7 +51,7 @@ from wsconform.harness.runner.config import RunOptions, Target
 from wsconform.harness.runner.data import testdata_loader
 from wsconform.harness.runner.scheduler import run_cases
 from wsconform.harness.wire.handshake import TESTER_DEFLATE_LEVEL
-from wsconform.harness.wire.outgoing import RepeatCompressor
+from wsconform.harness.wire.outgoing import RepeatCompressor, encode_message
 from wsconform.reference.asyncio import loop
 from wsconform.reference.protocol.extensions import codec
 from wsconform.reference.protocol.extensions.permessage_deflate import (
@@ -45,6 +59,7 @@ from wsconform.reference.protocol.extensions.permessage_deflate import (
     parse_parameters,
 )
 from wsconform.reference.protocol.frames import BINARY, TEXT, Frame
+from wsconform.reference.protocol.handshake import generate_key
 from wsconform.reference.protocol.headers import parse_extension_list
 from wsconform.reference.protocol.mask import apply_mask, new_mask_key
 
@@ -65,6 +80,8 @@ GOAL_BEFORE = 0.4
 #: the speed extras only: stdlib zlib and asyncio run the faster paths too now.
 RECORDED_BEFORE = 16.4
 _START_TIMEOUT = 20.0
+#: Bound of one round trip of the I/O floor's client (a handshake or an echo).
+_IO_TIMEOUT = 30.0
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -170,6 +187,132 @@ def floor(cases: Sequence[Case], report: Report, options: RunOptions) -> tuple[f
     return seconds, total
 
 
+class _EchoClient(asyncio.Protocol):
+    """The I/O floor's client: writes pre-built frames one at a time and reads until
+    each echo has arrived, with no protocol logic beyond finding the frame boundaries
+    (RFC 6455 section 5.2) to know when it has."""
+
+    def __init__(self, frames: list[bytes | bytearray], done: asyncio.Future[None]) -> None:
+        self.frames = frames
+        self.done = done
+        self.transport: asyncio.Transport | None = None
+        self._next = 0
+        self._opened = False
+        self._buffer = b""
+        self._need = 0  # payload bytes of the current frame still to come
+        self._fin = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            # As the harness's connection does.
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def data_received(self, data: bytes) -> None:
+        if not self._opened:
+            self._buffer += data
+            end = self._buffer.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            if not self._buffer.startswith(b"HTTP/1.1 101"):
+                self._stop(RuntimeError("the peer refused the upgrade"))
+                return
+            self._opened = True
+            data, self._buffer = self._buffer[end + 4 :], b""
+            self._send()
+        pos, end = 0, len(data)
+        while pos < end:
+            if self._need:
+                take = min(self._need, end - pos)
+                self._need -= take
+                pos += take
+                if self._need == 0 and self._fin:
+                    self._send()
+                continue
+            # A frame header, maybe cut by the read: kept until whole.
+            head = self._buffer + data[pos : pos + 14]
+            len1 = head[1] & 0x7F if len(head) > 1 else 0
+            size = 2 + (2 if len1 == 126 else 8 if len1 == 127 else 0)
+            if len(head) < size:
+                self._buffer = head
+                return
+            used = size - len(self._buffer)
+            self._buffer = b""
+            self._fin = head[0] & 0x80 != 0
+            self._need = int.from_bytes(head[2:size], "big") if size > 2 else len1
+            pos += used
+            if self._need == 0 and self._fin:
+                self._send()
+
+    def _send(self) -> None:
+        assert self.transport is not None
+        if self._next == len(self.frames):
+            self._stop(None)
+            return
+        self.transport.write(self.frames[self._next])
+        self._next += 1
+
+    def _stop(self, error: Exception | None) -> None:
+        if self.transport is not None:
+            self.transport.close()
+        if not self.done.done():
+            if error is None:
+                self.done.set_result(None)
+            else:
+                self.done.set_exception(error)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop(ConnectionError("the peer closed the connection early"))
+
+
+def _io_frames(case: Case, report: Report, options: RunOptions) -> list[bytes | bytearray]:
+    """The masked wire bytes of every message of ``case``, compressed as the tester does
+    (with the codec the harness negotiated) and fragmented as the case says."""
+    tester, _peer = _negotiated(report, case.id)
+    echo_loop = next(step for step in case.steps if isinstance(step, EchoLoop))
+    opcode = BINARY if echo_loop.binary else TEXT
+    compressor = RepeatCompressor(tester)
+    size = case.options.auto_fragment_size
+    return [
+        encode_message(
+            opcode, compressor.compress(opcode, message), fragment_size=size, rsv1=True,
+            masked=True,
+        )[0]
+        for message in loop_messages(case, options)
+    ]  # fmt: skip
+
+
+async def _io_pass(
+    url: str, cases: Sequence[Case], report: Report, options: RunOptions
+) -> tuple[float, float]:
+    """User and system CPU of the round trips of ``cases`` without protocol logic."""
+    loop = asyncio.get_running_loop()
+    host, port = url.split("/")[2].rsplit(":", 1)
+    user = system = 0.0
+    for case in cases:
+        frames = _io_frames(case, report, options)
+        deflate = case.options.deflate
+        assert deflate is not None
+        request = (
+            f"GET / HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {generate_key()}\r\n"
+            f"Sec-WebSocket-Version: 13\r\n"
+            f"Sec-WebSocket-Extensions: {offers_header(deflate.offers)}\r\n\r\n"
+        ).encode()
+        before = resource.getrusage(resource.RUSAGE_SELF)
+        done: asyncio.Future[None] = loop.create_future()
+        transport, _client = await loop.create_connection(
+            functools.partial(_EchoClient, frames, done), host, int(port)
+        )
+        transport.write(request)
+        await asyncio.wait_for(done, _IO_TIMEOUT * len(frames))
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        user += after.ru_utime - before.ru_utime
+        system += after.ru_stime - before.ru_stime
+    return user, system
+
+
 def _run(url: str, cases: Sequence[Case], options: RunOptions, loop_name: str) -> Report:
     return loop.run(run_cases(Target(url), cases, agent="node-ws", options=options), name=loop_name)
 
@@ -232,6 +375,19 @@ def main() -> None:
             if (backend, loop_name) == (chosen_backend, chosen_loop):
                 verdict = "ok" if harness <= GOAL_FLOOR * floor_cpu else "MISSED"
                 print(f"  goal: harness <= {GOAL_FLOOR:g}x floor {verdict}", flush=True)
+                io_user, io_system = loop.run(
+                    _io_pass(peer.url, cases, report, options), name=loop_name
+                )
+                io_cpu = io_user + io_system
+                both = floor_cpu + io_cpu
+                print(
+                    f"  I/O floor {io_cpu:5.1f} CPU s ({io_user:.1f} user, {io_system:.1f} "
+                    f"system): the same round trips with pre-built frames and no protocol "
+                    f"logic\n"
+                    f"  floor + I/O floor {both:5.1f} CPU s; harness / (floor + I/O floor) "
+                    f"{harness / both:.2f}x",
+                    flush=True,
+                )
     finally:
         peer.stop()
         codec.select(chosen_backend)

@@ -413,6 +413,22 @@ class EchoLoopJudge:
             return len(payload)
         return len(payload.decode("utf-8", errors="replace"))
 
+    def echoed(self, payload: bytes, binary: bool) -> bool:
+        """Whether ``payload`` is the echo of the data-file message last sent and the
+        loop goes on: then :attr:`payload` is the next message, to send as
+        :meth:`on_message`'s ``SendMessage(payload, binary=loop.binary)`` (the same
+        judgement without building the reply). When False, nothing changed: call
+        :meth:`on_message` for the reply (a mismatch, the loop's end, a pattern loop).
+        """
+        loop = self.loop
+        if self._ring is None or binary != loop.binary or self.count >= loop.count:
+            return False
+        if not (payload == self._sent if loop.check_sha1 else len(payload) == loop.length):
+            return False
+        self.count += 1
+        self._sent = self._ring.take(loop.length)
+        return True
+
     def on_message(self, payload: bytes, binary: bool) -> LoopReply:
         """Judge one echo: the next send, or the end of the loop with its outcome."""
         loop = self.loop

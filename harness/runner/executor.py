@@ -324,12 +324,21 @@ class CaseExecutor:
             self.obs.set_wirelog(True, marker=False)
             conn.send_close(_NORMAL)
             return
-        if self._judge is not None:
+        judge = self._judge
+        if judge is not None:
             if self._loop_done:
                 return
-            reply = self._judge.on_message(payload, binary)
+            if judge.echoed(payload, binary):
+                # The next message of a data-file loop, as _send sends the loop's
+                # SendMessage (no fragment size of its own: the case's).
+                conn.send_message(
+                    judge.payload, binary=binary,
+                    fragment_size=self.case.options.auto_fragment_size,
+                )  # fmt: skip
+                return
+            reply = judge.on_message(payload, binary)
             if reply.send is not None:
-                self._send(reply.send, self._judge.payload)
+                self._send(reply.send, judge.payload)
                 return
             self._loop_done = True
             if reply.outcome is not None:

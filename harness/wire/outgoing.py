@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import struct
+import sys
 import zlib
 
 from wsconform.reference.protocol.extensions.codec import (
@@ -29,7 +30,7 @@ from wsconform.reference.protocol.extensions.codec import (
 )
 from wsconform.reference.protocol.extensions.permessage_deflate import PerMessageDeflate
 from wsconform.reference.protocol.frames import Frame, Opcode
-from wsconform.reference.protocol.mask import BytesLike, mask_in_place, new_mask_key
+from wsconform.reference.protocol.mask import BytesLike, apply_mask, mask_in_place, new_mask_key
 
 try:
     import numpy as _np
@@ -48,6 +49,8 @@ _UINT64 = struct.Struct("!Q")
 #: window and the hash chains, so what follows is compressed as by a fresh compressor.
 _FULL_FLUSH = zlib.Z_FULL_FLUSH
 _TAIL = b"\x00\x00\xff\xff"
+#: A key's place in a header built before its key is known.
+_NO_KEY = bytes(4)
 
 #: Runs of equal frames, in order: the opcode, the size on the wire and how many frames
 #: in a row have both (for the statistics; a message of many fragments is three runs).
@@ -93,14 +96,10 @@ def encode_message(
         if not masked:
             # Unmasked and whole: the header and the payload, joined once.
             return _header(opcode, True, rsv1, length, None) + data, [(opcode, size, 1)]
+        # Masked and whole: the header and the masked payload, joined once (fewer
+        # calls than masking the payload in place behind its header).
         key = new_mask_key()
-        head = _header(opcode, True, rsv1, length, key)
-        buffer = bytearray(size)
-        buffer[: len(head)] = head
-        buffer[len(head) :] = data
-        if length:
-            mask_in_place(buffer, key, len(head), size)
-        return buffer, [(opcode, size, 1)]
+        return _header(opcode, True, rsv1, length, key) + apply_mask(data, key), [(opcode, size, 1)]
     if _np is None:
         return _encode_frames(opcode, data, fragment_size, rsv1, masked)  # pragma: no cover
     return _encode_rows(opcode, data, fragment_size, rsv1, masked)
@@ -121,6 +120,56 @@ def _encode_rows(
     tail_head = _header(_CONT, True, False, rest, tail_key)
     tail = len(tail_head) + rest
     buffer = bytearray(full * row + tail)
+    if masked and head_size == 8 and not fragment_size & 3:
+        _fill_words(
+            buffer, opcode, data, fragment_size=fragment_size, rsv1=rsv1, full=full, row=row
+        )
+    else:
+        _fill_rows(
+            buffer, opcode, data, fragment_size=fragment_size, rsv1=rsv1, masked=masked,
+            full=full, row=row, head_size=head_size,
+        )  # fmt: skip
+    at = full * row
+    buffer[at : at + len(tail_head)] = tail_head
+    last = memoryview(data)[full * fragment_size :]
+    buffer[at + len(tail_head) :] = last if tail_key is None else apply_mask(last, tail_key)
+    frames: MessageFrames = [(opcode, row, 1)]
+    if full > 1:
+        frames.append((_CONT, row, full - 1))
+    frames.append((_CONT, tail, 1))
+    return buffer, frames
+
+
+def _fill_words(
+    buffer: bytearray, opcode: int, data: BytesLike, *, fragment_size: int, rsv1: bool,
+    full: int, row: int,
+) -> None:  # fmt: skip
+    """The ``full`` masked frames of :func:`_encode_rows` with a 16-bit length (their
+    header and key are two 32-bit words) as rows of 32-bit words: the header word,
+    the key word, then the payload XORed with the key word in one broadcast operation
+    (octet i of a payload is masked with octet i % 4 of its key, RFC 6455 section 5.3,
+    and the payload starts on a word boundary)."""
+    words = row >> 2
+    rows = _np.frombuffer(buffer, _np.uint32, full * words).reshape(full, words)
+    # The 4 octets of each header with the MASK bit, read as the words are stored.
+    first = _header(opcode, False, rsv1, fragment_size, _NO_KEY)[:4]
+    cont = _header(_CONT, False, False, fragment_size, _NO_KEY)[:4]
+    rows[:, 0] = int.from_bytes(cont, sys.byteorder)
+    rows[0, 0] = int.from_bytes(first, sys.byteorder)
+    # RFC 6455 section 5.3: a fresh key for every frame, from the system's CSPRNG.
+    keys = _np.frombuffer(os.urandom(4 * full), _np.uint32).reshape(full, 1)
+    rows[:, 1:2] = keys
+    payload = _np.frombuffer(data, _np.uint32, full * (words - 2)).reshape(full, words - 2)
+    _np.bitwise_xor(payload, keys, out=rows[:, 2:])
+    del rows, payload, keys  # release numpy's exports of the buffers
+
+
+def _fill_rows(
+    buffer: bytearray, opcode: int, data: BytesLike, *, fragment_size: int, rsv1: bool,
+    masked: bool, full: int, row: int, head_size: int,
+) -> None:  # fmt: skip
+    """The ``full`` frames of :func:`_encode_rows` as rows of octets, any header size."""
+    key_size = 4 if masked else 0
     rows = _np.frombuffer(buffer, _np.uint8, full * row).reshape(full, row)
     # The headers with the MASK bit as the frames have it; the keys are filled in below.
     dummy = bytes(key_size) if masked else None
@@ -138,16 +187,6 @@ def _encode_rows(
     else:
         rows[:, head_size:] = payload
     del rows, payload  # release numpy's exports of the buffers
-    at = full * row
-    buffer[at : at + len(tail_head)] = tail_head
-    buffer[at + len(tail_head) :] = memoryview(data)[full * fragment_size :]
-    if tail_key is not None and rest:
-        mask_in_place(buffer, tail_key, at + len(tail_head), len(buffer))
-    frames: MessageFrames = [(opcode, row, 1)]
-    if full > 1:
-        frames.append((_CONT, row, full - 1))
-    frames.append((_CONT, tail, 1))
-    return buffer, frames
 
 
 def _encode_frames(

@@ -198,6 +198,10 @@ class TesterProtocol(OpeningHandshake):
         self.deadlines: dict[Timer, float] = {}
         self._later: dict[int, tuple[float, Callable[[], None]]] = {}
         self._later_seq = 0
+        # The earliest of the delayed steps, kept while they do not change (the front
+        # end asks for :attr:`next_deadline` after every call).
+        self._later_first: float | None = None
+        self._later_known = True
         # Reads not yet handed to the reader while it works through a backlog (at most
         # one: the front end stops reading meanwhile), and where the frame being read
         # goes in the wire log once it broke a rule.
@@ -219,17 +223,24 @@ class TesterProtocol(OpeningHandshake):
         handle for :meth:`cancel`. Dropped when TCP is lost."""
         self._later_seq += 1
         self._later[self._later_seq] = (self.clock() + delay, callback)
+        self._later_known = False
         return self._later_seq
 
     def cancel(self, handle: int) -> None:
         """Forget a :meth:`call_later` callback that has not run."""
-        self._later.pop(handle, None)
+        if self._later.pop(handle, None) is not None:
+            self._later_known = False
 
     @property
     def next_deadline(self) -> float | None:
         """The earliest deadline on the clock (library timer or case step), or ``None``."""
-        first = min(self.deadlines.values(), default=None)
-        later = min((when for when, _callback in self._later.values()), default=None)
+        first = min(self.deadlines.values()) if self.deadlines else None
+        if not self._later_known:
+            self._later_first = min(
+                (when for when, _callback in self._later.values()), default=None
+            )
+            self._later_known = True
+        later = self._later_first
         if first is None or (later is not None and later < first):
             return later
         return first
@@ -246,6 +257,7 @@ class TesterProtocol(OpeningHandshake):
                 if self.deadlines.pop(Timer(key), None) is not None:
                     self._expired(Timer(key))
             elif (entry := self._later.pop(key, None)) is not None:
+                self._later_known = False
                 entry[1]()
 
     def _expired(self, timer: Timer) -> None:
@@ -307,6 +319,7 @@ class TesterProtocol(OpeningHandshake):
         self.state = CLOSED
         self.deadlines.clear()
         self._later.clear()
+        self._later_known = False
         self.writes.clear()
         self._inbox.clear()
         obs = self.obs

@@ -85,8 +85,12 @@ _PARTS_KEPT = 64
 #: (``bench/bench_hostile.py``).
 BATCH_FRAMES = 64
 
+#: First header octets of a whole compressed data message: FIN, RSV1, text or binary.
+_WHOLE_COMPRESSED = frozenset((0xC1, 0xC2))
 
-@dataclasses.dataclass(frozen=True, slots=True)
+
+# Not frozen: one is built per frame, and a frozen dataclass's __init__ costs more.
+@dataclasses.dataclass(slots=True)
 class FrameInfo:
     """A frame the peer sent, as the wire log and the statistics need it.
 
@@ -221,11 +225,18 @@ class Reader:
         sink = self._sink
         pos, end = self._pos, len(data)
         frames = self._batch
+        whole = self._deflate is not None and not self._server
         while sink.reading:
             frame = self._frame
             if frame is None:
                 if end - pos < 2 or frames == 0:
                     break
+                if whole and data[pos] in _WHOLE_COMPRESSED and not self._in_message:
+                    used = self._whole_message(data, pos, end)
+                    if used:
+                        pos += used
+                        frames -= 1
+                        continue
                 used = self._header(data, pos, end)
                 if used == 0:
                     break
@@ -257,6 +268,109 @@ class Reader:
         self._pending = data[pos:]
         self._data, self._pos = b"", 0
         return False
+
+    # --- a whole compressed message in one frame ---------------------------------------
+
+    def _whole_message(self, data: bytes, pos: int, end: int) -> int:
+        """Read a compressed message of one frame that is wholly in ``data`` at ``pos``
+        (the frames the peer echoes in sections 12 and 13) in one go; return its size,
+        or 0 (nothing done) when the frame is not one :meth:`_header` would pass without
+        a violation, or is not whole, or the tester failed: the caller then reads it
+        frame by frame.
+
+        The header's first octet is FIN, RSV1 and opcode 1 or 2, and no message is
+        being read; the checks :meth:`_header` and :meth:`_begin` make on it that are
+        left are the masking (the tester is the client: RFC 6455 section 5.1), the
+        minimal length (section 5.2) and the size limit. What follows is what
+        :meth:`_begin`, :meth:`_end` and :meth:`_inflate` do for such a frame, in the
+        same order and with the same reports, without the per-frame objects.
+        """
+        b1 = data[pos + 1]
+        if b1 < 126:  # unmasked, 7-bit length
+            start = pos + 2
+            length = b1
+        elif b1 == 126:
+            start = pos + 4
+            if end < start:
+                return 0
+            length = data[pos + 2] << 8 | data[pos + 3]
+            if length < 126:
+                return 0
+        elif b1 == 127:
+            start = pos + 10
+            if end < start:
+                return 0
+            length = _UINT64.unpack_from(data, pos + 2)[0]
+            if length < 65536 or length >= 1 << 63:
+                return 0
+        else:
+            return 0
+        stop = start + length
+        sink = self._sink
+        if stop > end or length > self._max or sink.failed:
+            return 0
+        opcode = data[pos] & 0x0F
+        binary = opcode == BINARY
+        self._unlogged = True
+        # _begin: the message starts (kept: the tester has not failed).
+        self._in_message = True
+        self._opcode = opcode
+        self._binary = binary
+        self._compressed = True
+        self._declared = length
+        self._app_size = 0
+        self._parts = []
+        self._joined = None
+        self._keep = True
+        compressed = data if start == 0 and stop == end else data[start:stop]
+        try:
+            assert self._deflate is not None
+            payload = self._deflate.decode_message(compressed, max_size=self._max)
+        except PayloadTooBig:
+            sink.violation(TOO_BIG, f"message exceeds payload limit of {self._max} octets")
+            payload = b""
+        except (ProtocolError, ValueError) as exc:
+            sink.violation(PROTOCOL_ERROR, f"decompression failed: {exc}")
+            payload = b""
+        if not sink.reading:
+            return stop - pos
+        utf8 = None
+        if not binary and not payload.isascii():
+            # RFC 6455 section 8.1 (see _begin); ASCII is valid UTF-8 (_valid_utf8).
+            utf8 = Utf8Validator()
+            if not utf8.feed(payload) and sink.reading:
+                sink.violation(
+                    INVALID_PAYLOAD,
+                    f"encountered invalid UTF-8 while processing text message at payload "
+                    f"octet index {utf8.error_position}",
+                )
+        self._utf8 = utf8
+        size = len(payload)
+        self._app_size = size
+        if size > self._max and sink.reading:
+            self._keep = False
+            sink.violation(TOO_BIG, f"message exceeds payload limit of {self._max} octets")
+        self._unlogged = False
+        sink.frame_received(
+            FrameInfo(opcode, True, RSV1, size, payload[:_HEAD_KEEP], None, length, size)
+        )
+        if not sink.reading:
+            return stop - pos
+        if self._keep and not sink.failed:
+            self._keep_part(payload)
+        self._in_message = False
+        if utf8 is not None and not utf8.complete and sink.reading:
+            sink.violation(
+                INVALID_PAYLOAD,
+                f"UTF-8 text message payload ended within Unicode code point at payload "
+                f"octet index {utf8.consumed}",
+            )
+        if sink.reading and self._keep and not sink.failed:
+            parts = self._parts
+            sink.message_received(parts[0] if parts else b"", binary)
+        self._parts = []
+        self._joined = None
+        return stop - pos
 
     # --- frame header -----------------------------------------------------------------
 

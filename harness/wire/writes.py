@@ -47,7 +47,8 @@ class WriteMode(enum.IntEnum):
 BURST, SYNC, CHOP, QUEUED = WriteMode
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+# Not frozen: one is built per write, and a frozen dataclass's __init__ costs more.
+@dataclasses.dataclass(slots=True)
 class Write:
     """One transport write; after one whose :attr:`turn` is set the front end lets its
     event loop run once, then calls :meth:`WriteQueue.next_turn`."""

@@ -588,3 +588,34 @@ def test_an_alternative_may_accept_another_close_code() -> None:
     assert judge(c, peer_closed(code=1009)).behavior is Verdict.NON_STRICT
     other = judge(c, peer_closed(code=1011))
     assert (other.behavior, other.behavior_close) == (Verdict.FAILED, CloseVerdict.WRONG_CODE)
+
+
+def test_echoed_goes_on_as_on_message_would_and_leaves_the_rest_to_it() -> None:
+    data = "ab\u00e9cd\u20ac".encode()
+    loop = EchoLoop(count=3, length=4, binary=False, wait=60, data_file="x.json")
+    fast, slow = EchoLoopJudge(loop, data), EchoLoopJudge(loop, data)
+    fast.start()
+    _, step = slow.start()
+    for _ in range(2):
+        assert isinstance(step, SendMessage)
+        assert fast.payload == slow.payload == step.payload
+        # A mismatch, or the wrong type, changes nothing: on_message judges it.
+        assert not fast.echoed(b"nope", False) and not fast.echoed(step.payload, True)
+        assert fast.echoed(step.payload, False)
+        reply = slow.on_message(step.payload, False)
+        assert reply.send is not None
+        step = reply.send
+        assert fast.payload == slow.payload and fast.count == slow.count
+    # The last echo ends the loop: on_message's reply.
+    assert not fast.echoed(fast.payload, False)
+    reply = fast.on_message(fast.payload, False)
+    assert reply.send is None and reply.outcome is not None
+    assert reply.outcome.behavior is Verdict.OK
+
+
+def test_echoed_leaves_pattern_loops_to_on_message() -> None:
+    loop = EchoLoop(count=3, length=4, binary=True, wait=60, pattern=b"*")
+    judge_ = EchoLoopJudge(loop)
+    judge_.start()
+    assert not judge_.echoed(b"****", True)
+    assert judge_.on_message(b"****", True).send is not None

@@ -281,18 +281,35 @@ class PerMessageDeflate(Extension):
         fin = frame.fin
         data = self._inflate(frame.data, fin, max_size)
         if fin:
-            self._decoding_message = False
-            # Section 7.1.1.1: with server_no_context_takeover "the server MUST start
-            # compressing each new message with an empty LZ77 sliding window" (7.1.1.2
-            # likewise for the client), so the receiver resets its window too (the
-            # next message gets a fresh decoder).
-            if self.remote_no_context_takeover:
-                self._decoder = None
-                self._history = []
-                self._history_size = 0
+            self._end_message()
         else:
             self._decoded_size += len(data)
         return with_data(frame, data, False)
+
+    def decode_message(self, data: bytes, *, max_size: int | None = None) -> bytes:
+        """The decompressed payload of a compressed message sent as one frame (FIN and
+        RSV1 set): :meth:`decode` of that frame, without building frames.
+
+        Raises:
+            ProtocolError: data that does not decompress.
+            PayloadTooBig: the decompressed message would exceed ``max_size``.
+        """
+        self._decoding_message = True
+        self._decoded_size = 0
+        payload = self._inflate(data, True, max_size)
+        self._end_message()
+        return payload
+
+    def _end_message(self) -> None:
+        self._decoding_message = False
+        # Section 7.1.1.1: with server_no_context_takeover "the server MUST start
+        # compressing each new message with an empty LZ77 sliding window" (7.1.1.2
+        # likewise for the client), so the receiver resets its window too (the next
+        # message gets a fresh decoder).
+        if self.remote_no_context_takeover:
+            self._decoder = None
+            self._history = []
+            self._history_size = 0
 
     def _inflate(self, data: bytes, fin: bool, max_size: int | None) -> bytes:
         """Decompress one frame's payload without producing more than allowed."""

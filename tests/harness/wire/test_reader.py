@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
+import pytest
+
 from wsconform.harness.wire.frame import WireFrame
 from wsconform.harness.wire.reader import BATCH_FRAMES, FrameInfo, Reader
+from wsconform.reference.protocol.extensions.permessage_deflate import PerMessageDeflate
+from wsconform.reference.protocol.frames import BINARY, TEXT, Frame, Opcode, serialize
 
 
 class Recorder:
@@ -128,3 +134,62 @@ def test_the_octet_index_of_invalid_text_counts_ascii_frames() -> None:
     read, sink = reader()
     read.feed(text_in_frames(b"ABC", b"\xff"))
     assert "payload octet index 3" in sink.violations[0][1]
+
+
+def _deflate() -> PerMessageDeflate:
+    return PerMessageDeflate(False, False, 15, 15)
+
+
+def _read_compressed(messages: list[tuple[Opcode, bytes]], whole: bool) -> Recorder:
+    """Feed the messages compressed, in one read (``whole``) or octet by octet."""
+    encoder = _deflate()
+    wire = b"".join(
+        serialize(Frame(opcode, encoder.encode(Frame(opcode, payload)).data, rsv1=True), False)
+        for opcode, payload in messages
+    )
+    sink = Recorder()
+    read = Reader(sink, max_message_size=1000, deflate=_deflate(), batch=1000)
+    sink.reader = read
+    if whole:
+        read.feed(wire)
+    else:
+        for index in range(len(wire)):
+            read.feed(wire[index : index + 1])
+    return sink
+
+
+@pytest.mark.parametrize(
+    "messages",
+    [
+        [(TEXT, b"ascii"), (BINARY, bytes(range(256)) * 2), (TEXT, "caf\u00e9".encode())],
+        [(TEXT, b"x" * 200), (BINARY, os.urandom(300))],  # 16-bit lengths
+        [(TEXT, b"bad \xff text"), (BINARY, b"after")],
+        [(TEXT, "ends inside \u20ac".encode()[:-1]), (TEXT, b"next")],
+        [(BINARY, b"x" * 1001), (BINARY, b"y")],  # over the limit once inflated
+        [(TEXT, b""), (BINARY, b"")],
+    ],
+)
+def test_a_whole_compressed_message_in_one_read_is_read_as_frame_by_frame(
+    messages: list[tuple[Opcode, bytes]],
+) -> None:
+    fast, slow = _read_compressed(messages, True), _read_compressed(messages, False)
+    assert fast.frames == slow.frames
+    assert fast.violations == slow.violations
+    assert fast.messages == slow.messages
+
+
+def test_a_whole_compressed_message_that_does_not_inflate_is_a_violation() -> None:
+    wire = serialize(Frame(BINARY, b"\xff\xff\xff", rsv1=True), False)
+    for whole in (True, False):
+        sink = Recorder()
+        read = Reader(sink, max_message_size=1000, deflate=_deflate())
+        sink.reader = read
+        if whole:
+            read.feed(wire)
+        else:
+            for index in range(len(wire)):
+                read.feed(wire[index : index + 1])
+        assert [(code, unreported) for code, _reason, unreported in sink.violations] == [
+            (1002, True)
+        ]
+        assert sink.messages == [] and len(sink.frames) == 1

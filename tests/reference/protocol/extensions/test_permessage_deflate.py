@@ -915,3 +915,20 @@ def test_negotiation_with_websockets(
     for cuts in ([], [100]):
         assert _ours_to_theirs(our_codec, their_codec, payload, cuts) == payload
         assert _theirs_to_ours(their_codec, our_codec, payload, cuts) == payload
+
+
+@pytest.mark.parametrize("remote_no_context_takeover", [False, True])
+def test_decode_message_is_decode_of_a_whole_compressed_frame(
+    remote_no_context_takeover: bool,
+) -> None:
+    messages = [b"Hello", b"Hello", b"", os.urandom(300), b"Hello" * 50]
+    encoder = _codec(local_no_context_takeover=remote_no_context_takeover)
+    frames = [encoder.encode(Frame(BINARY, message)) for message in messages]
+    fast = _codec(remote_no_context_takeover=remote_no_context_takeover)
+    slow = _codec(remote_no_context_takeover=remote_no_context_takeover)
+    for frame, message in zip(frames, messages, strict=True):
+        assert fast.decode_message(frame.data) == _decode(slow, frame) == message
+    with pytest.raises(PayloadTooBig):
+        fast.decode_message(encoder.encode(Frame(BINARY, b"x" * 100)).data, max_size=99)
+    with pytest.raises(ProtocolError):
+        _codec().decode_message(b"\xff\xff\xff")

@@ -20,11 +20,12 @@ says where its fuzzing server listens and which cases it serves (Autobahn's
 for it: its ``/runCase`` connection is opened and closed at once, as in Autobahn, and
 it has no entry in the reports. ``options`` are accepted and not used (as for
 ``fuzzingclient.json``, :mod:`.spec`); ``webport`` (Autobahn's old report web server)
-is accepted and ignored; ``protocols`` must be a list of subprotocol names and is not
-applied: the fuzzing server selects no subprotocol (RFC 6455 section 4.2.2 lets a
-server answer without one). A ``wss://`` URL serves TLS with the certificate chain
-``cert`` and its private key ``key`` (PEM files, as Autobahn reads them; both needed
-with ``wss://`` and only with it). Unknown keys are an error naming the key
+is accepted and ignored; ``protocols`` is a list of subprotocol names the server
+agrees to: on every endpoint it selects the first of the client's offered ones that is
+in the list, else none (RFC 6455 section 4.2.2). A ``wss://`` URL serves TLS with the
+certificate chain ``cert`` and its private key ``key`` (PEM files, as Autobahn reads
+them; both needed with ``wss://`` and only with it). Unknown keys are an error naming
+the key
 (``docs/migrating-from-autobahn.md``).
 """
 

@@ -382,8 +382,6 @@ def _check(args: argparse.Namespace) -> tuple[list[Case], ServerSpec | None, Cli
     else:
         args.ssl_context = tls_server_context(args.tls_cert, args.tls_key)
     if spec is not None:
-        if spec.protocols:
-            _log(f"{args.spec}: protocols are not applied: the server selects no subprotocol")
         cases = cases_from_args(args, default=spec.cases, exclude=spec.exclude, target="client")
     else:
         cases = cases_from_args(args, target="client")
@@ -439,6 +437,7 @@ def run(args: argparse.Namespace) -> int:
             cases, options=options, update_reports=update_reports, jobs=args.jobs,
             report=report, on_event=on_event, log=_log, excluded=skipped,
             interrupted=watch.interrupted if watch is not None else None,
+            protocols=spec.protocols if spec is not None else (),
         )  # fmt: skip
         return await _serve(args, server, asyncio.Event(), watch, caught)
 

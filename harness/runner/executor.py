@@ -507,12 +507,18 @@ class ServedCase:
     """One case run for a client that connected to ``/runCase`` (the tester is the server).
 
     :attr:`connection` is the server-role connection to hand the request to; it accepts
-    permessage-deflate as the case's accept rule says (12.x, 13.x). Build it inside the
-    running event loop.
+    permessage-deflate as the case's accept rule says (12.x, 13.x) and the first offered
+    of ``protocols`` as its subprotocol. Build it inside the running event loop.
     """
 
     def __init__(
-        self, case: Case, *, agent: str, run_index: int, options: RunOptions | None = None
+        self,
+        case: Case,
+        *,
+        agent: str,
+        run_index: int,
+        options: RunOptions | None = None,
+        protocols: tuple[str, ...] = (),
     ) -> None:
         self.case = case
         self.agent = agent
@@ -529,7 +535,10 @@ class ServedCase:
             max_message_size=self.options.max_message_size,
             role=SERVER,
             accept=handshake_cases.server_settings(
-                case, ServerSettings(deflate.accept if deflate is not None else None)
+                case,
+                ServerSettings(
+                    deflate.accept if deflate is not None else None, protocols=protocols
+                ),
             ),
         )
         self.executor.conn = self.connection.protocol

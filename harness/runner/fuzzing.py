@@ -43,6 +43,7 @@ from wsconform.harness.report.model import (
     RunnerEvent,
 )
 from wsconform.harness.wire.connection import SERVER, TesterConnection
+from wsconform.harness.wire.handshake import ServerSettings
 from wsconform.harness.wire.server import Rejection
 from wsconform.reference.protocol.http import Request
 
@@ -124,11 +125,14 @@ class FuzzingServer:
         log: Callable[[str], None] | None = None,
         excluded: Callable[[str, str], bool] | None = None,
         interrupted: Callable[[CaseResult], Awaitable[str | None]] | None = None,
+        protocols: Sequence[str] = (),
     ) -> None:
         if jobs < 1:
             raise ValueError(f"jobs must be at least 1, not {jobs}")
         self.cases = list(cases)
         self.options = options
+        #: The subprotocols every endpoint agrees to, the client's first offered one.
+        self.protocols = tuple(protocols)
         self.update_reports = update_reports
         self.jobs = jobs
         self.report = report if report is not None else Report()
@@ -203,8 +207,9 @@ class FuzzingServer:
     ) -> TesterConnection:
         events = _Answer(text, message=message)
         conn = TesterConnection(
-            None, Observation(), events, timeouts=self.options.timeouts.wire(), role=SERVER
-        )
+            None, Observation(), events, timeouts=self.options.timeouts.wire(), role=SERVER,
+            accept=ServerSettings(protocols=self.protocols),
+        )  # fmt: skip
         events.conn = conn
         return conn
 
@@ -239,7 +244,9 @@ class FuzzingServer:
             return self._answer(lambda: None, message=False)
         if len(self.running) - self.vetting >= self.jobs:
             return Rejection(503, f"{self.jobs} cases are running already (-j {self.jobs})")
-        served = ServedCase(case, agent=agent, run_index=number, options=self.options)
+        served = ServedCase(
+            case, agent=agent, run_index=number, options=self.options, protocols=self.protocols
+        )
         self._emit(CaseStarted(agent, case.id, number, served.started))
         task = asyncio.ensure_future(self._judge(served))
         self.running.add(task)

@@ -196,12 +196,14 @@ def check_response(response: Response, key: str, settings: RequestSettings) -> N
 @dataclasses.dataclass(frozen=True, slots=True)
 class ServerSettings:
     """What the tester answers in the server role: the case's permessage-deflate accept
-    rule (``None``: no extension is accepted) and the ``Server`` header; ``response``,
-    when given, is the handshake case's scripted answer, sent instead."""
+    rule (``None``: no extension is accepted), the subprotocols it agrees to (a
+    ``fuzzingserver.json``'s ``protocols``) and the ``Server`` header; ``response``, when
+    given, is the handshake case's scripted answer, sent instead."""
 
     deflate: DeflateAccept | None = None
     server: str | None = SERVER
     response: HandshakeResponse | None = None
+    protocols: tuple[str, ...] = ()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -260,14 +262,21 @@ def _server_deflate(acceptance: DeflateAcceptance) -> PerMessageDeflate:
 def accept_request(request: Request, settings: ServerSettings) -> Accepted:
     """Check a client's upgrade request and build the tester's 101 answer.
 
-    No subprotocol is selected (RFC 6455 section 4.2.2: the server may answer without
-    one); permessage-deflate is accepted by ``settings.deflate`` only.
+    The subprotocol is the first of the client's list that ``settings.protocols`` holds,
+    else none (RFC 6455 section 4.2.2: "If the server does not wish to agree to one of
+    the suggested subprotocols, it MUST NOT send back a |Sec-WebSocket-Protocol|
+    header field"); permessage-deflate is accepted by ``settings.deflate`` only.
 
     Raises:
         HandshakeFailed: the request fails a check of RFC 6455 section 4.2.1.
     """
     try:
         key = core.check_request(request)
+        subprotocol = (
+            core.select_server_subprotocol(request.headers, settings.protocols)
+            if settings.protocols
+            else None
+        )
     except (InvalidHandshake, ValueError) as exc:
         raise HandshakeFailed(str(exc) or type(exc).__name__) from exc
     scripted = settings.response
@@ -281,8 +290,10 @@ def accept_request(request: Request, settings: ServerSettings) -> Accepted:
         if acceptance is not None:
             deflate = _server_deflate(acceptance)
             extensions = acceptance.response_value()
-    response = core.build_response(key, extensions=extensions, server=settings.server)
-    return Accepted(response.serialize(), Negotiated(None, deflate))
+    response = core.build_response(
+        key, extensions=extensions, subprotocol=subprotocol, server=settings.server
+    )
+    return Accepted(response.serialize(), Negotiated(subprotocol, deflate))
 
 
 def rejection_head(status: int, text: str, *, server: str | None = SERVER) -> bytes:

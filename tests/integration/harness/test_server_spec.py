@@ -8,6 +8,7 @@ the spec's port is where the server listens; command-line flags override the fil
 
 from __future__ import annotations
 
+import contextlib
 import json
 import pathlib
 import shlex
@@ -110,3 +111,44 @@ def test_a_bad_spec_file_is_one_line(data: object, message: str, tmp_path: pathl
     assert done.returncode == 2
     expected = message if message.startswith("the case") else f"{path}: {message}"
     assert done.stderr.splitlines() == [f"wsconform test-client: {expected}"]
+
+
+def test_the_spec_protocols_are_selected_on_every_endpoint(tmp_path: pathlib.Path) -> None:
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+    from websockets.typing import Subprotocol
+
+    port = free_port()
+    spec = write(tmp_path, {"url": f"ws://127.0.0.1:{port}", "protocols": ["wamp.2.json"],
+                            "cases": ["1.1.1"], "outdir": str(tmp_path / "out")})  # fmt: skip
+    server = subprocess.Popen(
+        [*CLI, "test-client", "--spec", str(spec), "--once"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    base = f"ws://127.0.0.1:{port}"
+    offer = [Subprotocol("chat"), Subprotocol("wamp.2.json")]
+    try:
+        assert server.stdout is not None
+        assert f"at {base} " in server.stdout.readline()
+        with connect(f"{base}/getCaseCount", subprotocols=offer, open_timeout=unit(10)) as ws:
+            assert ws.subprotocol == "wamp.2.json"
+            assert ws.recv(timeout=unit(10)) == "1"
+        # A client that offers none of them gets none (RFC 6455 section 4.2.2).
+        with connect(f"{base}/getCaseCount", subprotocols=[Subprotocol("chat")]) as ws:
+            assert ws.subprotocol is None
+        url = f"{base}/runCase?case=1&agent=wamp"
+        with connect(url, subprotocols=offer, open_timeout=unit(10)) as ws:
+            assert ws.subprotocol == "wamp.2.json"
+            with contextlib.suppress(ConnectionClosed):
+                while True:
+                    ws.send(ws.recv(timeout=unit(10)))
+        with connect(f"{base}/updateReports?agent=wamp", subprotocols=offer) as ws:
+            assert ws.subprotocol == "wamp.2.json"
+        _out, err = server.communicate(timeout=unit(30))
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert server.returncode == 0, err
+    index = json.loads((tmp_path / "out" / "index.json").read_text())
+    assert index["wamp"]["1.1.1"]["behavior"] == "OK"

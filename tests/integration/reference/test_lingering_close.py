@@ -18,27 +18,16 @@ shuts down its side.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import socket
 import threading
-from collections.abc import Iterator
 
 import pytest
 
+from tests.integration.reference.threaded import REQUEST, SERVERS
 from tests.timing import unit
 from wsconform.harness.wire.frame import WireParser
-from wsconform.reference.asyncio.server import ServerConnection as AsyncConnection
-from wsconform.reference.asyncio.server import serve as serve_asyncio
-from wsconform.reference.protocol.exceptions import ConnectionClosed
-from wsconform.reference.sync.server import ServerConnection as SyncConnection
-from wsconform.reference.sync.server import serve as serve_sync
 
-REQUEST = (
-    b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-)
 #: Long enough that a reset cannot go unnoticed in the bounded waits below.
 CLOSE_TIMEOUT = 30.0
 
@@ -51,61 +40,6 @@ def masked(opcode: int, payload: bytes) -> bytes:
         + mask
         + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
     )
-
-
-@contextlib.contextmanager
-def sync_server(closed: threading.Event) -> Iterator[int]:
-    def echo(ws: SyncConnection) -> None:
-        with contextlib.suppress(ConnectionClosed):
-            for message in ws:
-                ws.send(message)
-        if ws.wait_closed(CLOSE_TIMEOUT * 2):
-            closed.set()
-
-    with serve_sync(
-        echo, "127.0.0.1", 0, ping_interval=None, compression=None, close_timeout=CLOSE_TIMEOUT
-    ) as server:
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield server.socket.getsockname()[1]
-        finally:
-            server.shutdown()
-            thread.join(unit(10))
-
-
-@contextlib.contextmanager
-def asyncio_server(closed: threading.Event) -> Iterator[int]:
-    loop = asyncio.new_event_loop()
-    ready: asyncio.Future[int] = loop.create_future()
-    stop = asyncio.Event()
-
-    async def echo(ws: AsyncConnection) -> None:
-        with contextlib.suppress(ConnectionClosed):
-            async for message in ws:
-                await ws.send(message)
-        await ws.wait_closed()
-        closed.set()
-
-    async def main() -> None:
-        async with serve_asyncio(
-            echo, "127.0.0.1", 0, ping_interval=None, compression=None,
-            close_timeout=CLOSE_TIMEOUT,
-        ) as server:  # fmt: skip
-            ready.set_result(server.sockets[0].getsockname()[1])
-            await stop.wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
-    thread.start()
-    try:
-        yield asyncio.run_coroutine_threadsafe(asyncio.wait_for(ready, 10), loop).result(10)
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(unit(10))
-        loop.close()
-
-
-SERVERS = {"asyncio": asyncio_server, "sync": sync_server}
 
 
 def handshake(sock: socket.socket) -> bytes:
@@ -138,7 +72,7 @@ def test_octets_written_after_the_failure_are_read_not_reset(api: str) -> None:
     closed = threading.Event()
     reserved = masked(0x0F, b"Hello, world!")
     with (
-        SERVERS[api](closed) as port,
+        SERVERS[api](closed, close_timeout=CLOSE_TIMEOUT) as port,
         socket.create_connection(("127.0.0.1", port), unit(5)) as sock,
     ):
         sock.settimeout(unit(5))

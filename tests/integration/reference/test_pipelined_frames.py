@@ -8,77 +8,17 @@ the next read, which may never come), in order, and past the message queue's bou
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import socket
-import threading
-from collections.abc import Iterator
 
 import pytest
 
+from tests.integration.reference.threaded import REQUEST, SERVERS
 from tests.timing import unit
 from wsconform.cases.families.handshake_server import masked_text_frame
 from wsconform.harness.wire.frame import WireFrame, WireParser
-from wsconform.reference.asyncio.server import ServerConnection as AsyncConnection
-from wsconform.reference.asyncio.server import serve as serve_asyncio
-from wsconform.reference.protocol.exceptions import ConnectionClosed
-from wsconform.reference.sync.server import ServerConnection as SyncConnection
-from wsconform.reference.sync.server import serve as serve_sync
 
 #: More messages than the default message queue holds (16).
 COUNT = 40
-REQUEST = (
-    b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-)
-
-
-@contextlib.contextmanager
-def _sync_server() -> Iterator[int]:
-    def echo(ws: SyncConnection) -> None:
-        with contextlib.suppress(ConnectionClosed):
-            for message in ws:
-                ws.send(message)
-
-    with serve_sync(echo, "127.0.0.1", 0, ping_interval=None, compression=None) as server:
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield server.socket.getsockname()[1]
-        finally:
-            server.shutdown()
-            thread.join(unit(10))
-
-
-@contextlib.contextmanager
-def _asyncio_server() -> Iterator[int]:
-    loop = asyncio.new_event_loop()
-    ready: asyncio.Future[int] = loop.create_future()
-    stop = asyncio.Event()
-
-    async def echo(ws: AsyncConnection) -> None:
-        with contextlib.suppress(ConnectionClosed):
-            async for message in ws:
-                await ws.send(message)
-
-    async def main() -> None:
-        async with serve_asyncio(
-            echo, "127.0.0.1", 0, ping_interval=None, compression=None
-        ) as server:
-            ready.set_result(server.sockets[0].getsockname()[1])
-            await stop.wait()
-
-    thread = threading.Thread(target=loop.run_until_complete, args=(main(),), daemon=True)
-    thread.start()
-    try:
-        yield asyncio.run_coroutine_threadsafe(asyncio.wait_for(ready, 10), loop).result(10)
-    finally:
-        loop.call_soon_threadsafe(stop.set)
-        thread.join(unit(10))
-        loop.close()
-
-
-SERVERS = {"asyncio": _asyncio_server, "sync": _sync_server}
 
 
 @pytest.mark.parametrize("api", sorted(SERVERS))

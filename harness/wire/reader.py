@@ -327,10 +327,10 @@ class Reader:
             assert self._deflate is not None
             payload = self._deflate.decode_message(compressed, max_size=self._max)
         except PayloadTooBig:
-            sink.violation(TOO_BIG, f"message exceeds payload limit of {self._max} octets")
+            self._message_too_big()
             payload = b""
         except (ProtocolError, ValueError) as exc:
-            sink.violation(PROTOCOL_ERROR, f"decompression failed: {exc}")
+            self._decompression_failed(exc)
             payload = b""
         if not sink.reading:
             return stop - pos
@@ -339,17 +339,13 @@ class Reader:
             # RFC 6455 section 8.1 (see _begin); ASCII is valid UTF-8 (_valid_utf8).
             utf8 = Utf8Validator()
             if not utf8.feed(payload) and sink.reading:
-                sink.violation(
-                    INVALID_PAYLOAD,
-                    f"encountered invalid UTF-8 while processing text message at payload "
-                    f"octet index {utf8.error_position}",
-                )
+                self._invalid_utf8(utf8)
         self._utf8 = utf8
         size = len(payload)
         self._app_size = size
         if size > self._max and sink.reading:
             self._keep = False
-            sink.violation(TOO_BIG, f"message exceeds payload limit of {self._max} octets")
+            self._message_too_big()
         self._unlogged = False
         sink.frame_received(
             FrameInfo(opcode, True, RSV1, size, payload[:_HEAD_KEEP], None, length, size)
@@ -358,18 +354,7 @@ class Reader:
             return stop - pos
         if self._keep and not sink.failed:
             self._keep_part(payload)
-        self._in_message = False
-        if utf8 is not None and not utf8.complete and sink.reading:
-            sink.violation(
-                INVALID_PAYLOAD,
-                f"UTF-8 text message payload ended within Unicode code point at payload "
-                f"octet index {utf8.consumed}",
-            )
-        if sink.reading and self._keep and not sink.failed:
-            parts = self._parts
-            sink.message_received(parts[0] if parts else b"", binary)
-        self._parts = []
-        self._joined = None
+        self._end_message()
         return stop - pos
 
     # --- frame header -----------------------------------------------------------------
@@ -471,7 +456,7 @@ class Reader:
                 sink.violation(TOO_BIG, f"frame exceeds payload limit of {self._max} octets")
         elif self._keep and self._declared > self._max:
             self._keep = False
-            sink.violation(TOO_BIG, f"message exceeds payload limit of {self._max} octets")
+            self._message_too_big()
 
     # --- payload ----------------------------------------------------------------------
 
@@ -496,12 +481,7 @@ class Reader:
             return
         utf8 = self._utf8
         if utf8 is not None and not _valid_utf8(utf8, chunk) and self._sink.reading:
-            position = utf8.error_position
-            self._sink.violation(
-                INVALID_PAYLOAD,
-                f"encountered invalid UTF-8 while processing text message at payload "
-                f"octet index {position}",
-            )
+            self._invalid_utf8(utf8)
         if self._keep and not self._sink.failed:
             frame.chunks.append(chunk)
         elif frame.kept < _HEAD_KEEP:
@@ -543,15 +523,11 @@ class Reader:
                 return
             utf8 = self._utf8
             if utf8 is not None and not _valid_utf8(utf8, payload) and sink.reading:
-                sink.violation(
-                    INVALID_PAYLOAD,
-                    f"encountered invalid UTF-8 while processing text message at payload "
-                    f"octet index {utf8.error_position}",
-                )
+                self._invalid_utf8(utf8)
             self._app_size += len(payload)
             if self._app_size > self._max and self._keep and sink.reading:
                 self._keep = False
-                sink.violation(TOO_BIG, f"message exceeds payload limit of {self._max} octets")
+                self._message_too_big()
         length = len(payload) if self._compressed or self._keep else frame.length
         app_length = len(payload) if self._compressed else wire_length
         head = payload[:_HEAD_KEEP]
@@ -564,8 +540,13 @@ class Reader:
             return
         if self._keep and not sink.failed:
             self._keep_part(payload)
-        if not frame.fin:
-            return
+        if frame.fin:
+            self._end_message()
+
+    def _end_message(self) -> None:
+        """The last frame of a data message is read: the end-of-message UTF-8 check,
+        then the message to the sink (unless the tester failed or dropped it)."""
+        sink = self._sink
         self._in_message = False
         utf8 = self._utf8
         if utf8 is not None and not utf8.complete and sink.reading:
@@ -580,6 +561,19 @@ class Reader:
             sink.message_received(message, self._binary)
         self._parts = []
         self._joined = None
+
+    def _message_too_big(self) -> None:
+        self._sink.violation(TOO_BIG, f"message exceeds payload limit of {self._max} octets")
+
+    def _invalid_utf8(self, utf8: Utf8Validator) -> None:
+        self._sink.violation(
+            INVALID_PAYLOAD,
+            f"encountered invalid UTF-8 while processing text message at payload "
+            f"octet index {utf8.error_position}",
+        )
+
+    def _decompression_failed(self, exc: Exception) -> None:
+        self._sink.violation(PROTOCOL_ERROR, f"decompression failed: {exc}")
 
     def _keep_part(self, payload: bytes) -> None:
         """Keep a frame's payload for its message, at a bounded cost per frame.
@@ -612,10 +606,10 @@ class Reader:
                 Frame(opcode, data, fin=frame.fin, rsv1=first), max_size=remaining
             )
         except PayloadTooBig:
-            self._sink.violation(TOO_BIG, f"message exceeds payload limit of {self._max} octets")
+            self._message_too_big()
             return b""
         except (ProtocolError, ValueError) as exc:
-            self._sink.violation(PROTOCOL_ERROR, f"decompression failed: {exc}")
+            self._decompression_failed(exc)
             return b""
         return decoded.data
 

@@ -22,12 +22,7 @@ import struct
 import sys
 import zlib
 
-from wsconform.reference.protocol.extensions.codec import (
-    DEFAULT_LEVEL,
-    DEFAULT_MEM_LEVEL,
-    DEFAULT_STRATEGY,
-    Compressor,
-)
+from wsconform.reference.protocol.extensions.codec import Compressor
 from wsconform.reference.protocol.extensions.permessage_deflate import PerMessageDeflate
 from wsconform.reference.protocol.frames import Frame, Opcode
 from wsconform.reference.protocol.mask import BytesLike, apply_mask, mask_in_place, new_mask_key
@@ -264,7 +259,7 @@ class RepeatCompressor:
         if payload:
             encoder = self._encoder
             if encoder is None:
-                encoder = self._encoder = self._new_encoder()
+                encoder = self._encoder = self.deflate.new_encoder()
             head = encoder.compress(payload)
             tail = encoder.flush(_FULL_FLUSH)
             # Section 7.2.1: remove the 4 octets 0x00 0x00 0xff 0xff of the empty stored
@@ -275,14 +270,3 @@ class RepeatCompressor:
             compressed = deflate.encode(Frame(opcode, payload)).data
         self._plain, self._compressed = payload, compressed
         return compressed
-
-    def _new_encoder(self) -> Compressor:
-        """A compressor as the codec makes one (its back end, window and settings)."""
-        deflate = self.deflate
-        settings = deflate.compress_settings
-        return deflate.backend.compressor(
-            deflate.local_max_window_bits,
-            level=settings.get("level", DEFAULT_LEVEL),
-            mem_level=settings.get("memLevel", DEFAULT_MEM_LEVEL),
-            strategy=settings.get("strategy", DEFAULT_STRATEGY),
-        )

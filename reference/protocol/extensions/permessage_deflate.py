@@ -232,7 +232,10 @@ class PerMessageDeflate(Extension):
             f"local_max_window_bits={self.local_max_window_bits})"
         )
 
-    def _new_encoder(self) -> Compressor:
+    def new_encoder(self) -> Compressor:
+        """A fresh compressor for this side's messages: the back end, the negotiated
+        window and the compress settings (the tester's RepeatCompressor makes its own
+        with it)."""
         settings = self.compress_settings
         return self.backend.compressor(
             self.local_max_window_bits,
@@ -398,7 +401,7 @@ class PerMessageDeflate(Extension):
         self._encoding_message = not fin
         encoder = self._encoder
         if encoder is None:
-            encoder = self._encoder = self._new_encoder()
+            encoder = self._encoder = self.new_encoder()
         # Section 7.2.1: "Compress all the octets of the payload of the message using
         # DEFLATE." A sync flush ends each frame at a byte boundary with an empty stored
         # block, so the peer can inflate each fragment as it arrives.

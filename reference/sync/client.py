@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ..protocol.client import ClientProtocol
+from ..protocol.connection import CONNECTING
 from ..protocol.exceptions import InvalidMessage
 from ..protocol.extensions.factories import ClientExtensionFactory
 from ..protocol.headers import HeadersLike
@@ -42,6 +43,12 @@ class ClientConnection(Connection):
             OSError: the socket failed while sending the request.
         """
         with self._protocol_lock:
+            if self.protocol.state is not CONNECTING:
+                # The reader thread runs from the start: a server that closed TCP (or
+                # failed) before our request went out has already ended the connection.
+                raise self.protocol.handshake_exc or InvalidMessage(
+                    "connection closed before the opening handshake request was sent"
+                )
             request = self.protocol.connect()
             self.request = request
             self.protocol.send_request(request)

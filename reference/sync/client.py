@@ -19,6 +19,7 @@ from ..protocol.headers import HeadersLike
 from ..protocol.uri import parse_uri
 from .compression import client_extensions
 from .connection import Connection
+from .tls import TLSSocket
 from .utils import Deadline
 
 __all__ = ["USER_AGENT", "ClientConnection", "connect", "unix_connect"]
@@ -132,12 +133,14 @@ def connect(
         if sock.family in (socket.AF_INET, socket.AF_INET6):
             # Small frames (pings, short messages) go out now, not after 40 ms.
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
+        transport: socket.socket | TLSSocket = sock
         if wsuri.secure:
             if ssl is None:
                 ssl = ssl_module.create_default_context()
-            sock.settimeout(deadline.timeout())
-            sock = ssl.wrap_socket(sock, server_hostname=server_hostname or wsuri.host)
-        sock.settimeout(None)
+            transport = TLSSocket.wrap(
+                sock, ssl, server_hostname=server_hostname or wsuri.host, timeout=deadline.timeout()
+            )
+        transport.settimeout(None)
         protocol = ClientProtocol(
             wsuri,
             origin=origin,
@@ -149,7 +152,7 @@ def connect(
             logger=logger,
         )
         connection = create_connection(
-            sock,
+            transport,
             protocol,
             ping_interval=ping_interval,
             ping_timeout=ping_timeout,

@@ -17,6 +17,9 @@ Threads and locks, and why:
   start in the middle (RFC 6455 section 5.4: "the fragments of one message MUST NOT be
   interleaved between the fragments of another message"); control frames may.
 
+Over TLS the socket is a :class:`~.tls.TLSSocket`: an ``ssl.SSLSocket`` must not be read
+by the reader thread while another thread writes to it.
+
 Every wait the connection itself performs is bounded: the opening handshake by
 ``open_timeout``, the closing handshake by ``close_timeout``; ``recv`` and the pong
 waiters take a ``timeout``.
@@ -46,6 +49,7 @@ from ..protocol.exceptions import (
 from ..protocol.frames import BINARY, CONT, PONG, TEXT, Frame
 from ..protocol.http import Request, Response
 from .messages import Assembler
+from .tls import TLSSocket
 
 __all__ = ["FAILURE_GRACE", "Connection", "Data", "PongWaiter"]
 
@@ -120,7 +124,7 @@ class Connection:
 
     def __init__(
         self,
-        socket: socket.socket,
+        socket: socket.socket | TLSSocket,
         protocol: Protocol,
         *,
         ping_interval: float | None = 20,

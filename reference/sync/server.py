@@ -35,6 +35,7 @@ from ..protocol.http import Request, Response
 from ..protocol.server import ServerProtocol
 from .compression import server_extensions
 from .connection import Connection
+from .tls import TLSSocket
 from .utils import Deadline
 
 __all__ = ["SERVER_HEADER", "Server", "ServerConnection", "serve", "unix_serve"]
@@ -348,14 +349,14 @@ def serve(
             kwargs.setdefault("backlog", 2048)
             sock = socket.create_server((host or "", port or 0), **kwargs)
 
-    def handle(client: socket.socket, address: Any) -> None:
+    def handle(tcp: socket.socket, address: Any) -> None:
         deadline = Deadline(open_timeout)
+        client: socket.socket | TLSSocket = tcp
         try:
-            if client.family in (socket.AF_INET, socket.AF_INET6):
-                client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
+            if tcp.family in (socket.AF_INET, socket.AF_INET6):
+                tcp.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, True)
             if ssl is not None:
-                client.settimeout(deadline.timeout())
-                client = ssl.wrap_socket(client, server_side=True)
+                client = TLSSocket.wrap(tcp, ssl, server_side=True, timeout=deadline.timeout())
             client.settimeout(None)
         except Exception as exc:
             logger.debug("connection from %s failed before the handshake: %s", address, exc)

@@ -335,6 +335,16 @@ def test_tls(certificates: tuple[ssl.SSLContext, ssl.SSLContext]) -> None:
             payload = os.urandom(300_000)
             ws.send(payload)
             assert ws.recv(timeout=unit(5)) == payload
+            # Full duplex: the client writes while its reader thread reads, the server
+            # echoes while its reader reads (what ssl.SSLSocket cannot do safely).
+            messages = [os.urandom(1 + i * 37 % 3000) for i in range(500)]
+            for message in messages:
+                ws.send(message)
+            for message in messages:
+                assert ws.recv(timeout=unit(5)) == message
+        # A clean closing handshake and a clean end of TLS (close_notify, then FIN).
+        assert ws.protocol.close_rcvd is not None and ws.protocol.close_rcvd.code == 1000
+        assert ws._recv_exc is None
         with pytest.raises(ssl.SSLError):
             connect(uri, open_timeout=unit(5))  # default context: unknown CA
 

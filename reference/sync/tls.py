@@ -17,6 +17,7 @@ exceptions as a socket.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import ssl
 import threading
@@ -82,12 +83,17 @@ class TLSSocket:
                 done = True
             except ssl.SSLWantReadError:
                 done = False
-            finally:
-                # An alert explaining a failure goes out too.
-                pending = outgoing.read()
-                if pending:
-                    sock.settimeout(deadline.timeout())
-                    sock.sendall(pending)
+            except ssl.SSLError:
+                # Tell the peer why (a certificate that does not verify...), if it
+                # still listens; the TLS error is what the caller gets.
+                with contextlib.suppress(OSError):
+                    sock.settimeout(deadline.timeout(raise_if_elapsed=False))
+                    sock.sendall(outgoing.read())
+                raise
+            pending = outgoing.read()
+            if pending:
+                sock.settimeout(deadline.timeout())
+                sock.sendall(pending)
             if done:
                 return cls(sock, tls, incoming, outgoing)
             sock.settimeout(deadline.timeout())
